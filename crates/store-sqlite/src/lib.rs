@@ -1,0 +1,451 @@
+//! The embedded SQLite backend of the tearline store: the default, zero-setup storage.
+//!
+//! Design:
+//! - One writer thread owns the only write connection. Writes from every request are queued
+//!   to it; it takes everything queued (group commit), runs each request in its own savepoint
+//!   inside one transaction, commits once with `synchronous=FULL` (fsync), and only then
+//!   answers each request. Concurrent requests share one fsync, and nothing is acknowledged
+//!   before it is on disk.
+//! - Reads run on a small pool of read connections in WAL mode, on tokio's blocking pool, so
+//!   they never wait for the writer.
+//! - `date_added` is the table's integer primary key in microseconds: the writer hands out
+//!   strictly increasing values, so it is the page order, the cursor and the `added_after`
+//!   bound at once.
+
+mod read;
+mod schema;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
+use tearline_store::*;
+
+pub use schema::SCHEMA_VERSION;
+
+/// The SQLite store. Cheap to clone; all clones share the writer and the read pool.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: write::Writer,
+    readers: Mutex<Vec<Connection>>,
+}
+
+const MAX_IDLE_READERS: usize = 16;
+
+pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            StoreError::Unavailable(e.to_string())
+        }
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::CannotOpen => StoreError::Unavailable(e.to_string()),
+        _ => StoreError::Internal(e.to_string()),
+    }
+}
+
+fn open_connection(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path).map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_err)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA cache_size = -16000;
+         PRAGMA temp_store = MEMORY;",
+    )
+    .map_err(db_err)?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `path` and migrates it to the current
+    /// schema. Refuses a database whose schema is newer than this binary knows.
+    pub fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let mut conn = open_connection(&path)?;
+        schema::migrate(&mut conn)?;
+        let writer = write::Writer::start(conn)?;
+        Ok(SqliteStore { inner: Arc::new(Inner { path, writer, readers: Mutex::new(Vec::new()) }) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on a pooled read connection on the blocking thread pool.
+    async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner.readers.lock().map_err(|_| StoreError::Internal("reader pool poisoned".into()))?.pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => {
+                    let c = open_connection(&inner.path)?;
+                    // Readers never write; this makes a mistake fail loudly.
+                    c.execute_batch("PRAGMA query_only = ON;").map_err(db_err)?;
+                    c
+                }
+            };
+            let result = f(&conn);
+            if let Ok(mut pool) = inner.readers.lock() {
+                if pool.len() < MAX_IDLE_READERS {
+                    pool.push(conn);
+                }
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("read task failed: {e}")))?
+    }
+
+    async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.inner.writer.submit(f).await
+    }
+}
+
+fn now_text() -> String {
+    tearline_stix::Timestamp::now().to_micros_string()
+}
+
+fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+    let role: String = row.get(2)?;
+    Ok(Account {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        role: role.parse().unwrap_or(Role::PartnerMember),
+        created: row.get(3)?,
+        disabled: row.get(4)?,
+    })
+}
+
+fn collection_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Collection> {
+    Ok(Collection { id: row.get(0)?, api_root: row.get(1)?, title: row.get(2)?, description: row.get(3)?, alias: row.get(4)? })
+}
+
+fn to_hash(v: Vec<u8>) -> StoreResult<SecretHash> {
+    v.try_into().map_err(|_| StoreError::Internal("stored secret hash has the wrong length".into()))
+}
+
+const ACCOUNT_COLS: &str = "id, name, role, created, disabled";
+const COLLECTION_COLS: &str = "c.id, c.api_root, c.title, c.description, c.alias";
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db_err)).await
+    }
+
+    async fn add_account(&self, name: &str, role: Role, secret_hash: SecretHash) -> StoreResult<Account> {
+        let name = name.to_owned();
+        self.write(move |c| {
+            let exists: bool = c.query_row("SELECT 1 FROM accounts WHERE name = ?1", [&name], |_| Ok(())).optional().map_err(db_err)?.is_some();
+            if exists {
+                return Err(StoreError::Conflict(format!("account '{name}'")));
+            }
+            let created = now_text();
+            c.execute(
+                "INSERT INTO accounts (name, role, secret_hash, created, disabled) VALUES (?1, ?2, ?3, ?4, 0)",
+                params![name, role.as_str(), &secret_hash[..], created],
+            )
+            .map_err(db_err)?;
+            Ok(Account { id: c.last_insert_rowid(), name, role, created, disabled: false })
+        })
+        .await
+    }
+
+    async fn set_account_secret(&self, name: &str, secret_hash: SecretHash) -> StoreResult<()> {
+        let name = name.to_owned();
+        self.write(move |c| {
+            let n = c.execute("UPDATE accounts SET secret_hash = ?1 WHERE name = ?2", params![&secret_hash[..], name]).map_err(db_err)?;
+            if n == 0 { Err(StoreError::NotFound(format!("account '{name}'"))) } else { Ok(()) }
+        })
+        .await
+    }
+
+    async fn disable_account(&self, name: &str) -> StoreResult<()> {
+        let name = name.to_owned();
+        self.write(move |c| {
+            let n = c.execute("UPDATE accounts SET disabled = 1 WHERE name = ?1", [&name]).map_err(db_err)?;
+            if n == 0 { Err(StoreError::NotFound(format!("account '{name}'"))) } else { Ok(()) }
+        })
+        .await
+    }
+
+    async fn accounts(&self) -> StoreResult<Vec<Account>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!("SELECT {ACCOUNT_COLS} FROM accounts ORDER BY name")).map_err(db_err)?;
+            let rows = st.query_map([], account_from_row).map_err(db_err)?;
+            rows.collect::<Result<_, _>>().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn account_by_secret(&self, hash: &SecretHash) -> StoreResult<Option<Account>> {
+        let hash = *hash;
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE secret_hash = ?1 AND disabled = 0")).map_err(db_err)?;
+            st.query_row([&hash[..]], account_from_row).optional().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn account_by_name(&self, name: &str) -> StoreResult<Option<(Account, SecretHash)>> {
+        let name = name.to_owned();
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!("SELECT {ACCOUNT_COLS}, secret_hash FROM accounts WHERE name = ?1 AND disabled = 0")).map_err(db_err)?;
+            let row = st.query_row([&name], |r| Ok((account_from_row(r)?, r.get::<_, Vec<u8>>(5)?))).optional().map_err(db_err)?;
+            row.map(|(a, h)| Ok((a, to_hash(h)?))).transpose()
+        })
+        .await
+    }
+
+    async fn api_roots(&self) -> StoreResult<Vec<ApiRoot>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached("SELECT name, title, description FROM api_roots ORDER BY name").map_err(db_err)?;
+            let rows = st.query_map([], |r| Ok(ApiRoot { name: r.get(0)?, title: r.get(1)?, description: r.get(2)? })).map_err(db_err)?;
+            rows.collect::<Result<_, _>>().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn add_collection(&self, new: NewCollection) -> StoreResult<Collection> {
+        self.write(move |c| {
+            let account_id = |name: &str| -> StoreResult<i64> {
+                c.query_row("SELECT id FROM accounts WHERE name = ?1", [name], |r| r.get(0))
+                    .optional()
+                    .map_err(db_err)?
+                    .ok_or_else(|| StoreError::NotFound(format!("account '{name}' (create it with 'tearline account add {name}')")))
+            };
+            let mut grants: Vec<(i64, Access)> = Vec::new();
+            for name in new.readers.iter().chain(&new.writers) {
+                let id = account_id(name)?;
+                let access = Access { can_read: new.readers.contains(name), can_write: new.writers.contains(name) };
+                if !grants.iter().any(|(g, _)| *g == id) {
+                    grants.push((id, access));
+                }
+            }
+            c.execute(
+                "INSERT INTO api_roots (name, title) VALUES (?1, ?1) ON CONFLICT (name) DO NOTHING",
+                [&new.api_root],
+            )
+            .map_err(db_err)?;
+            let id = uuid::Uuid::new_v4().to_string();
+            c.execute(
+                "INSERT INTO collections (id, api_root, title, description, alias) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, new.api_root, new.title, new.description, new.alias],
+            )
+            .map_err(db_err)?;
+            let pk = c.last_insert_rowid();
+            for (account, access) in grants {
+                c.execute(
+                    "INSERT INTO grants (collection, account, can_read, can_write) VALUES (?1, ?2, ?3, ?4)",
+                    params![pk, account, access.can_read, access.can_write],
+                )
+                .map_err(db_err)?;
+            }
+            Ok(Collection { id, api_root: new.api_root, title: new.title, description: new.description, alias: new.alias })
+        })
+        .await
+    }
+
+    async fn set_grant(&self, collection_id: &str, account: &str, access: Access) -> StoreResult<()> {
+        let (collection_id, account) = (collection_id.to_owned(), account.to_owned());
+        self.write(move |c| {
+            let pk: i64 = c
+                .query_row("SELECT pk FROM collections WHERE id = ?1", [&collection_id], |r| r.get(0))
+                .optional()
+                .map_err(db_err)?
+                .ok_or_else(|| StoreError::NotFound(format!("collection '{collection_id}'")))?;
+            let acct: i64 = c
+                .query_row("SELECT id FROM accounts WHERE name = ?1", [&account], |r| r.get(0))
+                .optional()
+                .map_err(db_err)?
+                .ok_or_else(|| StoreError::NotFound(format!("account '{account}'")))?;
+            if access.any() {
+                c.execute(
+                    "INSERT INTO grants (collection, account, can_read, can_write) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (collection, account) DO UPDATE SET can_read = excluded.can_read, can_write = excluded.can_write",
+                    params![pk, acct, access.can_read, access.can_write],
+                )
+                .map_err(db_err)?;
+            } else {
+                c.execute("DELETE FROM grants WHERE collection = ?1 AND account = ?2", params![pk, acct]).map_err(db_err)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn collections(&self) -> StoreResult<Vec<Collection>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!("SELECT {COLLECTION_COLS} FROM collections c ORDER BY c.api_root, c.title, c.id")).map_err(db_err)?;
+            let rows = st.query_map([], collection_from_row).map_err(db_err)?;
+            rows.collect::<Result<_, _>>().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn collections_for(&self, account_id: i64, api_root: &str) -> StoreResult<Vec<(Collection, Access)>> {
+        let api_root = api_root.to_owned();
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {COLLECTION_COLS}, g.can_read, g.can_write FROM collections c
+                     JOIN grants g ON g.collection = c.pk
+                     WHERE c.api_root = ?1 AND g.account = ?2 AND (g.can_read OR g.can_write)
+                     ORDER BY c.title, c.id"
+                ))
+                .map_err(db_err)?;
+            let rows = st
+                .query_map(params![api_root, account_id], |r| {
+                    Ok((collection_from_row(r)?, Access { can_read: r.get(5)?, can_write: r.get(6)? }))
+                })
+                .map_err(db_err)?;
+            rows.collect::<Result<_, _>>().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn collection_for(&self, account_id: i64, api_root: &str, collection_id: &str) -> StoreResult<Option<(Collection, Access)>> {
+        let (api_root, collection_id) = (api_root.to_owned(), collection_id.to_owned());
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {COLLECTION_COLS}, g.can_read, g.can_write FROM collections c
+                     JOIN grants g ON g.collection = c.pk
+                     WHERE c.id = ?1 AND c.api_root = ?2 AND g.account = ?3 AND (g.can_read OR g.can_write)"
+                ))
+                .map_err(db_err)?;
+            st.query_row(params![collection_id, api_root, account_id], |r| {
+                Ok((collection_from_row(r)?, Access { can_read: r.get(5)?, can_write: r.get(6)? }))
+            })
+            .optional()
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn collection(&self, collection_id: &str) -> StoreResult<Option<Collection>> {
+        let collection_id = collection_id.to_owned();
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!("SELECT {COLLECTION_COLS} FROM collections c WHERE c.id = ?1")).map_err(db_err)?;
+            st.query_row([&collection_id], collection_from_row).optional().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn add_objects(&self, collection_id: &str, items: Vec<Submission>, status: Option<StatusDraft>) -> StoreResult<AddResult> {
+        let collection_id = collection_id.to_owned();
+        self.inner.writer.submit_objects(collection_id, items, status).await
+    }
+
+    async fn objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool) -> StoreResult<Page> {
+        let (collection_id, filter) = (collection_id.to_owned(), filter.clone());
+        self.read(move |c| read::objects(c, &collection_id, &filter, with_body)).await
+    }
+
+    async fn delete_object(&self, collection_id: &str, object_id: &str, versions: &VersionFilter, spec_versions: &[String]) -> StoreResult<u64> {
+        let (collection_id, object_id, versions, spec_versions) = (collection_id.to_owned(), object_id.to_owned(), versions.clone(), spec_versions.to_vec());
+        self.write(move |c| write::delete_object(c, &collection_id, &object_id, &versions, &spec_versions)).await
+    }
+
+    async fn status(&self, status_id: &str, account_id: i64) -> StoreResult<Option<StatusRecord>> {
+        let status_id = status_id.to_owned();
+        self.read(move |c| {
+            let body: Option<String> = c
+                .prepare_cached("SELECT body FROM statuses WHERE id = ?1 AND account = ?2")
+                .map_err(db_err)?
+                .query_row(params![status_id, account_id], |r| r.get(0))
+                .optional()
+                .map_err(db_err)?;
+            body.map(|b| serde_json::from_str(&b).map_err(|e| StoreError::Internal(format!("stored status is unreadable: {e}")))).transpose()
+        })
+        .await
+    }
+
+    async fn backup(&self, dest: &Path) -> StoreResult<()> {
+        if dest.exists() {
+            return Err(StoreError::Conflict(format!("file {}", dest.display())));
+        }
+        let dest = dest.to_string_lossy().into_owned();
+        // VACUUM INTO reads one consistent snapshot of the live database (WAL readers do not
+        // block the writer) and writes a compact copy.
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let c = open_connection(&inner.path)?;
+            c.execute("VACUUM INTO ?1", [&dest]).map_err(db_err)?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("backup task failed: {e}")))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn fresh() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+        (dir, store)
+    }
+
+    mod conformance {
+        use super::*;
+
+        async fn make() -> (tempfile::TempDir, Box<dyn Store>) {
+            let (dir, store) = fresh().await;
+            (dir, Box::new(store))
+        }
+
+        tearline_store::store_test_suite!(make());
+    }
+
+    #[tokio::test]
+    async fn backup_is_a_consistent_openable_copy() {
+        let (dir, store) = fresh().await;
+        store.add_account("alice", Role::Admin, [1; 32]).await.unwrap();
+        let dest = dir.path().join("copy.db");
+        store.backup(&dest).await.unwrap();
+        let copy = SqliteStore::open(&dest).unwrap();
+        assert_eq!(copy.accounts().await.unwrap().len(), 1);
+        assert!(matches!(store.backup(&dest).await, Err(StoreError::Conflict(_))), "never overwrites");
+    }
+
+    #[tokio::test]
+    async fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(&format!("PRAGMA user_version = {};", SCHEMA_VERSION + 1)).unwrap();
+        drop(c);
+        match SqliteStore::open(&path) {
+            Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (SCHEMA_VERSION + 1, SCHEMA_VERSION)),
+            Err(e) => panic!("unexpected error {e}"),
+            Ok(_) => panic!("opened a database with a newer schema"),
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Read queries over the objects table.
+
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, OptionalExtension};
+use tearline_stix::Timestamp;
+use tearline_store::*;
+
+use crate::db_err;
+
+/// Appends `AND column IN (?, ...)` for a non-empty set of values.
+pub(crate) fn push_in(sql: &mut String, args: &mut Vec<Sql>, column: &str, values: impl IntoIterator<Item = String>) {
+    let start = args.len();
+    args.extend(values.into_iter().map(Sql::from));
+    if args.len() == start {
+        return;
+    }
+    sql.push_str(&format!(" AND {column} IN ("));
+    for i in start..args.len() {
+        if i > start {
+            sql.push(',');
+        }
+        sql.push_str(&format!("?{}", i + 1));
+    }
+    sql.push(')');
+}
+
+/// Appends the `match[version]` condition. The lone `is_last = 1` form is written exactly as
+/// the partial indexes' condition so that SQLite can use them.
+pub(crate) fn push_version_filter(sql: &mut String, args: &mut Vec<Sql>, versions: &VersionFilter) {
+    if versions.all {
+        return;
+    }
+    let mut terms = Vec::new();
+    if versions.last {
+        terms.push("is_last = 1".to_owned());
+    }
+    if versions.first {
+        terms.push("is_first = 1".to_owned());
+    }
+    for v in &versions.at {
+        args.push(Sql::from(v.sort_key()));
+        terms.push(format!("version = ?{}", args.len()));
+    }
+    if terms.is_empty() {
+        sql.push_str(" AND 0");
+    } else if terms.len() == 1 {
+        sql.push_str(&format!(" AND {}", terms[0]));
+    } else {
+        sql.push_str(&format!(" AND ({})", terms.join(" OR ")));
+    }
+}
+
+pub(crate) fn objects(conn: &Connection, collection_id: &str, filter: &ObjectFilter, with_body: bool) -> StoreResult<Page> {
+    let coll: Option<i64> = conn
+        .prepare_cached("SELECT pk FROM collections WHERE id = ?1")
+        .map_err(db_err)?
+        .query_row([collection_id], |r| r.get(0))
+        .optional()
+        .map_err(db_err)?;
+    let Some(coll) = coll else {
+        return Ok(Page::default());
+    };
+    let mut sql = format!(
+        "SELECT date_added, stix_id, type, version, spec_version{} FROM objects WHERE coll = ?1",
+        if with_body { ", body" } else { "" }
+    );
+    let mut args: Vec<Sql> = vec![coll.into()];
+    let after = filter.after.map(|c| c.0).max(filter.added_after.map(|t| t.as_micros()));
+    if let Some(after) = after {
+        args.push(after.into());
+        sql.push_str(&format!(" AND date_added > ?{}", args.len()));
+    }
+    push_in(&mut sql, &mut args, "stix_id", filter.ids.iter().cloned());
+    // With several types, scan in date_added order and filter (`+type` keeps SQLite from
+    // gathering every match of each type and sorting them).
+    let type_col = if filter.types.len() > 1 { "+type" } else { "type" };
+    push_in(&mut sql, &mut args, type_col, filter.types.iter().cloned());
+    push_in(&mut sql, &mut args, "spec_version", filter.spec_versions.iter().cloned());
+    push_version_filter(&mut sql, &mut args, &filter.versions);
+    let limit = filter.limit.max(1);
+    args.push(((limit + 1) as i64).into());
+    sql.push_str(&format!(" ORDER BY date_added LIMIT ?{}", args.len()));
+
+    let mut st = conn.prepare_cached(&sql).map_err(db_err)?;
+    let mut rows = st.query(rusqlite::params_from_iter(args)).map_err(db_err)?;
+    let mut items = Vec::with_capacity(limit.min(1024));
+    let mut more = false;
+    while let Some(row) = rows.next().map_err(db_err)? {
+        if items.len() == limit {
+            more = true;
+            break;
+        }
+        let date_added: i64 = row.get(0).map_err(db_err)?;
+        let version: String = row.get(3).map_err(db_err)?;
+        items.push(StoredObject {
+            id: row.get(1).map_err(db_err)?,
+            object_type: row.get(2).map_err(db_err)?,
+            version: Timestamp::parse(&version).map_err(|e| StoreError::Internal(format!("stored version is unreadable: {e}")))?,
+            date_added: Timestamp::from_micros(date_added),
+            spec_version: row.get(4).map_err(db_err)?,
+            body: if with_body { Some(row.get(5).map_err(db_err)?) } else { None },
+            cursor: Cursor(date_added),
+        });
+    }
+    Ok(Page { items, more })
+}

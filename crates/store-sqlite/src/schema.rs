@@ -1,0 +1,88 @@
+//! Embedded migrations. Each entry is applied once, in order, and never edited once released;
+//! `PRAGMA user_version` records how many have been applied.
+
+use rusqlite::Connection;
+use tearline_store::{StoreError, StoreResult};
+
+use crate::db_err;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: accounts, API roots, collections, grants, objects, statuses.
+    "CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        secret_hash BLOB NOT NULL UNIQUE,
+        created TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE api_roots (
+        name TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        description TEXT
+    );
+    CREATE TABLE collections (
+        pk INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        api_root TEXT NOT NULL REFERENCES api_roots (name),
+        title TEXT NOT NULL,
+        description TEXT,
+        alias TEXT
+    );
+    CREATE INDEX collections_by_root ON collections (api_root);
+    CREATE TABLE grants (
+        collection INTEGER NOT NULL REFERENCES collections (pk),
+        account INTEGER NOT NULL REFERENCES accounts (id),
+        can_read INTEGER NOT NULL,
+        can_write INTEGER NOT NULL,
+        PRIMARY KEY (collection, account)
+    ) WITHOUT ROWID;
+    -- One row per stored version per collection. date_added (microseconds since the epoch,
+    -- strictly increasing) is the rowid: page order, cursor and added_after bound in one.
+    CREATE TABLE objects (
+        date_added INTEGER PRIMARY KEY,
+        coll INTEGER NOT NULL REFERENCES collections (pk),
+        stix_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        version TEXT NOT NULL,
+        spec_version TEXT NOT NULL,
+        is_first INTEGER NOT NULL,
+        is_last INTEGER NOT NULL,
+        hash BLOB NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX objects_by_id ON objects (coll, stix_id, version);
+    CREATE INDEX objects_by_coll ON objects (coll);
+    CREATE INDEX objects_by_type ON objects (coll, type);
+    CREATE INDEX objects_last ON objects (coll) WHERE is_last = 1;
+    CREATE INDEX objects_last_by_type ON objects (coll, type) WHERE is_last = 1;
+    CREATE TABLE statuses (
+        id TEXT PRIMARY KEY,
+        account INTEGER NOT NULL,
+        created INTEGER NOT NULL,
+        body TEXT NOT NULL
+    );",
+];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(crate) fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db_err)?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew { found: current, known: SCHEMA_VERSION });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(db_err)?;
+        // Another process may have migrated while we waited for the lock.
+        let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db_err)?;
+        if now > i as i64 {
+            continue;
+        }
+        tx.execute_batch(sql).map_err(db_err)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1)).map_err(db_err)?;
+        tx.commit().map_err(db_err)?;
+        tracing::info!(version = i + 1, "applied sqlite migration");
+    }
+    Ok(())
+}

@@ -1,0 +1,276 @@
+//! The single writer thread and its group commit.
+
+use std::sync::mpsc;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use tearline_stix::Timestamp;
+use tearline_store::*;
+use tokio::sync::oneshot;
+
+use crate::db_err;
+
+/// Most requests folded into one transaction (bounds commit latency under heavy load).
+const MAX_BATCH: usize = 256;
+
+/// State owned by the writer thread.
+pub(crate) struct WriterState {
+    /// The last `date_added` handed out, in microseconds.
+    last_added: i64,
+}
+
+impl WriterState {
+    /// A `date_added` strictly after every earlier one, as close to now as possible.
+    fn next_added(&mut self) -> i64 {
+        let now = Timestamp::now().as_micros();
+        self.last_added = now.max(self.last_added + 1);
+        self.last_added
+    }
+}
+
+type Finish = Box<dyn FnOnce(StoreResult<()>) + Send>;
+
+trait Job: Send {
+    /// Runs inside the batch transaction; says whether it succeeded and how to answer once the
+    /// transaction's fate is known.
+    fn run(self: Box<Self>, conn: &Connection, state: &mut WriterState) -> (bool, Finish);
+    /// Answers without running (the transaction could not start).
+    fn fail(self: Box<Self>, err: StoreError);
+}
+
+struct Typed<T, F> {
+    f: F,
+    reply: oneshot::Sender<StoreResult<T>>,
+}
+
+impl<T, F> Job for Typed<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection, &mut WriterState) -> StoreResult<T> + Send,
+{
+    fn run(self: Box<Self>, conn: &Connection, state: &mut WriterState) -> (bool, Finish) {
+        let result = (self.f)(conn, state);
+        let ok = result.is_ok();
+        let reply = self.reply;
+        (ok, Box::new(move |commit| {
+            let _ = reply.send(commit.and(result));
+        }))
+    }
+
+    fn fail(self: Box<Self>, err: StoreError) {
+        let _ = self.reply.send(Err(err));
+    }
+}
+
+pub(crate) struct Writer {
+    queue: mpsc::Sender<Box<dyn Job>>,
+}
+
+impl Writer {
+    pub(crate) fn start(conn: Connection) -> StoreResult<Self> {
+        let last_added: i64 = conn.query_row("SELECT coalesce(max(date_added), 0) FROM objects", [], |r| r.get(0)).map_err(db_err)?;
+        let (queue, jobs) = mpsc::channel::<Box<dyn Job>>();
+        std::thread::Builder::new()
+            .name("tearline-sqlite-writer".into())
+            .spawn(move || writer_loop(conn, WriterState { last_added }, jobs))
+            .map_err(|e| StoreError::Internal(format!("cannot start the writer thread: {e}")))?;
+        Ok(Writer { queue })
+    }
+
+    async fn submit_with_state<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut WriterState) -> StoreResult<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Box::new(Typed { f, reply }))
+            .map_err(|_| StoreError::Unavailable("the database writer has stopped".into()))?;
+        answer.await.map_err(|_| StoreError::Unavailable("the database writer has stopped".into()))?
+    }
+
+    pub(crate) async fn submit<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.submit_with_state(move |c, _| f(c)).await
+    }
+
+    pub(crate) async fn submit_objects(&self, collection_id: String, items: Vec<Submission>, status: Option<StatusDraft>) -> StoreResult<AddResult> {
+        self.submit_with_state(move |c, state| {
+            let outcomes = insert_objects(c, state, &collection_id, items)?;
+            let status = match status {
+                Some(draft) => {
+                    let record = StatusRecord::complete(&draft, &outcomes);
+                    let body = serde_json::to_string(&record).map_err(|e| StoreError::Internal(e.to_string()))?;
+                    c.prepare_cached("INSERT INTO statuses (id, account, created, body) VALUES (?1, ?2, ?3, ?4)")
+                        .map_err(db_err)?
+                        .execute(params![draft.id, draft.account_id, draft.request_timestamp.as_micros(), body])
+                        .map_err(db_err)?;
+                    Some(record)
+                }
+                None => None,
+            };
+            Ok(AddResult { outcomes, status })
+        })
+        .await
+    }
+}
+
+fn writer_loop(conn: Connection, mut state: WriterState, jobs: mpsc::Receiver<Box<dyn Job>>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        run_batch(&conn, &mut state, batch);
+    }
+}
+
+fn run_batch(conn: &Connection, state: &mut WriterState, batch: Vec<Box<dyn Job>>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let err = db_err(e);
+        tracing::warn!(error = %err, "cannot begin a write transaction");
+        for job in batch {
+            job.fail(StoreError::Unavailable(err.to_string()));
+        }
+        return;
+    }
+    let mut finishes = Vec::with_capacity(batch.len());
+    for job in batch {
+        // Each request in its own savepoint: one failing request leaves the others intact.
+        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+            job.fail(db_err(e));
+            continue;
+        }
+        let (ok, finish) = job.run(conn, state);
+        let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        match conn.execute_batch(end) {
+            Ok(()) => finishes.push(finish),
+            Err(e) => finish(Err(db_err(e))),
+        }
+    }
+    // synchronous=FULL: COMMIT returns after the WAL is fsynced.
+    let commit = conn.execute_batch("COMMIT").map_err(db_err);
+    if commit.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    for finish in finishes {
+        let result = match &commit {
+            Ok(()) => Ok(()),
+            Err(e) => Err(StoreError::Unavailable(format!("commit failed: {e}"))),
+        };
+        finish(result);
+    }
+}
+
+struct Existing {
+    version: String,
+    hash: Vec<u8>,
+}
+
+fn collection_pk(conn: &Connection, collection_id: &str) -> StoreResult<Option<i64>> {
+    conn.prepare_cached("SELECT pk FROM collections WHERE id = ?1")
+        .map_err(db_err)?
+        .query_row([collection_id], |r| r.get(0))
+        .optional()
+        .map_err(db_err)
+}
+
+fn parse_version(text: &str) -> StoreResult<Timestamp> {
+    Timestamp::parse(text).map_err(|e| StoreError::Internal(format!("stored version is unreadable: {e}")))
+}
+
+fn insert_objects(conn: &Connection, state: &mut WriterState, collection_id: &str, items: Vec<Submission>) -> StoreResult<Vec<Outcome>> {
+    let coll = collection_pk(conn, collection_id)?.ok_or_else(|| StoreError::NotFound(format!("collection '{collection_id}'")))?;
+    let mut existing_q = conn
+        .prepare_cached("SELECT version, hash FROM objects WHERE coll = ?1 AND stix_id = ?2")
+        .map_err(db_err)?;
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO objects (date_added, coll, stix_id, type, version, spec_version, is_first, is_last, hash, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .map_err(db_err)?;
+    let mut outcomes = Vec::with_capacity(items.len());
+    for item in items {
+        let obj = match item {
+            Submission::Rejected { id, version, message } => {
+                outcomes.push(Outcome::Rejected { id, version, message });
+                continue;
+            }
+            Submission::Accepted(obj) => obj,
+        };
+        let id = obj.id.as_str();
+        let existing: Vec<Existing> = existing_q
+            .query_map(params![coll, id], |r| Ok(Existing { version: r.get(0)?, hash: r.get(1)? }))
+            .map_err(db_err)?
+            .collect::<Result<_, _>>()
+            .map_err(db_err)?;
+        let version_key = match obj.version {
+            Some(v) => Some(v.sort_key()),
+            // No version of its own: an identical copy already stored is the same object.
+            None => match existing.iter().find(|e| e.hash == obj.content_hash) {
+                Some(same) => {
+                    outcomes.push(Outcome::Unchanged { id: id.to_owned(), version: parse_version(&same.version)? });
+                    continue;
+                }
+                None => None,
+            },
+        };
+        if let Some(key) = &version_key {
+            if let Some(same) = existing.iter().find(|e| &e.version == key) {
+                let version = parse_version(key)?;
+                let id = id.to_owned();
+                outcomes.push(if same.hash == obj.content_hash { Outcome::Unchanged { id, version } } else { Outcome::Conflict { id, version } });
+                continue;
+            }
+        }
+        let date_added = state.next_added();
+        let key = version_key.unwrap_or_else(|| Timestamp::from_micros(date_added).sort_key());
+        let is_last = existing.iter().all(|e| e.version < key);
+        let is_first = existing.iter().all(|e| e.version > key);
+        if is_last && !existing.is_empty() {
+            conn.prepare_cached("UPDATE objects SET is_last = 0 WHERE coll = ?1 AND stix_id = ?2 AND is_last = 1")
+                .map_err(db_err)?
+                .execute(params![coll, id])
+                .map_err(db_err)?;
+        }
+        if is_first && !existing.is_empty() {
+            conn.prepare_cached("UPDATE objects SET is_first = 0 WHERE coll = ?1 AND stix_id = ?2 AND is_first = 1")
+                .map_err(db_err)?
+                .execute(params![coll, id])
+                .map_err(db_err)?;
+        }
+        insert
+            .execute(params![date_added, coll, id, obj.object_type, key, obj.spec_version, is_first, is_last, &obj.content_hash[..], obj.body])
+            .map_err(db_err)?;
+        outcomes.push(Outcome::Added { id: id.to_owned(), version: parse_version(&key)? });
+    }
+    Ok(outcomes)
+}
+
+pub(crate) fn delete_object(conn: &Connection, collection_id: &str, object_id: &str, versions: &VersionFilter, spec_versions: &[String]) -> StoreResult<u64> {
+    let Some(coll) = collection_pk(conn, collection_id)? else {
+        return Ok(0);
+    };
+    let mut sql = String::from("DELETE FROM objects WHERE coll = ?1 AND stix_id = ?2");
+    let mut args: Vec<rusqlite::types::Value> = vec![coll.into(), object_id.to_owned().into()];
+    crate::read::push_version_filter(&mut sql, &mut args, versions);
+    crate::read::push_in(&mut sql, &mut args, "spec_version", spec_versions.iter().cloned());
+    let n = conn.execute(&sql, rusqlite::params_from_iter(args)).map_err(db_err)?;
+    if n > 0 {
+        conn.execute(
+            "UPDATE objects SET
+                is_first = (version = (SELECT min(version) FROM objects o WHERE o.coll = ?1 AND o.stix_id = ?2)),
+                is_last = (version = (SELECT max(version) FROM objects o WHERE o.coll = ?1 AND o.stix_id = ?2))
+             WHERE coll = ?1 AND stix_id = ?2",
+            params![coll, object_id],
+        )
+        .map_err(db_err)?;
+    }
+    Ok(n as u64)
+}

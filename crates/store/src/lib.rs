@@ -1,0 +1,86 @@
+//! The storage seam of tearline.
+//!
+//! [`Store`] is the one trait every backend implements (embedded SQLite by default, PostgreSQL
+//! for several nodes). It speaks in domain types from this crate and `tearline-stix`; no SQL or
+//! HTTP type crosses it. The `testsuite` feature provides [`store_test_suite!`], the conformance
+//! suite each backend runs against itself: behaviour is specified once, against the trait.
+//!
+//! Invariants every backend keeps:
+//! - an `add_objects` call returns only after its objects and its status record are durable;
+//! - every version of every object is kept, with its own `date_added` per collection; an
+//!   identical re-post is a no-op, a different object under an existing id and version fails;
+//! - `date_added` is strictly increasing across a collection, so a [`Cursor`] taken from one
+//!   page stays valid however many writes happen before the next page is read.
+
+mod error;
+mod types;
+
+#[cfg(feature = "testsuite")]
+pub mod testsuite;
+
+use async_trait::async_trait;
+
+pub use error::{StoreError, StoreResult};
+pub use types::*;
+
+/// The storage trait. Implementations are cheap to share (`Arc<dyn Store>`).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Short backend name for logs and metrics (`sqlite`, `postgres`).
+    fn backend(&self) -> &'static str;
+
+    /// Checks that the database answers (used by `/readyz`).
+    async fn ping(&self) -> StoreResult<()>;
+
+    // --- accounts ---
+
+    /// Creates an account; fails with [`StoreError::Conflict`] if the name is taken.
+    async fn add_account(&self, name: &str, role: Role, secret_hash: SecretHash) -> StoreResult<Account>;
+    /// Replaces an account's secret (the old one stops working at once).
+    async fn set_account_secret(&self, name: &str, secret_hash: SecretHash) -> StoreResult<()>;
+    /// Disables an account: it can no longer authenticate; its records stay.
+    async fn disable_account(&self, name: &str) -> StoreResult<()>;
+    async fn accounts(&self) -> StoreResult<Vec<Account>>;
+    /// The enabled account whose secret hashes to `hash` (Bearer authentication).
+    async fn account_by_secret(&self, hash: &SecretHash) -> StoreResult<Option<Account>>;
+    /// The enabled account of that name and its secret hash (Basic authentication).
+    async fn account_by_name(&self, name: &str) -> StoreResult<Option<(Account, SecretHash)>>;
+
+    // --- API roots and collections ---
+
+    async fn api_roots(&self) -> StoreResult<Vec<ApiRoot>>;
+    /// Creates a collection (and its API root, if new) with the given grants. Unknown account
+    /// names fail the whole call with [`StoreError::NotFound`]; nothing is written.
+    async fn add_collection(&self, new: NewCollection) -> StoreResult<Collection>;
+    /// Sets (replaces) one account's access to a collection.
+    async fn set_grant(&self, collection_id: &str, account: &str, access: Access) -> StoreResult<()>;
+    /// Every collection, for operators.
+    async fn collections(&self) -> StoreResult<Vec<Collection>>;
+    /// The collections of an API root the account may read or write, with its access.
+    async fn collections_for(&self, account_id: i64, api_root: &str) -> StoreResult<Vec<(Collection, Access)>>;
+    /// One collection, only if the account may read or write it (else `None`, exactly as for a
+    /// collection that does not exist).
+    async fn collection_for(&self, account_id: i64, api_root: &str, collection_id: &str) -> StoreResult<Option<(Collection, Access)>>;
+    /// One collection by id, for operators (CLI import/export).
+    async fn collection(&self, collection_id: &str) -> StoreResult<Option<Collection>>;
+
+    // --- objects ---
+
+    /// Stores a batch of submissions in one collection. Rejected submissions (already found
+    /// invalid by the caller) are recorded as failures in order; accepted ones are stored or
+    /// found identical or conflicting. With a `status`, the status record is written in the
+    /// same transaction. Returns once all of it is durable.
+    async fn add_objects(&self, collection_id: &str, items: Vec<Submission>, status: Option<StatusDraft>) -> StoreResult<AddResult>;
+    /// One page of objects (or only their manifest entries when `with_body` is false) in
+    /// `date_added` order.
+    async fn objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool) -> StoreResult<Page>;
+    /// Deletes the matching versions of one object; returns how many were removed.
+    async fn delete_object(&self, collection_id: &str, object_id: &str, versions: &VersionFilter, spec_versions: &[String]) -> StoreResult<u64>;
+    /// A status record, only for the account that created it.
+    async fn status(&self, status_id: &str, account_id: i64) -> StoreResult<Option<StatusRecord>>;
+
+    // --- operations ---
+
+    /// Writes a consistent copy of the live database to `dest` (a new file).
+    async fn backup(&self, dest: &std::path::Path) -> StoreResult<()>;
+}

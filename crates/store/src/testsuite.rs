@@ -1,0 +1,412 @@
+//! The storage conformance suite: behaviour every [`Store`] backend must show, written against
+//! the trait only. A backend runs it with [`store_test_suite!`](crate::store_test_suite).
+
+use serde_json::{Value, json};
+use tearline_stix::{Timestamp, canonical, validate};
+
+use crate::*;
+
+/// Expands to one `#[tokio::test]` per conformance check. `$make` is an async expression
+/// (evaluated once per test) that yields `(guard, store)`: a fresh, empty `Box<dyn Store>`
+/// and a value kept alive until the test ends (a temporary directory, a schema to drop).
+#[macro_export]
+macro_rules! store_test_suite {
+    ($make:expr) => {
+        $crate::store_test_suite!(@tests $make;
+            accounts_lifecycle,
+            collections_and_grants,
+            unknown_grantee_writes_nothing,
+            versions_and_idempotent_reposts,
+            rejected_submissions_become_failures,
+            status_is_private_to_its_author,
+            filters_combine_with_and_values_with_or,
+            version_filters,
+            pagination_survives_concurrent_writes,
+            date_added_strictly_increases,
+            delete_recomputes_first_and_last,
+            objects_without_version_get_one,
+            collections_are_isolated,
+        );
+    };
+    (@tests $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let (_guard, store) = $make.await;
+                $crate::testsuite::$name(&*store).await;
+            }
+        )*
+    };
+}
+
+/// Builds a [`NewObject`] from JSON, as the server does after validation.
+pub fn new_object(value: &Value) -> NewObject {
+    let meta = validate::object_meta(value).expect("test object has an id");
+    NewObject {
+        id: meta.id,
+        object_type: meta.object_type,
+        spec_version: meta.spec_version,
+        version: meta.version,
+        content_hash: canonical::canonical_sha256(value),
+        body: serde_json::to_string(value).unwrap(),
+    }
+}
+
+fn indicator(n: u32, modified: &str) -> Value {
+    json!({
+        "type": "indicator", "spec_version": "2.1",
+        "id": format!("indicator--00000000-0000-4000-8000-{n:012}"),
+        "created": "2020-01-01T00:00:00.000Z", "modified": modified,
+        "name": format!("indicator {n}"), "pattern": "[ipv4-addr:value = '10.0.0.1']",
+        "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z",
+        "x_custom": {"nested": [1, 2, 3]}
+    })
+}
+
+fn malware(n: u32) -> Value {
+    json!({
+        "type": "malware", "spec_version": "2.1",
+        "id": format!("malware--00000000-0000-4000-8000-{n:012}"),
+        "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z",
+        "name": format!("malware {n}"), "is_family": false
+    })
+}
+
+fn accepted(values: &[Value]) -> Vec<Submission> {
+    values.iter().map(|v| Submission::Accepted(new_object(v))).collect()
+}
+
+fn hash(b: u8) -> SecretHash {
+    [b; 32]
+}
+
+async fn setup(store: &dyn Store) -> (Account, Collection) {
+    let acct = store.add_account("alice", Role::Analyst, hash(1)).await.unwrap();
+    let coll = store
+        .add_collection(NewCollection {
+            api_root: "default".into(),
+            title: "holdings".into(),
+            description: None,
+            alias: None,
+            readers: vec!["alice".into()],
+            writers: vec!["alice".into()],
+        })
+        .await
+        .unwrap();
+    (acct, coll)
+}
+
+async fn add(store: &dyn Store, coll: &Collection, values: &[Value]) -> Vec<Outcome> {
+    store.add_objects(&coll.id, accepted(values), None).await.unwrap().outcomes
+}
+
+async fn all_pages(store: &dyn Store, coll: &str, mut filter: ObjectFilter) -> Vec<StoredObject> {
+    let mut out = Vec::new();
+    loop {
+        let page = store.objects(coll, &filter, true).await.unwrap();
+        let next = page.next();
+        out.extend(page.items);
+        match next {
+            Some(c) => filter.after = Some(c),
+            None => return out,
+        }
+    }
+}
+
+pub async fn accounts_lifecycle(store: &dyn Store) {
+    let a = store.add_account("alice", Role::Admin, hash(1)).await.unwrap();
+    assert_eq!(a.name, "alice");
+    assert_eq!(a.role, Role::Admin);
+    assert!(matches!(store.add_account("alice", Role::Analyst, hash(2)).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store.account_by_secret(&hash(1)).await.unwrap().unwrap().name, "alice");
+    assert!(store.account_by_secret(&hash(9)).await.unwrap().is_none());
+    let (acct, h) = store.account_by_name("alice").await.unwrap().unwrap();
+    assert_eq!((acct.id, h), (a.id, hash(1)));
+
+    store.set_account_secret("alice", hash(3)).await.unwrap();
+    assert!(store.account_by_secret(&hash(1)).await.unwrap().is_none(), "a rotated secret must stop working");
+    assert_eq!(store.account_by_secret(&hash(3)).await.unwrap().unwrap().id, a.id);
+    assert!(matches!(store.set_account_secret("nobody", hash(4)).await, Err(StoreError::NotFound(_))));
+
+    store.disable_account("alice").await.unwrap();
+    assert!(store.account_by_secret(&hash(3)).await.unwrap().is_none());
+    assert!(store.account_by_name("alice").await.unwrap().is_none());
+    let all = store.accounts().await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert!(all[0].disabled);
+}
+
+pub async fn collections_and_grants(store: &dyn Store) {
+    let alice = store.add_account("alice", Role::Analyst, hash(1)).await.unwrap();
+    let bob = store.add_account("bob", Role::Analyst, hash(2)).await.unwrap();
+    let c1 = store
+        .add_collection(NewCollection {
+            api_root: "intel".into(),
+            title: "one".into(),
+            description: Some("first".into()),
+            alias: Some("one".into()),
+            readers: vec!["alice".into(), "bob".into()],
+            writers: vec!["alice".into()],
+        })
+        .await
+        .unwrap();
+    let c2 = store
+        .add_collection(NewCollection {
+            api_root: "intel".into(),
+            title: "two".into(),
+            description: None,
+            alias: None,
+            readers: vec!["alice".into()],
+            writers: vec![],
+        })
+        .await
+        .unwrap();
+    assert_ne!(c1.id, c2.id);
+    assert_eq!(c1.id.len(), 36, "collection ids are UUIDs");
+    let roots = store.api_roots().await.unwrap();
+    assert_eq!(roots.iter().filter(|r| r.name == "intel").count(), 1);
+
+    let for_alice = store.collections_for(alice.id, "intel").await.unwrap();
+    assert_eq!(for_alice.len(), 2);
+    let for_bob = store.collections_for(bob.id, "intel").await.unwrap();
+    assert_eq!(for_bob.len(), 1);
+    assert_eq!(for_bob[0].0.id, c1.id);
+    assert_eq!(for_bob[0].1, Access { can_read: true, can_write: false });
+    assert!(store.collection_for(bob.id, "intel", &c2.id).await.unwrap().is_none());
+    assert!(store.collection_for(alice.id, "other-root", &c1.id).await.unwrap().is_none(), "a collection is only found under its own API root");
+
+    store.set_grant(&c2.id, "bob", Access { can_read: false, can_write: true }).await.unwrap();
+    let (_, access) = store.collection_for(bob.id, "intel", &c2.id).await.unwrap().unwrap();
+    assert_eq!(access, Access { can_read: false, can_write: true });
+    store.set_grant(&c2.id, "bob", Access::default()).await.unwrap();
+    assert!(store.collection_for(bob.id, "intel", &c2.id).await.unwrap().is_none());
+    assert_eq!(store.collection(&c1.id).await.unwrap().unwrap().title, "one");
+    assert_eq!(store.collections().await.unwrap().len(), 2);
+}
+
+pub async fn unknown_grantee_writes_nothing(store: &dyn Store) {
+    store.add_account("alice", Role::Analyst, hash(1)).await.unwrap();
+    let r = store
+        .add_collection(NewCollection {
+            api_root: "fresh".into(),
+            title: "t".into(),
+            description: None,
+            alias: None,
+            readers: vec!["alice".into(), "mallory".into()],
+            writers: vec![],
+        })
+        .await;
+    assert!(matches!(r, Err(StoreError::NotFound(ref m)) if m.contains("mallory")), "{r:?}");
+    assert!(store.collections().await.unwrap().is_empty());
+    assert!(store.api_roots().await.unwrap().iter().all(|r| r.name != "fresh"), "no half-written API root");
+}
+
+pub async fn versions_and_idempotent_reposts(store: &dyn Store) {
+    let (_, coll) = setup(store).await;
+    let v1 = indicator(1, "2020-01-01T00:00:00.000Z");
+    let v2 = indicator(1, "2020-02-01T00:00:00.000Z");
+    let out = add(store, &coll, &[v1.clone(), v2.clone()]).await;
+    assert!(matches!(&out[0], Outcome::Added { .. }));
+    assert!(matches!(&out[1], Outcome::Added { .. }));
+
+    // The identical version again: success, nothing written.
+    let out = add(store, &coll, &[v1.clone()]).await;
+    assert!(matches!(&out[0], Outcome::Unchanged { version, .. } if version_text(version) == "2020-01-01T00:00:00.000Z"));
+    // Same content with keys in another order is the same object.
+    let mut reordered = serde_json::Map::new();
+    for (k, v) in v1.as_object().unwrap().iter().rev() {
+        reordered.insert(k.clone(), v.clone());
+    }
+    let out = add(store, &coll, &[Value::Object(reordered)]).await;
+    assert!(matches!(&out[0], Outcome::Unchanged { .. }));
+
+    // A different object under the same id and version: a failure, never an overwrite.
+    let mut changed = v1.clone();
+    changed["name"] = json!("tampered");
+    let out = add(store, &coll, &[changed]).await;
+    assert!(matches!(&out[0], Outcome::Conflict { .. }));
+
+    let filter = ObjectFilter { versions: VersionFilter::all(), ..Default::default() };
+    let all = all_pages(store, &coll.id, filter).await;
+    assert_eq!(all.len(), 2);
+    let body: Value = serde_json::from_str(all[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(body, v1, "stored bodies round-trip, custom properties included");
+    assert_eq!(body["name"], "indicator 1");
+}
+
+pub async fn rejected_submissions_become_failures(store: &dyn Store) {
+    let (acct, coll) = setup(store).await;
+    let items = vec![
+        Submission::Accepted(new_object(&malware(1))),
+        Submission::Rejected { id: Some("malware--bad".into()), version: None, message: "'is_family' is required".into() },
+        Submission::Accepted(new_object(&malware(2))),
+    ];
+    let draft = StatusDraft { id: "6a3c9f36-5d5f-4f4e-9a0e-1d5b1f0f7c01".into(), account_id: acct.id, request_timestamp: Timestamp::now() };
+    let res = store.add_objects(&coll.id, items, Some(draft)).await.unwrap();
+    let status = res.status.unwrap();
+    assert_eq!((status.total_count, status.success_count, status.failure_count), (3, 2, 1));
+    assert_eq!(status.status, "complete");
+    assert_eq!(status.failures[0].id, "malware--bad");
+    assert!(status.failures[0].message.as_deref().unwrap().contains("is_family"));
+    let page = store.objects(&coll.id, &ObjectFilter::default(), false).await.unwrap();
+    assert_eq!(page.items.len(), 2, "the good objects are stored");
+}
+
+pub async fn status_is_private_to_its_author(store: &dyn Store) {
+    let (acct, coll) = setup(store).await;
+    let other = store.add_account("bob", Role::Analyst, hash(2)).await.unwrap();
+    let draft = StatusDraft { id: "2b8f4f51-1c55-4d07-a3b1-0ab9f5d7b6b2".into(), account_id: acct.id, request_timestamp: Timestamp::now() };
+    let res = store.add_objects(&coll.id, accepted(&[malware(1)]), Some(draft)).await.unwrap();
+    let read = store.status("2b8f4f51-1c55-4d07-a3b1-0ab9f5d7b6b2", acct.id).await.unwrap().unwrap();
+    assert_eq!(Some(read), res.status);
+    assert!(store.status("2b8f4f51-1c55-4d07-a3b1-0ab9f5d7b6b2", other.id).await.unwrap().is_none());
+    assert!(store.status("00000000-0000-4000-8000-000000000000", acct.id).await.unwrap().is_none());
+}
+
+pub async fn filters_combine_with_and_values_with_or(store: &dyn Store) {
+    let (_, coll) = setup(store).await;
+    add(store, &coll, &[indicator(1, "2020-01-01T00:00:00.000Z"), malware(1), malware(2)]).await;
+    let marker = store.objects(&coll.id, &ObjectFilter::default(), false).await.unwrap().items[2].date_added;
+    add(store, &coll, &[indicator(2, "2020-01-01T00:00:00.000Z"), malware(3)]).await;
+
+    let cid = coll.id.as_str();
+    let q = |f: ObjectFilter| async move { all_pages(store, cid, f).await.into_iter().map(|o| o.id).collect::<Vec<_>>() };
+    assert_eq!(q(ObjectFilter { types: vec!["malware".into()], ..Default::default() }).await.len(), 3);
+    assert_eq!(q(ObjectFilter { types: vec!["malware".into(), "indicator".into()], ..Default::default() }).await.len(), 5);
+    assert_eq!(q(ObjectFilter { added_after: Some(marker), ..Default::default() }).await.len(), 2);
+    let ids = q(ObjectFilter { added_after: Some(marker), types: vec!["malware".into()], ..Default::default() }).await;
+    assert_eq!(ids, vec!["malware--00000000-0000-4000-8000-000000000003".to_string()]);
+    let ids = q(ObjectFilter {
+        ids: vec!["malware--00000000-0000-4000-8000-000000000001".into(), "indicator--00000000-0000-4000-8000-000000000002".into()],
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(ids.len(), 2);
+    assert_eq!(q(ObjectFilter { spec_versions: vec!["2.0".into()], ..Default::default() }).await.len(), 0);
+    assert_eq!(q(ObjectFilter { spec_versions: vec!["2.0".into(), "2.1".into()], ..Default::default() }).await.len(), 5);
+    assert_eq!(q(ObjectFilter { types: vec!["tool".into()], ..Default::default() }).await.len(), 0);
+}
+
+pub async fn version_filters(store: &dyn Store) {
+    let (_, coll) = setup(store).await;
+    let stamps = ["2020-01-01T00:00:00.000Z", "2020-03-01T00:00:00.000Z", "2020-02-01T00:00:00.000Z"];
+    // Posted out of order: first and last are by version, not by arrival.
+    for s in stamps {
+        add(store, &coll, &[indicator(1, s)]).await;
+    }
+    let cid = coll.id.as_str();
+    let versions = |vf: VersionFilter| async move {
+        all_pages(store, cid, ObjectFilter { versions: vf, ..Default::default() })
+            .await
+            .into_iter()
+            .map(|o| version_text(&o.version))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(versions(VersionFilter::last()).await, vec!["2020-03-01T00:00:00.000Z"]);
+    assert_eq!(versions(VersionFilter { first: true, ..Default::default() }).await, vec!["2020-01-01T00:00:00.000Z"]);
+    assert_eq!(versions(VersionFilter::all()).await.len(), 3);
+    let at = VersionFilter { at: vec![Timestamp::parse("2020-02-01T00:00:00Z").unwrap()], ..Default::default() };
+    assert_eq!(versions(at).await, vec!["2020-02-01T00:00:00.000Z"]);
+    let both = VersionFilter { first: true, last: true, ..Default::default() };
+    assert_eq!(versions(both).await.len(), 2);
+}
+
+pub async fn pagination_survives_concurrent_writes(store: &dyn Store) {
+    let (_, coll) = setup(store).await;
+    let batch: Vec<Value> = (0..25).map(malware).collect();
+    add(store, &coll, &batch).await;
+    let mut filter = ObjectFilter { limit: 10, ..Default::default() };
+    let mut seen = Vec::new();
+    let mut extra = 100;
+    loop {
+        let page = store.objects(&coll.id, &filter, false).await.unwrap();
+        assert!(page.items.len() <= 10);
+        seen.extend(page.items.iter().map(|o| o.id.clone()));
+        // Writes between pages: new objects land after the cursor and are seen once.
+        if extra < 103 {
+            add(store, &coll, &[malware(extra)]).await;
+            extra += 1;
+        }
+        match page.next() {
+            Some(c) => filter.after = Some(c),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no object is returned twice");
+    assert_eq!(seen.len(), 28, "no object is skipped");
+}
+
+pub async fn date_added_strictly_increases(store: &dyn Store) {
+    let (_, coll) = setup(store).await;
+    let batch: Vec<Value> = (0..50).map(malware).collect();
+    let (a, b) = tokio::join!(add(store, &coll, &batch[..25]), add(store, &coll, &batch[25..]));
+    assert_eq!(a.len() + b.len(), 50);
+    let all = all_pages(store, &coll.id, ObjectFilter { limit: 7, ..Default::default() }).await;
+    assert_eq!(all.len(), 50);
+    for w in all.windows(2) {
+        assert!(w[0].date_added < w[1].date_added, "date_added must strictly increase in page order");
+    }
+    // added_after on the last item's date_added yields nothing; on the first, everything else.
+    let f = ObjectFilter { added_after: Some(all[0].date_added), limit: 1000, ..Default::default() };
+    assert_eq!(store.objects(&coll.id, &f, false).await.unwrap().items.len(), 49);
+}
+
+pub async fn delete_recomputes_first_and_last(store: &dyn Store) {
+    let (_, coll) = setup(store).await;
+    for s in ["2020-01-01T00:00:00.000Z", "2020-02-01T00:00:00.000Z", "2020-03-01T00:00:00.000Z"] {
+        add(store, &coll, &[indicator(1, s)]).await;
+    }
+    add(store, &coll, &[malware(1)]).await;
+    let id = "indicator--00000000-0000-4000-8000-000000000001";
+    let n = store.delete_object(&coll.id, id, &VersionFilter::last(), &[]).await.unwrap();
+    assert_eq!(n, 1);
+    let last = all_pages(store, &coll.id, ObjectFilter { ids: vec![id.into()], ..Default::default() }).await;
+    assert_eq!(version_text(&last[0].version), "2020-02-01T00:00:00.000Z", "the previous version becomes the last");
+    let n = store.delete_object(&coll.id, id, &VersionFilter::all(), &[]).await.unwrap();
+    assert_eq!(n, 2);
+    let rest = all_pages(store, &coll.id, ObjectFilter { versions: VersionFilter::all(), ..Default::default() }).await;
+    assert_eq!(rest.len(), 1);
+    assert_eq!(store.delete_object(&coll.id, id, &VersionFilter::all(), &[]).await.unwrap(), 0);
+}
+
+pub async fn objects_without_version_get_one(store: &dyn Store) {
+    let (_, coll) = setup(store).await;
+    let sco = json!({"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": "198.51.100.3"});
+    let out = add(store, &coll, &[sco.clone()]).await;
+    let Outcome::Added { version, .. } = &out[0] else { panic!("{out:?}") };
+    let again = add(store, &coll, &[sco.clone()]).await;
+    assert!(matches!(&again[0], Outcome::Unchanged { version: v, .. } if v == version), "{again:?}");
+    let mut changed = sco.clone();
+    changed["x_note"] = json!("seen again");
+    let third = add(store, &coll, &[changed]).await;
+    assert!(matches!(&third[0], Outcome::Added { .. }), "a changed unversioned object is a new version");
+    let page = store.objects(&coll.id, &ObjectFilter { versions: VersionFilter::all(), ..Default::default() }, false).await.unwrap();
+    assert_eq!(page.items.len(), 2);
+    assert_eq!(page.items[0].version, page.items[0].date_added, "the server-chosen version is date_added");
+}
+
+pub async fn collections_are_isolated(store: &dyn Store) {
+    let (_, c1) = setup(store).await;
+    let c2 = store
+        .add_collection(NewCollection {
+            api_root: "default".into(),
+            title: "other".into(),
+            description: None,
+            alias: None,
+            readers: vec!["alice".into()],
+            writers: vec!["alice".into()],
+        })
+        .await
+        .unwrap();
+    add(store, &c1, &[malware(1)]).await;
+    let mut changed = malware(1);
+    changed["name"] = json!("different in another collection");
+    let out = add(store, &c2, &[changed]).await;
+    assert!(matches!(&out[0], Outcome::Added { .. }), "the same id and version in another collection is independent");
+    assert_eq!(store.objects(&c1.id, &ObjectFilter::default(), true).await.unwrap().items.len(), 1);
+    store.delete_object(&c2.id, "malware--00000000-0000-4000-8000-000000000001", &VersionFilter::all(), &[]).await.unwrap();
+    assert_eq!(store.objects(&c1.id, &ObjectFilter::default(), false).await.unwrap().items.len(), 1);
+}

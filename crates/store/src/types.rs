@@ -1,0 +1,371 @@
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use tearline_stix::{Identifier, Timestamp};
+
+/// SHA-256 of an account secret. Secrets are high-entropy generated tokens, so a fast hash is
+/// enough to make a stolen database useless for logging in, and checking costs microseconds.
+pub type SecretHash = [u8; 32];
+
+/// What an account may do in management actions. TAXII access follows collection grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Admin,
+    Analyst,
+    ReleaseOfficer,
+    Auditor,
+    PartnerMember,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Analyst, Role::ReleaseOfficer, Role::Auditor, Role::PartnerMember];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Analyst => "analyst",
+            Role::ReleaseOfficer => "release-officer",
+            Role::Auditor => "auditor",
+            Role::PartnerMember => "partner-member",
+        }
+    }
+
+    /// Whether the role may read operational data such as metrics.
+    pub fn can_observe(self) -> bool {
+        matches!(self, Role::Admin | Role::Auditor)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s || r.as_str().replace('-', "_") == s)
+            .ok_or_else(|| format!("unknown role '{s}'; choose one of admin, analyst, release-officer, auditor, partner-member"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub created: String,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiRoot {
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+}
+
+/// Per-collection access of one account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Access {
+    pub can_read: bool,
+    pub can_write: bool,
+}
+
+impl Access {
+    pub fn any(self) -> bool {
+        self.can_read || self.can_write
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCollection {
+    pub api_root: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub alias: Option<String>,
+    /// Account names allowed to read, and to write.
+    pub readers: Vec<String>,
+    pub writers: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Collection {
+    /// A UUID, unique across API roots.
+    pub id: String,
+    pub api_root: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub alias: Option<String>,
+}
+
+/// An accepted object, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewObject {
+    pub id: Identifier,
+    pub object_type: String,
+    pub spec_version: String,
+    /// `modified`, else `created`; `None` lets the store choose (`date_added`), as TAXII 2.1
+    /// allows for objects that carry neither.
+    pub version: Option<Timestamp>,
+    /// SHA-256 of the RFC 8785 canonical form: equal hashes mean the same object.
+    pub content_hash: [u8; 32],
+    /// The object as JSON text, exactly as it will be served.
+    pub body: String,
+}
+
+/// One item of an add request, in request order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submission {
+    Accepted(NewObject),
+    /// Found invalid before reaching the store; recorded as a failure with this message.
+    Rejected { id: Option<String>, version: Option<String>, message: String },
+}
+
+/// What happened to one submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored as a new version.
+    Added { id: String, version: Timestamp },
+    /// The identical version was already there: nothing written, reported as success.
+    Unchanged { id: String, version: Timestamp },
+    /// A different object is stored under this id and version: nothing written.
+    Conflict { id: String, version: Timestamp },
+    Rejected { id: Option<String>, version: Option<String>, message: String },
+}
+
+impl Outcome {
+    pub fn is_success(&self) -> bool {
+        matches!(self, Outcome::Added { .. } | Outcome::Unchanged { .. })
+    }
+}
+
+/// The parts of a status resource known before the store runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusDraft {
+    pub id: String,
+    pub account_id: i64,
+    pub request_timestamp: Timestamp,
+}
+
+/// One entry of a status resource's successes, failures or pendings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusEntry {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A TAXII 2.1 status resource, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusRecord {
+    pub id: String,
+    pub status: String,
+    pub request_timestamp: String,
+    pub total_count: u64,
+    pub success_count: u64,
+    pub successes: Vec<StatusEntry>,
+    pub failure_count: u64,
+    pub failures: Vec<StatusEntry>,
+    pub pending_count: u64,
+    pub pendings: Vec<StatusEntry>,
+}
+
+impl StatusRecord {
+    /// Builds the (complete) status of a finished add request.
+    pub fn complete(draft: &StatusDraft, outcomes: &[Outcome]) -> Self {
+        let mut successes = Vec::new();
+        let mut failures = Vec::new();
+        for o in outcomes {
+            match o {
+                Outcome::Added { id, version } => successes.push(StatusEntry { id: id.clone(), version: Some(version_text(version)), message: None }),
+                Outcome::Unchanged { id, version } => successes.push(StatusEntry {
+                    id: id.clone(),
+                    version: Some(version_text(version)),
+                    message: Some("this version was already in the collection; nothing changed".into()),
+                }),
+                Outcome::Conflict { id, version } => failures.push(StatusEntry {
+                    id: id.clone(),
+                    version: Some(version_text(version)),
+                    message: Some("a different object with this id and version is already in the collection; post a new version (a later 'modified') instead".into()),
+                }),
+                Outcome::Rejected { id, version, message } => failures.push(StatusEntry {
+                    id: id.clone().unwrap_or_default(),
+                    version: version.clone(),
+                    message: Some(message.clone()),
+                }),
+            }
+        }
+        StatusRecord {
+            id: draft.id.clone(),
+            status: "complete".into(),
+            request_timestamp: draft.request_timestamp.to_micros_string(),
+            total_count: outcomes.len() as u64,
+            success_count: successes.len() as u64,
+            successes,
+            failure_count: failures.len() as u64,
+            failures,
+            pending_count: 0,
+            pendings: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddResult {
+    pub outcomes: Vec<Outcome>,
+    pub status: Option<StatusRecord>,
+}
+
+/// Which versions of each object a query selects (`match[version]`). The values are OR-ed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VersionFilter {
+    pub all: bool,
+    pub first: bool,
+    pub last: bool,
+    pub at: Vec<Timestamp>,
+}
+
+impl VersionFilter {
+    /// TAXII's default: the latest version of each object.
+    pub fn last() -> Self {
+        VersionFilter { last: true, ..Default::default() }
+    }
+
+    pub fn all() -> Self {
+        VersionFilter { all: true, ..Default::default() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.all && !self.first && !self.last && self.at.is_empty()
+    }
+}
+
+/// A position in a collection's `date_added` order, carried in `next` tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cursor(pub i64);
+
+impl Cursor {
+    /// The opaque text form used as a TAXII `next` value.
+    pub fn encode(self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("c1:{}", self.0))
+    }
+
+    pub fn decode(token: &str) -> Option<Cursor> {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.as_bytes()).ok()?;
+        let text = std::str::from_utf8(&raw).ok()?;
+        let n: i64 = text.strip_prefix("c1:")?.parse().ok()?;
+        (n >= 0).then_some(Cursor(n))
+    }
+}
+
+/// A query over one collection's objects. Different fields are AND-ed; the values within
+/// one field are OR-ed (TAXII 2.1 section 3.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectFilter {
+    pub added_after: Option<Timestamp>,
+    pub ids: Vec<String>,
+    pub types: Vec<String>,
+    pub versions: VersionFilter,
+    /// Empty: every spec version.
+    pub spec_versions: Vec<String>,
+    pub after: Option<Cursor>,
+    /// Page size; the store returns at most this many and says whether there are more.
+    pub limit: usize,
+}
+
+impl Default for ObjectFilter {
+    fn default() -> Self {
+        ObjectFilter {
+            added_after: None,
+            ids: Vec::new(),
+            types: Vec::new(),
+            versions: VersionFilter::last(),
+            spec_versions: Vec::new(),
+            after: None,
+            limit: 100,
+        }
+    }
+}
+
+/// One stored version of an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub id: String,
+    pub object_type: String,
+    pub version: Timestamp,
+    pub date_added: Timestamp,
+    pub spec_version: String,
+    /// The JSON text, when asked for.
+    pub body: Option<String>,
+    pub cursor: Cursor,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Page {
+    pub items: Vec<StoredObject>,
+    pub more: bool,
+}
+
+impl Page {
+    /// The `next` cursor: where the following page starts, if there is one.
+    pub fn next(&self) -> Option<Cursor> {
+        if self.more { self.items.last().map(|o| o.cursor) } else { None }
+    }
+}
+
+/// The text used for a version in status resources, manifests and version lists: the
+/// shortest of millisecond, microsecond or nanosecond precision that loses nothing.
+pub fn version_text(t: &Timestamp) -> String {
+    let full = t.sort_key();
+    let nanos = t.subsec_nanos();
+    let keep = if nanos % 1_000_000 == 0 {
+        3
+    } else if nanos % 1000 == 0 {
+        6
+    } else {
+        9
+    };
+    // sort_key is YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ: 20 characters before the fraction.
+    format!("{}Z", &full[..20 + keep])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        for n in [0, 1, 42, i64::MAX] {
+            assert_eq!(Cursor::decode(&Cursor(n).encode()), Some(Cursor(n)));
+        }
+        for bad in ["", "abc", "YzE6LTE", "!!!", "YzI6MQ"] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn version_text_is_shortest_lossless() {
+        let t = |s| Timestamp::parse(s).unwrap();
+        assert_eq!(version_text(&t("2020-01-01T00:00:00Z")), "2020-01-01T00:00:00.000Z");
+        assert_eq!(version_text(&t("2020-01-01T00:00:00.123456Z")), "2020-01-01T00:00:00.123456Z");
+        assert_eq!(version_text(&t("2020-01-01T00:00:00.1234567Z")), "2020-01-01T00:00:00.123456700Z");
+    }
+
+    #[test]
+    fn roles_parse_from_their_names() {
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+}
