@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# TAXII 2.1 interoperability suite against a real `tearline serve`.
+#
+#   tests/interop/run.sh            # uses target/release/tearline, a temp SQLite db
+#
+# Environment:
+#   TEARLINE_BIN                 tearline binary (default: target/release/tearline; not built here)
+#   TEARLINE_VENV                Python venv (default: .venv-interop under the repo; created if absent)
+#   TEARLINE_TEST_DATABASE_URL   postgres://... to run against PostgreSQL instead of a temp SQLite file
+#   TEARLINE_API_ROOT            API root for the test collections (default: interop)
+#   TEARLINE_ROLE                role of the test accounts (default: analyst)
+#   KEEP_TMP=1                   keep the temp dir (database, server log) for inspection
+#
+# Exit status: 0 only if every check passed.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+bin=${TEARLINE_BIN:-$repo/target/release/tearline}
+venv=${TEARLINE_VENV:-$repo/.venv-interop}
+api_root=${TEARLINE_API_ROOT:-interop}
+role=${TEARLINE_ROLE:-analyst}
+
+if [[ ! -x $bin ]]; then
+    echo "run.sh: no tearline binary at $bin (build it: cargo build --release -p tearline, or set TEARLINE_BIN)" >&2
+    exit 2
+fi
+
+# --- Python environment -----------------------------------------------------
+if [[ ! -x $venv/bin/python ]]; then
+    echo "run.sh: creating venv $venv"
+    python3 -m venv "$venv"
+    echo "*" >"$venv/.gitignore"  # keep the venv out of git status
+fi
+if ! "$venv/bin/python" -c 'import taxii2client.v21, stix2validator, requests' 2>/dev/null; then
+    "$venv/bin/python" -m pip install -q taxii2-client stix2-validator requests
+fi
+py=$venv/bin/python
+
+# --- scratch dir, database ------------------------------------------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/tearline-interop.XXXXXX")
+server_pid=
+cleanup() {
+    local rc=$?
+    if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill "$server_pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$server_pid" 2>/dev/null || true
+    fi
+    if [[ $rc -ne 0 && -s $work/server.log ]]; then
+        echo "---- last 40 lines of the server log ($work/server.log) ----" >&2
+        tail -n 40 "$work/server.log" >&2 || true
+    fi
+    if [[ ${KEEP_TMP:-0} == 1 ]]; then echo "run.sh: kept $work" >&2; else rm -rf "$work"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The single place that chooses the database: PostgreSQL when asked, else SQLite.
+database_url=${TEARLINE_TEST_DATABASE_URL:-sqlite://$work/tearline.sqlite}
+case $database_url in
+    postgres://* | postgresql://* | sqlite://*) ;;
+    *) echo "run.sh: unsupported database URL: $database_url" >&2; exit 2 ;;
+esac
+echo "run.sh: database ${database_url%%\?*}"
+
+# Run a tearline CLI command; its last stdout line is the result.
+cli_last_line() {
+    local out=$work/cli.out err=$work/cli.err
+    if ! "$bin" "$@" >"$out" 2>"$err"; then
+        echo "run.sh: FAILED: tearline $*" >&2
+        cat "$out" "$err" >&2
+        exit 1
+    fi
+    local last
+    last=$(grep -v '^[[:space:]]*$' "$out" | tail -n 1 | tr -d '[:space:]')
+    if [[ -z $last ]]; then
+        echo "run.sh: tearline $1 printed nothing on stdout" >&2
+        cat "$err" >&2
+        exit 1
+    fi
+    printf '%s\n' "$last"
+}
+
+# Unique names so that a shared (PostgreSQL) database can be reused.
+tag=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+writer=interop-writer-$tag
+reader=interop-reader-$tag
+outsider=interop-outsider-$tag
+
+writer_secret=$(cli_last_line account add "$writer" --role "$role" --database "$database_url")
+reader_secret=$(cli_last_line account add "$reader" --role "$role" --database "$database_url")
+outsider_secret=$(cli_last_line account add "$outsider" --role "$role" --database "$database_url")
+collection=$(cli_last_line collection add --database "$database_url" --api-root "$api_root" \
+    --title "interop $tag" --read "$writer,$reader" --write "$writer")
+outsider_collection=$(cli_last_line collection add --database "$database_url" --api-root "$api_root" \
+    --title "outsider $tag" --read "$outsider" --write "$outsider")
+uuid_re='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+for c in "$collection" "$outsider_collection"; do
+    if [[ ! $c =~ $uuid_re ]]; then
+        echo "run.sh: 'tearline collection add' did not print a UUID on its last line: '$c'" >&2
+        exit 1
+    fi
+done
+
+# --- server -------------------------------------------------------------------------
+port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base=http://127.0.0.1:$port
+"$bin" serve --database "$database_url" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+server_pid=$!
+echo "run.sh: tearline serve pid $server_pid on $base"
+
+up=0
+for _ in $(seq 300); do
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        echo "run.sh: tearline serve exited during startup" >&2
+        exit 1
+    fi
+    if "$py" -c "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('$base/healthz', timeout=1).status == 200 else 1)" 2>/dev/null; then
+        up=1; break
+    fi
+    sleep 0.1
+done
+if [[ $up != 1 ]]; then echo "run.sh: /healthz not 200 after 30 s" >&2; exit 1; fi
+
+# --- the suite --------------------------------------------------------------------------
+set +e
+"$py" "$here/interop.py" \
+    --discovery "$base/taxii2/" \
+    --user "$writer" --password "$writer_secret" \
+    --collection "$collection" \
+    --reader-user "$reader" --reader-password "$reader_secret" \
+    --outsider-user "$outsider" --outsider-password "$outsider_secret" \
+    --outsider-collection "$outsider_collection" \
+    "$@"
+rc=$?
+set -e
+if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "run.sh: the server died during the suite" >&2
+    rc=1
+fi
+exit "$rc"
