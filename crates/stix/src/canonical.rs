@@ -72,36 +72,33 @@ fn write_string(s: &str, out: &mut String) {
 }
 
 /// Numbers are serialised as ECMAScript's `Number.prototype.toString` does (RFC 8785 3.2.2.3).
+/// Integers beyond 2^53 are first rounded to the nearest double, as a JSON parser in ECMAScript
+/// would read them.
 fn write_number(n: &serde_json::Number, out: &mut String) {
-    if let Some(i) = n.as_i64() {
-        if i.unsigned_abs() < (1u64 << 53) {
-            out.push_str(&i.to_string());
-            return;
-        }
+    if let Some(i) = n.as_i64().filter(|i| i.unsigned_abs() <= 1u64 << 53) {
+        out.push_str(&i.to_string());
+        return;
     }
-    if let Some(u) = n.as_u64() {
-        if u < (1u64 << 53) {
-            out.push_str(&u.to_string());
-            return;
-        }
+    if let Some(u) = n.as_u64().filter(|u| *u <= 1u64 << 53) {
+        out.push_str(&u.to_string());
+        return;
     }
     let f = n.as_f64().unwrap_or(0.0);
     out.push_str(&es_number(f));
 }
 
-/// ECMAScript Number::toString for a finite double.
+/// ECMAScript Number::toString for a finite double (ECMA-262 section 6.1.6.1.20): the shortest
+/// digits that round-trip (Rust's `{:e}` gives exactly those), placed by the exponent rules.
 fn es_number(f: f64) -> String {
     if f == 0.0 {
         return "0".to_owned();
-    }
-    if f.fract() == 0.0 && f.abs() < 1e21 {
-        return format!("{f:.0}");
     }
     // Shortest round-trip digits and exponent, from Rust's `{:e}` formatting.
     let sci = format!("{:e}", f.abs());
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let digits = round_half_even(f.abs(), digits, exp);
     let k = digits.len() as i32;
     let n = exp + 1;
     let sign = if f < 0.0 { "-" } else { "" };
@@ -117,6 +114,49 @@ fn es_number(f: f64) -> String {
         if k == 1 { format!("{digits}e{es}") } else { format!("{}.{}e{es}", &digits[..1], &digits[1..]) }
     };
     format!("{sign}{body}")
+}
+
+/// ECMAScript breaks a tie between two shortest digit strings that are equally near the exact
+/// value by taking the even one; Rust's shortest formatting may take the other. A tie means the
+/// exact decimal expansion continues with exactly `5` after the shortest digits.
+fn round_half_even(f: f64, digits: String, exp: i32) -> String {
+    if !digits.ends_with(['1', '3', '5', '7', '9']) {
+        return digits;
+    }
+    let exact = format!("{f:.800e}");
+    let (m, e) = exact.split_once('e').unwrap_or((&exact, "0"));
+    if e.parse::<i32>().ok() != Some(exp) {
+        return digits;
+    }
+    let all: String = m.chars().filter(|c| *c != '.').collect();
+    let k = digits.len();
+    let (head, rest) = all.split_at(k.min(all.len()));
+    if !(rest.starts_with('5') && rest[1..].bytes().all(|b| b == b'0')) {
+        return digits;
+    }
+    // The two candidates are `head` and `head + 1`; `digits` is one of them.
+    let other = if digits == head { increment(head) } else { Some(head.to_owned()) };
+    match other {
+        Some(o) if o.len() == k && parse_digits(&o, exp) == Some(f) => o,
+        _ => digits,
+    }
+}
+
+fn increment(d: &str) -> Option<String> {
+    let mut b = d.as_bytes().to_vec();
+    for i in (0..b.len()).rev() {
+        if b[i] == b'9' {
+            b[i] = b'0';
+        } else {
+            b[i] += 1;
+            return String::from_utf8(b).ok();
+        }
+    }
+    None
+}
+
+fn parse_digits(d: &str, exp: i32) -> Option<f64> {
+    format!("{}.{}e{exp}", &d[..1], &d[1..]).parse().ok()
 }
 
 #[cfg(test)]
