@@ -36,11 +36,10 @@ pub fn parse_envelope(bytes: &[u8], limits: EnvelopeLimits) -> Result<Vec<Value>
     let Value::Object(mut map) = value else {
         return Err(EnvelopeError::Shape);
     };
-    if let Some(t) = map.get("type") {
-        if t != "bundle" {
+    if let Some(t) = map.get("type")
+        && t != "bundle" {
             return Err(EnvelopeError::Shape);
         }
-    }
     let objects = match map.remove("objects") {
         Some(Value::Array(items)) => items,
         None if map.get("type").is_some() => Vec::new(),

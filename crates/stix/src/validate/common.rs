@@ -98,11 +98,10 @@ pub(super) fn check(cx: &mut Ctx, m: &Obj) {
     };
     check_props(cx, "", m, required, common, &what);
     for name in ["created", "modified"] {
-        if let Some(Value::String(s)) = m.get(name) {
-            if category != Category::Sco && crate::Timestamp::parse(s).is_ok() && !has_millis(s) {
+        if let Some(Value::String(s)) = m.get(name)
+            && category != Category::Sco && crate::Timestamp::parse(s).is_ok() && !has_millis(s) {
                 cx.err(name, "timestamp-precision", format!("'{name}' must be given to at least millisecond precision, e.g. 2016-05-12T08:17:27.000Z"));
             }
-        }
     }
     if category != Category::Sco {
         types::order(cx, "", m, "created", "modified", false);
@@ -160,11 +159,10 @@ fn identifier(cx: &mut Ctx, m: &Obj, ty: Option<&str>) -> Option<Identifier> {
     match m.get("id") {
         Some(Value::String(s)) => match Identifier::parse(s) {
             Ok(id) => {
-                if let Some(t) = ty {
-                    if id.object_type() != t {
+                if let Some(t) = ty
+                    && id.object_type() != t {
                         cx.err("id", "id-type-mismatch", format!("the type part of id '{id}' must equal the object's type '{t}'"));
                     }
-                }
                 if !uuid_is_rfc4122(id.uuid_part()) {
                     cx.err("id", "id-format", format!("id '{id}' must hold an RFC 4122 UUID (variant bits 10, version 1 to 8)"));
                 }
@@ -201,25 +199,22 @@ fn bundle(cx: &mut Ctx, m: &Obj) {
         let _ = v;
         cx.warn("spec_version", "deprecated-property", "a STIX 2.1 bundle has no 'spec_version'; each object carries its own");
     }
-    if let Some(objs) = m.get("objects") {
-        if let Some(items) = list(cx, "objects", objs) {
+    if let Some(objs) = m.get("objects")
+        && let Some(items) = list(cx, "objects", objs) {
             for (i, o) in items.iter().enumerate() {
                 cx.nested(i, o);
             }
         }
-    }
     for (k, val) in m {
         if !matches!(k.as_str(), "type" | "id" | "objects" | "spec_version") {
             custom_property(cx, "", k, val, "bundle", false);
         }
     }
-    if let Some(Value::String(s)) = m.get("id") {
-        if let Ok(id) = Identifier::parse(s) {
-            if id.uuid_part().as_bytes()[14] != b'4' {
+    if let Some(Value::String(s)) = m.get("id")
+        && let Ok(id) = Identifier::parse(s)
+            && id.uuid_part().as_bytes()[14] != b'4' {
                 cx.warn("id", "id-uuid-version", format!("id '{id}' should use a random (version 4) UUID"));
             }
-        }
-    }
 }
 
 fn external_reference(cx: &mut Ctx, path: &str, m: &Obj) {
@@ -471,11 +466,10 @@ fn marking_definition(cx: &mut Ctx, m: &Obj, id: Option<&Identifier>) {
         (None, Some(_)) => cx.err("definition_type", "required-property", "'definition_type' is required with 'definition'"),
         (Some(t), Some(d)) => marking_body(cx, m, t, d, id),
     }
-    if let (Some(Value::Array(refs)), Some(id)) = (m.get("object_marking_refs"), id) {
-        if refs.iter().any(|r| r.as_str() == Some(id.as_str())) {
+    if let (Some(Value::Array(refs)), Some(id)) = (m.get("object_marking_refs"), id)
+        && refs.iter().any(|r| r.as_str() == Some(id.as_str())) {
             cx.err("object_marking_refs", "circular-marking", "a marking-definition must not mark itself");
         }
-    }
     tlp2(cx, m, id);
 }
 
@@ -551,15 +545,12 @@ fn identifier_version(cx: &mut Ctx, m: &Obj, id: &Identifier, ty: &str, category
         return;
     }
     match sco_contributing(ty, m) {
-        Some(expected) => {
-            if expected != id.uuid_part() {
-                cx.warn(
-                    "id",
-                    "sco-id-deterministic",
-                    format!("id should be the deterministic '{ty}--{expected}' (UUIDv5 of the ID contributing properties)"),
-                );
-            }
-        }
+        Some(expected) if expected == id.uuid_part() => {}
+        Some(expected) => cx.warn(
+            "id",
+            "sco-id-deterministic",
+            format!("id should be the deterministic '{ty}--{expected}' (UUIDv5 of the ID contributing properties)"),
+        ),
         None if version != b'4' => cx.err(
             "id",
             "sco-id-uuid4",

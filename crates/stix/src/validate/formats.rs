@@ -75,7 +75,7 @@ pub fn is_addr_spec(s: &str) -> bool {
 /// Standard base64 (RFC 4648 section 4) with correct padding.
 pub fn is_base64(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return false;
     }
     let pad = b.iter().rev().take_while(|&&c| c == b'=').count();
@@ -87,7 +87,7 @@ pub fn is_base64(s: &str) -> bool {
 
 /// Hexadecimal octets (an even number of hex digits).
 pub fn is_hex(s: &str) -> bool {
-    s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit())
+    s.len().is_multiple_of(2) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// A well-formed RFC 5646 language tag (section 2.1 syntax; registry membership is not checked).

@@ -123,7 +123,7 @@ impl Ctx {
             self.err("", "nesting-too-deep", "bundles must not be nested");
             return;
         }
-        let saved = std::mem::replace(&mut self.prefix, String::new());
+        let saved = std::mem::take(&mut self.prefix);
         self.prefix = format!("{saved}objects.[{index}].");
         self.depth += 1;
         self.object(obj);

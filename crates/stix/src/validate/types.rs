@@ -200,32 +200,28 @@ pub(crate) fn check_value(cx: &mut Ctx, path: &str, value: &Value, kind: K) {
             _ => cx.err(path, "property-type", format!("'{name}' must be a dictionary (a JSON object)")),
         },
         K::Bin => {
-            if let Some(s) = string(cx, path, value) {
-                if !formats::is_base64(s) {
+            if let Some(s) = string(cx, path, value)
+                && !formats::is_base64(s) {
                     cx.err(path, "binary-format", format!("'{name}' must be base64-encoded (RFC 4648)"));
                 }
-            }
         }
         K::Hex => {
-            if let Some(s) = string(cx, path, value) {
-                if !formats::is_hex(s) {
+            if let Some(s) = string(cx, path, value)
+                && !formats::is_hex(s) {
                     cx.err(path, "hex-format", format!("'{name}' must be hex octets (an even number of 0-9 and a-f)"));
                 }
-            }
         }
         K::Url => {
-            if let Some(s) = string(cx, path, value) {
-                if !formats::is_uri(s) {
+            if let Some(s) = string(cx, path, value)
+                && !formats::is_uri(s) {
                     cx.err(path, "url-format", format!("'{name}' ('{s}') must be a URL with a scheme, such as https://example.com/"));
                 }
-            }
         }
         K::Fmt(test, expected) => {
-            if let Some(s) = string(cx, path, value) {
-                if !test(s) {
+            if let Some(s) = string(cx, path, value)
+                && !test(s) {
                     cx.err(path, "value-format", format!("'{name}' ('{s}') must be {expected}"));
                 }
-            }
         }
         K::Obj(f) => match value {
             Value::Object(m) => f(cx, path, m),
@@ -379,11 +375,10 @@ fn kill_chain_phase(cx: &mut Ctx, path: &str, value: &Value) {
         match m.get(key) {
             None => cx.err(&p, "required-property", format!("a kill chain phase requires '{key}'")),
             Some(val) => {
-                if let Some(s) = string(cx, &p, val) {
-                    if s.is_empty() || s.chars().any(|c| c.is_ascii_uppercase() || c == ' ' || c == '_') {
+                if let Some(s) = string(cx, &p, val)
+                    && (s.is_empty() || s.chars().any(|c| c.is_ascii_uppercase() || c == ' ' || c == '_')) {
                         cx.warn(&p, "kill-chain-format", format!("'{s}' should be lowercase with hyphens as word separators"));
                     }
-                }
             }
         }
     }
@@ -410,12 +405,11 @@ fn ts_of(m: &Obj, key: &str) -> Option<Timestamp> {
 
 /// `later` must not be before `earlier` (or, `strict`, must be after it).
 pub(crate) fn order(cx: &mut Ctx, prefix: &str, m: &Obj, earlier: &str, later: &str, strict: bool) {
-    if let (Some(a), Some(b)) = (ts_of(m, earlier), ts_of(m, later)) {
-        if b < a || (strict && b == a) {
+    if let (Some(a), Some(b)) = (ts_of(m, earlier), ts_of(m, later))
+        && (b < a || (strict && b == a)) {
             let rel = if strict { "later than" } else { "later than or equal to" };
             cx.err(&join(prefix, later), "timestamp-order", format!("'{later}' ({b}) must be {rel} '{earlier}' ({a})"));
         }
-    }
 }
 
 fn at_least_one(cx: &mut Ctx, m: &Obj, props: &[&str], what: &str) {
@@ -437,13 +431,11 @@ fn seen_order(cx: &mut Ctx, m: &Obj) {
 
 fn indicator(cx: &mut Ctx, m: &Obj) {
     order(cx, "", m, "valid_from", "valid_until", true);
-    if m.get("pattern_type").and_then(Value::as_str) == Some("stix") {
-        if let Some(p) = m.get("pattern").and_then(Value::as_str) {
-            if let Err(e) = super::pattern::check_pattern(p) {
+    if m.get("pattern_type").and_then(Value::as_str) == Some("stix")
+        && let Some(p) = m.get("pattern").and_then(Value::as_str)
+            && let Err(e) = super::pattern::check_pattern(p) {
                 cx.err("pattern", "pattern-syntax", format!("'pattern' is not a valid STIX pattern: {e}"));
             }
-        }
-    }
 }
 
 fn location(cx: &mut Ctx, m: &Obj) {
@@ -459,11 +451,10 @@ fn location(cx: &mut Ctx, m: &Obj) {
     if !(m.contains_key("region") || m.contains_key("country") || (lat && long)) {
         cx.err("", "required-property", "a location must have 'region', 'country', or 'latitude' and 'longitude'");
     }
-    if let Some(c) = m.get("country").and_then(Value::as_str) {
-        if !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())) {
+    if let Some(c) = m.get("country").and_then(Value::as_str)
+        && !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())) {
             cx.warn("country", "country-code", format!("'country' ('{c}') should be an ISO 3166-1 alpha-2 code such as 'DE'"));
         }
-    }
 }
 
 fn malware(cx: &mut Ctx, m: &Obj) {
@@ -512,11 +503,10 @@ fn observed_data(cx: &mut Ctx, m: &Obj) {
 
 fn relationship(cx: &mut Ctx, m: &Obj) {
     order(cx, "", m, "start_time", "stop_time", true);
-    if let Some(t) = m.get("relationship_type").and_then(Value::as_str) {
-        if !(3..=250).contains(&t.len()) || !t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+    if let Some(t) = m.get("relationship_type").and_then(Value::as_str)
+        && (!(3..=250).contains(&t.len()) || !t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')) {
             cx.err("relationship_type", "relationship-type-format", format!("'relationship_type' ('{t}') must be 3 to 250 characters of a-z, 0-9 and '-'"));
         }
-    }
 }
 
 fn sighting(cx: &mut Ctx, m: &Obj) {
@@ -558,11 +548,10 @@ fn mime_part(cx: &mut Ctx, path: &str, m: &Obj) {
 
 fn file(cx: &mut Ctx, m: &Obj) {
     at_least_one(cx, m, &["hashes", "name"], "a file");
-    if let Some(mt) = m.get("mime_type").and_then(Value::as_str) {
-        if !formats::is_media_type(mt) {
+    if let Some(mt) = m.get("mime_type").and_then(Value::as_str)
+        && !formats::is_media_type(mt) {
             cx.warn("mime_type", "media-type", format!("'mime_type' ('{mt}') should be an IANA media type such as 'application/zip'"));
         }
-    }
 }
 
 fn network_traffic(cx: &mut Ctx, m: &Obj) {
@@ -644,11 +633,10 @@ fn extension_definition(cx: &mut Ctx, m: &Obj) {
     }
     if let Some(Value::Array(props)) = m.get("extension_properties") {
         for (i, p) in props.iter().enumerate() {
-            if let Some(s) = p.as_str() {
-                if !super::common::is_property_name(s) {
+            if let Some(s) = p.as_str()
+                && !super::common::is_property_name(s) {
                     cx.err(&index("extension_properties", i), "property-name", format!("'{s}' is not a valid property name (3 to 250 characters of a-z, 0-9 and '_')"));
                 }
-            }
         }
     }
 }
@@ -1389,11 +1377,10 @@ fn software(cx: &mut Ctx, m: &Obj) {
         check_value(cx, "languages", value, K::Strs);
         if let Some(items) = value.as_array() {
             for (i, s) in items.iter().enumerate() {
-                if let Some(s) = s.as_str() {
-                    if !software_languages(s) {
+                if let Some(s) = s.as_str()
+                    && !software_languages(s) {
                         cx.err(&index("languages", i), "language-tag", format!("'{s}' must be an RFC 5646 language tag such as 'en' or 'pt-BR'"));
                     }
-                }
             }
         }
     }
