@@ -49,6 +49,7 @@ pub fn new_object(value: &Value) -> NewObject {
         version: meta.version,
         content_hash: canonical::canonical_sha256(value),
         body: serde_json::to_string(value).unwrap(),
+        note: None,
     }
 }
 
