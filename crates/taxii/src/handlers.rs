@@ -8,14 +8,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use http_body_util::BodyExt;
 use serde::Serialize;
-use serde_json::Value;
-use tearline_stix::{Timestamp, canonical, envelope, validate};
-use tearline_store::{Access, Collection, NewObject, ObjectFilter, StatusDraft, Submission, VersionFilter};
+use tearline_stix::Timestamp;
+use tearline_store::{Access, Collection, ObjectFilter, StatusDraft, VersionFilter};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::query::TaxiiQuery;
-use crate::{AppState, egress, media};
+use crate::{AppState, egress, ingest, media};
 
 #[derive(Serialize)]
 struct Discovery<'a> {
@@ -273,42 +272,6 @@ async fn read_body(body: Body, max: usize) -> Result<bytes::Bytes, ApiError> {
     }
 }
 
-/// Validates each object of an envelope; invalid ones become per-object failures.
-fn submissions(bytes: &[u8], max_objects: usize) -> Result<Vec<Submission>, ApiError> {
-    let objects = envelope::parse_envelope(bytes, envelope::EnvelopeLimits { max_objects }).map_err(|e| match e {
-        envelope::EnvelopeError::TooMany { .. } => ApiError::PayloadTooLarge(e.to_string()),
-        other => ApiError::BadRequest(other.to_string()),
-    })?;
-    Ok(objects.iter().enumerate().map(|(i, obj)| submission(i, obj)).collect())
-}
-
-fn describe(findings: &[tearline_stix::Finding]) -> String {
-    findings.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-}
-
-fn submission(index: usize, obj: &Value) -> Submission {
-    let id = obj.get("id").and_then(Value::as_str).map(str::to_owned);
-    let version = obj.get("modified").or_else(|| obj.get("created")).and_then(Value::as_str).map(str::to_owned);
-    let v = validate::validate_object(obj);
-    let meta = if v.is_valid() { validate::object_meta(obj).map_err(|f| vec![f]) } else { Err(v.errors.clone()) };
-    match meta {
-        Ok(meta) => Submission::Accepted(NewObject {
-            id: meta.id,
-            object_type: meta.object_type,
-            spec_version: meta.spec_version,
-            version: meta.version,
-            content_hash: canonical::canonical_sha256(obj),
-            body: obj.to_string(),
-            note: (!v.warnings.is_empty()).then(|| format!("accepted with warnings: {}", describe(&v.warnings))),
-        }),
-        Err(errors) => Submission::Rejected {
-            id,
-            version,
-            message: format!("object {index} is invalid: {}", describe(&errors)),
-        },
-    }
-}
-
 pub async fn add_objects(
     State(state): State<AppState>,
     caller: Caller,
@@ -326,7 +289,7 @@ pub async fn add_objects(
     let request_timestamp = Timestamp::now();
     let bytes = read_body(body, state.config.max_content_length).await?;
     let max_objects = state.config.max_objects_per_request;
-    let items = tokio::task::spawn_blocking(move || submissions(&bytes, max_objects))
+    let items = tokio::task::spawn_blocking(move || ingest::submissions(&bytes, max_objects))
         .await
         .map_err(|_| ApiError::Internal)??;
     let draft = StatusDraft { id: uuid::Uuid::new_v4().to_string(), account_id: caller.0.id, request_timestamp };

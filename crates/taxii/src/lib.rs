@@ -9,6 +9,7 @@ pub mod auth;
 pub mod egress;
 pub mod error;
 mod handlers;
+pub mod ingest;
 pub mod media;
 pub mod metrics;
 pub mod query;
