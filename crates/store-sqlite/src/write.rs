@@ -246,9 +246,9 @@ fn insert_objects(conn: &Connection, state: &mut WriterState, collection_id: &st
                 .map_err(db_err)?;
         }
         insert
-            .execute(params![date_added, coll, id, obj.object_type, key, obj.spec_version, is_first, is_last, &obj.content_hash[..], obj.body])
+            .execute(params![date_added, coll, id, &obj.object_type, key, &obj.spec_version, is_first, is_last, &obj.content_hash[..], &obj.body])
             .map_err(db_err)?;
-        outcomes.push(Outcome::Added { id: id.to_owned(), version: parse_version(&key)? });
+        outcomes.push(Outcome::Added { id: id.to_owned(), version: parse_version(&key)?, note: obj.note });
     }
     Ok(outcomes)
 }

@@ -13,6 +13,7 @@
 //!   page stays valid however many writes happen before the next page is read.
 
 mod error;
+pub mod secret;
 mod types;
 
 #[cfg(feature = "testsuite")]

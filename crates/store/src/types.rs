@@ -117,6 +117,8 @@ pub struct NewObject {
     pub content_hash: [u8; 32],
     /// The object as JSON text, exactly as it will be served.
     pub body: String,
+    /// What to tell the submitter on success (SHOULD-level findings), if anything.
+    pub note: Option<String>,
 }
 
 /// One item of an add request, in request order.
@@ -130,8 +132,8 @@ pub enum Submission {
 /// What happened to one submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// Stored as a new version.
-    Added { id: String, version: Timestamp },
+    /// Stored as a new version; `note` carries SHOULD-level findings for the submitter.
+    Added { id: String, version: Timestamp, note: Option<String> },
     /// The identical version was already there: nothing written, reported as success.
     Unchanged { id: String, version: Timestamp },
     /// A different object is stored under this id and version: nothing written.
@@ -185,7 +187,7 @@ impl StatusRecord {
         let mut failures = Vec::new();
         for o in outcomes {
             match o {
-                Outcome::Added { id, version } => successes.push(StatusEntry { id: id.clone(), version: Some(version_text(version)), message: None }),
+                Outcome::Added { id, version, note } => successes.push(StatusEntry { id: id.clone(), version: Some(version_text(version)), message: note.clone() }),
                 Outcome::Unchanged { id, version } => successes.push(StatusEntry {
                     id: id.clone(),
                     version: Some(version_text(version)),

@@ -1,0 +1,49 @@
+//! Turning submitted STIX into store submissions: the one ingest path shared by TAXII POST and
+//! `tearline import`. Each object is validated on its own; an invalid object becomes a
+//! per-object failure naming its index, id, property and rule, and never stops the others.
+
+use serde_json::Value;
+use tearline_stix::{canonical, envelope, validate};
+use tearline_store::{NewObject, Submission};
+
+use crate::error::ApiError;
+
+/// Validates each object of an envelope; invalid ones become per-object failures.
+pub fn submissions(bytes: &[u8], max_objects: usize) -> Result<Vec<Submission>, ApiError> {
+    let objects = envelope::parse_envelope(bytes, envelope::EnvelopeLimits { max_objects }).map_err(|e| match e {
+        envelope::EnvelopeError::TooMany { .. } => ApiError::PayloadTooLarge(e.to_string()),
+        other => ApiError::BadRequest(other.to_string()),
+    })?;
+    Ok(objects.iter().enumerate().map(|(i, obj)| submission(i, obj)).collect())
+}
+
+fn describe(findings: &[tearline_stix::Finding]) -> String {
+    findings.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+pub fn submission(index: usize, obj: &Value) -> Submission {
+    let id = obj.get("id").and_then(Value::as_str).map(str::to_owned);
+    let version = obj.get("modified").or_else(|| obj.get("created")).and_then(Value::as_str).map(str::to_owned);
+    let v = validate::validate_object(obj);
+    let meta = if v.is_valid() { validate::object_meta(obj).map_err(|f| vec![f]) } else { Err(v.errors.clone()) };
+    match meta {
+        Ok(meta) => Submission::Accepted(NewObject {
+            id: meta.id,
+            object_type: meta.object_type,
+            spec_version: meta.spec_version,
+            version: meta.version,
+            content_hash: canonical::canonical_sha256(obj),
+            body: obj.to_string(),
+            note: (!v.warnings.is_empty()).then(|| format!("accepted with warnings: {}", describe(&v.warnings))),
+        }),
+        Err(errors) => Submission::Rejected {
+            id: id.clone(),
+            version,
+            message: match &id {
+                Some(id) => format!("object {index} ({id}) is invalid: {}", describe(&errors)),
+                None => format!("object {index} is invalid: {}", describe(&errors)),
+            },
+        },
+    }
+}
+

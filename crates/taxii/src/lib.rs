@@ -1,0 +1,152 @@
+//! The TAXII 2.1 HTTP server of tearline.
+//!
+//! Only this crate knows HTTP and media types. Handlers are thin: they authenticate
+//! ([`auth`]), parse the query once ([`query`]), call the [`Store`], and hand the result to
+//! [`egress`], the single place response bodies are built. Errors map through one table
+//! ([`error::ApiError`]) to TAXII error resources.
+
+pub mod auth;
+pub mod egress;
+pub mod error;
+mod handlers;
+pub mod ingest;
+pub mod media;
+pub mod metrics;
+pub mod query;
+mod serve;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tearline_store::Store;
+
+pub use serve::{Listen, TlsFiles, serve};
+
+use crate::error::ApiError;
+
+/// Server settings that shape TAXII resources and bound requests.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub title: String,
+    pub description: Option<String>,
+    pub contact: Option<String>,
+    /// The API root named as `default` in discovery, when the caller can see it.
+    pub default_api_root: String,
+    /// Largest request body accepted, in bytes (advertised on each API root).
+    pub max_content_length: usize,
+    pub max_objects_per_request: usize,
+    pub query: query::QueryLimits,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            title: "tearline".into(),
+            description: Some("STIX 2.1 / TAXII 2.1 threat-intelligence sharing".into()),
+            contact: None,
+            default_api_root: "default".into(),
+            max_content_length: 32 * 1024 * 1024,
+            max_objects_per_request: 20_000,
+            query: query::QueryLimits::default(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<ServerConfig>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, config: ServerConfig) -> Self {
+        AppState { store, config: Arc::new(config), metrics: Arc::default() }
+    }
+}
+
+/// Every route the server answers. Kept as data so that tests can enumerate them.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/taxii2/"),
+    ("GET", "/taxii2/{root}/"),
+    ("GET", "/taxii2/{root}/status/{status_id}/"),
+    ("GET", "/taxii2/{root}/collections/"),
+    ("GET", "/taxii2/{root}/collections/{id}/"),
+    ("GET", "/taxii2/{root}/collections/{id}/objects/"),
+    ("POST", "/taxii2/{root}/collections/{id}/objects/"),
+    ("GET", "/taxii2/{root}/collections/{id}/objects/{object_id}/"),
+    ("DELETE", "/taxii2/{root}/collections/{id}/objects/{object_id}/"),
+    ("GET", "/taxii2/{root}/collections/{id}/objects/{object_id}/versions/"),
+    ("GET", "/taxii2/{root}/collections/{id}/manifest/"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+];
+
+pub fn router(state: AppState) -> Router {
+    use axum::routing::{MethodRouter, delete, post};
+    let not_allowed = || async { ApiError::MethodNotAllowed };
+    let with_405 = |m: MethodRouter<AppState>| m.fallback(not_allowed);
+    Router::new()
+        .route("/taxii2/", with_405(get(handlers::discovery)))
+        .route("/taxii2/{root}/", with_405(get(handlers::api_root)))
+        .route("/taxii2/{root}/status/{status_id}/", with_405(get(handlers::get_status)))
+        .route("/taxii2/{root}/collections/", with_405(get(handlers::collections)))
+        .route("/taxii2/{root}/collections/{id}/", with_405(get(handlers::collection)))
+        .route("/taxii2/{root}/collections/{id}/objects/", with_405(get(handlers::get_objects).merge(post(handlers::add_objects))))
+        .route(
+            "/taxii2/{root}/collections/{id}/objects/{object_id}/",
+            with_405(get(handlers::get_object).merge(delete(handlers::delete_object))),
+        )
+        .route("/taxii2/{root}/collections/{id}/objects/{object_id}/versions/", with_405(get(handlers::get_versions)))
+        .route("/taxii2/{root}/collections/{id}/manifest/", with_405(get(handlers::get_manifest)))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_endpoint))
+        .fallback(|| async { ApiError::NotFound })
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// Logs each request and records it in the metrics, labelled by route template only.
+async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    let resp = next.run(req).await;
+    let elapsed = start.elapsed();
+    let status = resp.status().as_u16();
+    state.metrics.observe(method.as_str(), &route, status, elapsed);
+    tracing::debug!(%method, route, status, micros = elapsed.as_micros() as u64, "request");
+    resp
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            ApiError::Unavailable.into_response()
+        }
+    }
+}
+
+async fn metrics_endpoint(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let account = auth::authenticate(&state, &headers).await?;
+    if !account.role.can_observe() {
+        return Err(ApiError::Forbidden("metrics are served to admin and auditor accounts only"));
+    }
+    let mut resp = state.metrics.render(state.store.backend()).into_response();
+    resp.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/plain; version=0.0.4"));
+    Ok(resp)
+}

@@ -1,0 +1,112 @@
+//! Settings from a TOML file. Precedence: command-line flag, then environment variable, then
+//! this file, then the built-in default.
+
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+pub const DEFAULT_DATABASE: &str = "sqlite://tearline.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8480";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub database: Option<String>,
+    pub listen: Option<String>,
+    pub tls_cert: Option<std::path::PathBuf>,
+    pub tls_key: Option<std::path::PathBuf>,
+    #[serde(default)]
+    pub insecure_http: bool,
+    #[serde(default)]
+    pub taxii: TaxiiSettings,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxiiSettings {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub contact: Option<String>,
+    pub default_api_root: Option<String>,
+    pub max_content_length: Option<usize>,
+    pub max_objects_per_request: Option<usize>,
+    pub default_page_size: Option<usize>,
+    pub max_page_size: Option<usize>,
+}
+
+impl Settings {
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Settings> {
+        let Some(path) = path else { return Ok(Settings::default()) };
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read settings file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("settings file {} is not valid", path.display()))
+    }
+
+    pub fn server_config(&self) -> tearline_taxii::ServerConfig {
+        let mut c = tearline_taxii::ServerConfig::default();
+        let t = &self.taxii;
+        if let Some(v) = &t.title {
+            c.title = v.clone();
+        }
+        if t.description.is_some() {
+            c.description = t.description.clone();
+        }
+        c.contact = t.contact.clone();
+        if let Some(v) = &t.default_api_root {
+            c.default_api_root = v.clone();
+        }
+        if let Some(v) = t.max_content_length {
+            c.max_content_length = v;
+        }
+        if let Some(v) = t.max_objects_per_request {
+            c.max_objects_per_request = v;
+        }
+        if let Some(v) = t.default_page_size {
+            c.query.default_page = v.max(1);
+        }
+        if let Some(v) = t.max_page_size {
+            c.query.max_page = v.max(1);
+        }
+        c
+    }
+}
+
+/// Where a database URL points.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+pub fn parse_database_url(url: &str) -> anyhow::Result<DatabaseUrl> {
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        anyhow::ensure!(!rest.is_empty(), "database URL '{url}' names no file; use sqlite://PATH or sqlite:///ABSOLUTE/PATH");
+        // sqlite:///abs -> "/abs"; sqlite://rel -> "rel" (relative to the working directory).
+        return Ok(DatabaseUrl::Sqlite(rest.into()));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(DatabaseUrl::Postgres(url.to_owned()));
+    }
+    anyhow::bail!("unsupported database URL '{url}'; use sqlite://PATH, sqlite:///ABSOLUTE/PATH or postgres://...")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(parse_database_url("sqlite://tearline.db").unwrap(), DatabaseUrl::Sqlite("tearline.db".into()));
+        assert_eq!(parse_database_url("sqlite:///var/lib/t.db").unwrap(), DatabaseUrl::Sqlite("/var/lib/t.db".into()));
+        assert!(matches!(parse_database_url("postgresql://u:p@h/db?sslmode=disable").unwrap(), DatabaseUrl::Postgres(_)));
+        assert!(parse_database_url("mysql://x").is_err());
+        assert!(parse_database_url("sqlite://").is_err());
+    }
+
+    #[test]
+    fn settings_file_is_strict() {
+        let s: Settings = toml::from_str("database = \"sqlite://x.db\"\n[taxii]\nmax_page_size = 50\n").unwrap();
+        assert_eq!(s.server_config().query.max_page, 50);
+        assert!(toml::from_str::<Settings>("databse = \"typo\"").is_err());
+    }
+}

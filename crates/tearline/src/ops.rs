@@ -1,0 +1,307 @@
+//! The operations behind each command. Output contracts used by scripts and tests: `account
+//! add` and `account rotate` print the secret alone on the last line of stdout; `collection add`
+//! prints the new collection id alone on the last line. Messages go to stderr.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use tearline_store::{Access, NewCollection, ObjectFilter, Outcome, Role, Store, VersionFilter, secret};
+
+use crate::config::{self, DatabaseUrl, Settings};
+
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    match config::parse_database_url(url)? {
+        DatabaseUrl::Sqlite(path) => {
+            let store = tokio::task::spawn_blocking(move || tearline_store_sqlite::SqliteStore::open(path)).await??;
+            Ok(Arc::new(store))
+        }
+        DatabaseUrl::Postgres(_) => bail!("this build of tearline has no PostgreSQL backend yet; use a sqlite:// URL"),
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TEARLINE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+pub async fn serve(settings: &Settings, database: &str, args: crate::ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logging(args.log_json);
+    let listen = args.listen.clone().or_else(|| settings.listen.clone()).unwrap_or_else(|| config::DEFAULT_LISTEN.to_owned());
+    let addr: SocketAddr = tokio::net::lookup_host(&listen)
+        .await
+        .with_context(|| format!("cannot resolve listen address '{listen}' (use HOST:PORT)"))?
+        .next()
+        .with_context(|| format!("listen address '{listen}' resolves to nothing"))?;
+    let tls = match (args.tls_cert.clone().or_else(|| settings.tls_cert.clone()), args.tls_key.clone().or_else(|| settings.tls_key.clone())) {
+        (Some(cert), Some(key)) => Some(tearline_taxii::TlsFiles { cert, key }),
+        (None, None) => None,
+        _ => bail!("give both --tls-cert and --tls-key, or neither"),
+    };
+    let insecure = args.insecure_http || settings.insecure_http;
+    if tls.is_none() && !addr.ip().is_loopback() && !insecure {
+        bail!("refusing plain HTTP on {addr}: TAXII requires HTTPS. Give --tls-cert and --tls-key, listen on a loopback address, or pass --insecure-http behind a TLS-terminating proxy");
+    }
+    let store = open_store(database).await?;
+    if store.accounts().await?.is_empty() {
+        tracing::warn!("no accounts yet: create one with 'tearline account add NAME --role admin --database {database}'");
+    }
+    let state = tearline_taxii::AppState::new(store, settings.server_config());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let db = database.to_owned();
+    tearline_taxii::serve(
+        state,
+        tearline_taxii::Listen { addr, tls },
+        Duration::from_secs(30),
+        move |bound| {
+            tracing::info!(database = %db, "tearline listening on {scheme}://{bound}/taxii2/");
+        },
+        shutdown_signal(),
+    )
+    .await
+    .with_context(|| format!("cannot serve on {addr}"))?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn account_add(store: &dyn Store, name: &str, role: &str) -> anyhow::Result<ExitCode> {
+    let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+    anyhow::ensure!(
+        !name.is_empty() && name.len() <= 100 && !name.contains(':') && name.chars().all(|c| c.is_ascii_graphic()),
+        "account names are 1 to 100 printable ASCII characters without spaces or ':'"
+    );
+    let secret = secret::generate();
+    store.add_account(name, role, secret::hash(&secret)).await?;
+    eprintln!("account '{name}' ({role}) created; its secret is shown once, below");
+    println!("{secret}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn account_rotate(store: &dyn Store, name: &str) -> anyhow::Result<ExitCode> {
+    let secret = secret::generate();
+    store.set_account_secret(name, secret::hash(&secret)).await?;
+    eprintln!("account '{name}' has a new secret (the old one no longer works); it is shown once, below");
+    println!("{secret}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn account_disable(store: &dyn Store, name: &str) -> anyhow::Result<ExitCode> {
+    store.disable_account(name).await?;
+    eprintln!("account '{name}' disabled");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn account_list(store: &dyn Store, json: bool) -> anyhow::Result<ExitCode> {
+    let accounts = store.accounts().await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&accounts)?);
+    } else {
+        println!("{:<24} {:<16} {:<9} created", "name", "role", "state");
+        for a in accounts {
+            println!("{:<24} {:<16} {:<9} {}", a.name, a.role, if a.disabled { "disabled" } else { "active" }, a.created);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn collection_add(
+    store: &dyn Store,
+    api_root: String,
+    title: String,
+    description: Option<String>,
+    alias: Option<String>,
+    readers: Vec<String>,
+    writers: Vec<String>,
+) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        !api_root.is_empty() && api_root.len() <= 64 && api_root.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+        "API root names are 1 to 64 characters of letters, digits, '-' and '_'"
+    );
+    let c = store
+        .add_collection(NewCollection { api_root, title, description, alias, readers, writers })
+        .await?;
+    eprintln!("collection '{}' created under /taxii2/{}/", c.title, c.api_root);
+    println!("{}", c.id);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn collection_grant(store: &dyn Store, id: &str, account: &str, read: bool, write: bool) -> anyhow::Result<ExitCode> {
+    store.set_grant(id, account, Access { can_read: read, can_write: write }).await?;
+    eprintln!("account '{account}' on collection {id}: read={read} write={write}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn collection_list(store: &dyn Store, json: bool) -> anyhow::Result<ExitCode> {
+    let collections = store.collections().await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&collections)?);
+    } else {
+        println!("{:<36}  {:<16} title", "id", "api root");
+        for c in collections {
+            println!("{:<36}  {:<16} {}", c.id, c.api_root, c.title);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Objects handed to the store per call: large enough to amortise the fsync, small enough to
+/// keep memory flat and the progress bar moving.
+const IMPORT_CHUNK: usize = 5_000;
+
+#[derive(Default)]
+struct ImportTally {
+    added: u64,
+    unchanged: u64,
+    failed: u64,
+    first_failures: Vec<String>,
+}
+
+pub async fn import(store: Arc<dyn Store>, collection: &str, files: &[PathBuf], quiet: bool) -> anyhow::Result<ExitCode> {
+    let coll = store.collection(collection).await?.with_context(|| format!("no collection with id '{collection}' (see 'tearline collection list')"))?;
+    let total_bytes: u64 = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
+    let bar = if quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(total_bytes) };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({elapsed})").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let start = Instant::now();
+    // Parsing and validation run on the blocking pool while the store writes the previous
+    // chunk: a two-stage pipeline that keeps both cores busy.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<anyhow::Result<(Vec<tearline_store::Submission>, u64)>>(2);
+    let files = files.to_vec();
+    let producer = tokio::task::spawn_blocking(move || {
+        for file in files {
+            let bytes = match std::fs::read(&file) {
+                Ok(b) => b,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(anyhow::anyhow!("cannot read {}: {e}", file.display())));
+                    return;
+                }
+            };
+            let len = bytes.len() as u64;
+            let subs = match tearline_taxii::ingest::submissions(&bytes, usize::MAX) {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(anyhow::anyhow!("{}: {e}", file.display())));
+                    return;
+                }
+            };
+            drop(bytes);
+            let chunks = subs.len().div_ceil(IMPORT_CHUNK).max(1);
+            let mut subs = subs.into_iter();
+            for i in 0..chunks {
+                let chunk: Vec<_> = subs.by_ref().take(IMPORT_CHUNK).collect();
+                let progress = if i + 1 == chunks { len } else { 0 };
+                if tx.blocking_send(Ok((chunk, progress))).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let mut tally = ImportTally::default();
+    while let Some(item) = rx.recv().await {
+        let (chunk, progress) = item?;
+        let result = store.add_objects(&coll.id, chunk, None).await?;
+        for o in result.outcomes {
+            match o {
+                Outcome::Added { .. } => tally.added += 1,
+                Outcome::Unchanged { .. } => tally.unchanged += 1,
+                Outcome::Conflict { id, .. } => {
+                    tally.failed += 1;
+                    if tally.first_failures.len() < 10 {
+                        tally.first_failures.push(format!("{id}: a different object with this id and version is already stored"));
+                    }
+                }
+                Outcome::Rejected { message, .. } => {
+                    tally.failed += 1;
+                    if tally.first_failures.len() < 10 {
+                        tally.first_failures.push(message);
+                    }
+                }
+            }
+        }
+        bar.inc(progress);
+        bar.set_message(format!("{} added", tally.added));
+    }
+    producer.await?;
+    bar.finish_and_clear();
+    let secs = start.elapsed().as_secs_f64();
+    let done = tally.added + tally.unchanged + tally.failed;
+    eprintln!(
+        "imported into '{}': {} added, {} already present, {} failed ({} objects in {:.2} s, {:.0} objects/s)",
+        coll.title,
+        tally.added,
+        tally.unchanged,
+        tally.failed,
+        done,
+        secs,
+        done as f64 / secs.max(1e-9)
+    );
+    for f in &tally.first_failures {
+        eprintln!("  failed: {f}");
+    }
+    if tally.failed as usize > tally.first_failures.len() {
+        eprintln!("  ... and {} more failures", tally.failed as usize - tally.first_failures.len());
+    }
+    Ok(if tally.failed > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+pub async fn export(store: &dyn Store, collection: &str, all_versions: bool) -> anyhow::Result<ExitCode> {
+    let coll = store.collection(collection).await?.with_context(|| format!("no collection with id '{collection}' (see 'tearline collection list')"))?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    write!(out, "{{\"type\":\"bundle\",\"id\":\"bundle--{}\",\"objects\":[", uuid::Uuid::new_v4())?;
+    let mut filter = ObjectFilter {
+        versions: if all_versions { VersionFilter::all() } else { VersionFilter::last() },
+        limit: 1000,
+        ..Default::default()
+    };
+    let mut first = true;
+    loop {
+        // One page at a time: memory stays flat however large the collection.
+        let page = store.objects(&coll.id, &filter, true).await?;
+        for o in &page.items {
+            if !first {
+                out.write_all(b",")?;
+            }
+            first = false;
+            out.write_all(o.body.as_deref().unwrap_or("{}").as_bytes())?;
+        }
+        match page.next() {
+            Some(c) => filter.after = Some(c),
+            None => break,
+        }
+    }
+    out.write_all(b"]}\n")?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
