@@ -73,8 +73,13 @@ impl SqliteStore {
         }
         let mut conn = open_connection(&path)?;
         schema::migrate(&mut conn)?;
+        // Checkpoints run on their own thread (below), never inside the writer's commits.
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0;").map_err(db_err)?;
         let writer = write::Writer::start(conn)?;
-        Ok(SqliteStore { inner: Arc::new(Inner { path, writer, readers: Mutex::new(Vec::new()) }) })
+        let checkpointer = open_connection(&path)?;
+        let inner = Arc::new(Inner { path, writer, readers: Mutex::new(Vec::new()) });
+        start_checkpointer(checkpointer, Arc::downgrade(&inner))?;
+        Ok(SqliteStore { inner })
     }
 
     pub fn path(&self) -> &Path {
@@ -118,6 +123,26 @@ impl SqliteStore {
     {
         self.inner.writer.submit(f).await
     }
+}
+
+/// Copies committed WAL frames into the database file in the background (PASSIVE: never blocks
+/// the writer or readers), so that commits only append to the WAL. Stops when the store is
+/// dropped.
+fn start_checkpointer(conn: Connection, store: std::sync::Weak<Inner>) -> StoreResult<()> {
+    std::thread::Builder::new()
+        .name("tearline-sqlite-checkpoint".into())
+        .spawn(move || {
+            while store.strong_count() > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::debug!(error = %e, "checkpoint skipped");
+                }
+            }
+            // Last one on the way out, so a clean shutdown leaves a small WAL.
+            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        })
+        .map(|_| ())
+        .map_err(|e| StoreError::Internal(format!("cannot start the checkpoint thread: {e}")))
 }
 
 fn now_text() -> String {
