@@ -555,6 +555,63 @@ def main():
 
     delete()
 
+    # ---------------------------------------------------------------- rejection of invalid STIX
+    @section(res, "invalid STIX in an envelope")
+    def invalid():
+        T = "2025-01-14T00:00:00.000Z"
+        good = {"type": "note", "spec_version": "2.1", "id": sid("note"), "created": T, "modified": T,
+                "content": "valid neighbour of an invalid object", "object_refs": [batch_a[0]["id"]]}
+        bad = {"type": "indicator", "spec_version": "2.1", "id": sid("indicator"), "created": T,
+               "modified": T, "name": "no pattern, no pattern_type, no valid_from"}
+        r = requests.post(coll.objects_url, data=json.dumps({"objects": [good, bad]}), auth=(args.user, args.password),
+                          headers={"Accept": TAXII, "Content-Type": TAXII})
+        if r.status_code == 202:
+            st = r.json()
+            res.eq("status: the invalid object counted as a failure", st.get("failure_count"), 1)
+            fails = [f.get("id") for f in st.get("failures", [])]
+            res.eq("status failures name the invalid object", fails, [bad["id"]])
+            res.eq("status: the valid neighbour of the invalid object succeeded", st.get("success_count"), 1)
+        else:
+            res.check("envelope with an invalid object: 202 with failures, or 400/422 for the whole envelope",
+                      r.status_code in (400, 422), f"{r.status_code} {r.text[:200]}")
+        status = http_status(lambda: coll.get_object(bad["id"]))
+        res.eq("invalid object is not stored (GET object -> 404)", status, 404)
+
+        # an envelope larger than max_content_length -> 413
+        limit = root.max_content_length
+        if isinstance(limit, int) and 0 < limit <= 64 * 1024 * 1024:
+            pad = "x" * (limit + 1 - len('{"objects": [], "x_pad": ""}'))
+            big = '{"objects": [], "x_pad": "' + pad + '"}'
+            try:
+                r = requests.post(coll.objects_url, data=big.encode(), auth=(args.user, args.password),
+                                  headers={"Accept": TAXII, "Content-Type": TAXII})
+                error_resource(res, f"POST of max_content_length+1 = {limit + 1} bytes -> 413", r, 413)
+            except requests.ConnectionError as e:
+                res.check("POST of max_content_length+1 bytes -> 413 (connection was reset instead)", False, e)
+        else:
+            res.notes.append(f"413 check skipped: max_content_length={limit}")
+
+        H = {"Accept": TAXII}
+        a = (args.user, args.password)
+        r = requests.get(coll.url + "manifest/", headers=H, auth=a)
+        res.check("GET manifest sends X-TAXII-Date-Added-First/Last",
+                  "X-TAXII-Date-Added-First" in r.headers and "X-TAXII-Date-Added-Last" in r.headers, dict(r.headers))
+        r = requests.get(coll.objects_url + batch_a[0]["id"] + "/versions/", headers=H, auth=a)
+        res.check("GET versions sends X-TAXII-Date-Added-First/Last",
+                  "X-TAXII-Date-Added-First" in r.headers and "X-TAXII-Date-Added-Last" in r.headers, dict(r.headers))
+        r = requests.get(coll.objects_url + batch_a[0]["id"] + "/", headers=H, auth=a)
+        res.check("GET object sends X-TAXII-Date-Added-First/Last",
+                  "X-TAXII-Date-Added-First" in r.headers and "X-TAXII-Date-Added-Last" in r.headers, dict(r.headers))
+        r = requests.get(args.discovery.rstrip("/").rsplit("/", 1)[0] + f"/no-such-root-{uuid.uuid4().hex[:6]}/",
+                         headers=H, auth=a)
+        res.eq("unknown API root -> 404", r.status_code, 404)
+        r = requests.get(root.url + "collections/" + args.collection + "/objects/", headers=H, auth=a,
+                         params={"limit": "100000"})
+        res.check("limit above the server maximum: 200, clamped or honoured", r.status_code == 200,
+                  f"{r.status_code} {r.text[:200]}")
+
+    invalid()
+
     # ---------------------------------------------------------------- negative
     negative(res, args, coll, root)
 

@@ -105,6 +105,9 @@ struct ReadArgs {
     /// first page, half at a random `added_after` seen earlier).
     #[arg(long, default_value_t = 0.1)]
     restart: f64,
+    /// Stop issuing requests after this many seconds (in-flight ones finish).
+    #[arg(long)]
+    duration: Option<f64>,
 }
 
 #[derive(Args)]
@@ -346,6 +349,7 @@ async fn read(a: &ReadArgs) -> Result<Report> {
     let auth = a.conn.auth()?;
     let issued = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
+    let deadline = a.duration.map(|d| start + Duration::from_secs_f64(d));
     let mut tasks = Vec::new();
     for _ in 0..a.conn.clients {
         let mut client = Client::new(target.clone(), auth.clone());
@@ -367,7 +371,9 @@ async fn read(a: &ReadArgs) -> Result<Report> {
             // (filter query of the current chain, next token)
             let mut chain: (String, Option<String>) = (first.clone(), None);
             loop {
-                if issued.fetch_add(1, Ordering::Relaxed) >= total {
+                if issued.fetch_add(1, Ordering::Relaxed) >= total
+                    || deadline.is_some_and(|d| Instant::now() >= d)
+                {
                     break;
                 }
                 if chain.1.is_some() && rng.random_bool(restart.clamp(0.0, 1.0)) {

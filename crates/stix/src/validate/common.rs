@@ -195,8 +195,7 @@ fn spec_version(cx: &mut Ctx, m: &Obj, category: Category) {
 }
 
 fn bundle(cx: &mut Ctx, m: &Obj) {
-    if let Some(v) = m.get("spec_version") {
-        let _ = v;
+    if m.contains_key("spec_version") {
         cx.warn("spec_version", "deprecated-property", "a STIX 2.1 bundle has no 'spec_version'; each object carries its own");
     }
     if let Some(objs) = m.get("objects")

@@ -1,0 +1,90 @@
+//! Every route the server declares (`tearline_taxii::ROUTES`) is exercised here with a valid
+//! request and must be answered by its own handler, not by the fallback. A route added to the
+//! server without a row in [`CASES`] fails `every_route_has_a_case`.
+//!
+//! Each row is the one place to hang per-route obligations: today the status it must answer
+//! and that the metrics record it under its own template; properties every route must keep
+//! (such as "its body leaves through the egress module") become one more assertion in the loop
+//! of `every_route_answers_through_its_own_handler`.
+
+use std::collections::BTreeSet;
+
+use axum::http::Method;
+
+use crate::harness::*;
+
+/// One valid request per route.
+struct Case {
+    method: &'static str,
+    template: &'static str,
+    /// Account making the request (`None`: anonymous).
+    by: Option<&'static str>,
+    /// The success status the route answers.
+    expect: u16,
+}
+
+const fn case(method: &'static str, template: &'static str, by: Option<&'static str>, expect: u16) -> Case {
+    Case { method, template, by, expect }
+}
+
+/// In execution order (the DELETE comes last: it removes the object the others read).
+const CASES: &[Case] = &[
+    case("GET", "/taxii2/", Some("alice"), 200),
+    case("GET", "/taxii2/{root}/", Some("alice"), 200),
+    case("GET", "/taxii2/{root}/collections/", Some("alice"), 200),
+    case("GET", "/taxii2/{root}/collections/{id}/", Some("alice"), 200),
+    case("POST", "/taxii2/{root}/collections/{id}/objects/", Some("alice"), 202),
+    case("GET", "/taxii2/{root}/status/{status_id}/", Some("alice"), 200),
+    case("GET", "/taxii2/{root}/collections/{id}/objects/", Some("alice"), 200),
+    case("GET", "/taxii2/{root}/collections/{id}/objects/{object_id}/", Some("alice"), 200),
+    case("GET", "/taxii2/{root}/collections/{id}/objects/{object_id}/versions/", Some("alice"), 200),
+    case("GET", "/taxii2/{root}/collections/{id}/manifest/", Some("alice"), 200),
+    case("GET", "/healthz", None, 200),
+    case("GET", "/readyz", None, 200),
+    case("GET", "/metrics", Some("admin"), 200),
+    case("DELETE", "/taxii2/{root}/collections/{id}/objects/{object_id}/", Some("alice"), 200),
+];
+
+#[test]
+fn every_route_has_a_case() {
+    let declared: BTreeSet<(&str, &str)> = tearline_taxii::ROUTES.iter().copied().collect();
+    let tested: BTreeSet<(&str, &str)> = CASES.iter().map(|c| (c.method, c.template)).collect();
+    let untested: Vec<_> = declared.difference(&tested).collect();
+    let stale: Vec<_> = tested.difference(&declared).collect();
+    assert!(untested.is_empty(), "routes without a case in tests/it/routes.rs (add one, and tests of their error paths): {untested:?}");
+    assert!(stale.is_empty(), "cases for routes the server no longer declares: {stale:?}");
+    assert_eq!(CASES.len(), tested.len(), "one case per route");
+}
+
+#[tokio::test]
+async fn every_route_answers_through_its_own_handler() {
+    let fx = fixture().await;
+    let object_id = sid("indicator", 1);
+    let status_id = fx.post(&fx.alpha, &[indicator(1, 1)]).await["id"].as_str().unwrap().to_owned();
+    for c in CASES {
+        let path = c
+            .template
+            .replace("{root}", "default")
+            .replace("{id}", &fx.alpha)
+            .replace("{object_id}", &object_id)
+            .replace("{status_id}", &status_id);
+        let method = Method::from_bytes(c.method.as_bytes()).unwrap();
+        let mut req = if method == Method::POST {
+            Req::post(&path, &envelope(&[indicator(2, 1)]))
+        } else {
+            Req::new(method, &path)
+        };
+        if let Some(account) = c.by {
+            req = req.by(account);
+        }
+        check(&fx, req, c.expect).await;
+    }
+    // The metrics count each request under its route template: none fell through to the
+    // fallback ("unmatched").
+    let metrics = check(&fx, Req::get("/metrics").by("admin"), 200).await.text();
+    for c in CASES {
+        let label = format!("method=\"{}\",route=\"{}\",status=\"{}\"", c.method, c.template, c.expect);
+        assert!(metrics.contains(&label), "{} {} was not answered by its route ({label}):\n{metrics}", c.method, c.template);
+    }
+    assert!(!metrics.contains("route=\"unmatched\""), "{metrics}");
+}
