@@ -85,8 +85,15 @@ pub(crate) fn objects(conn: &Connection, collection_id: &str, filter: &ObjectFil
     let mut rows = st.query(rusqlite::params_from_iter(args)).map_err(db_err)?;
     let mut items = Vec::with_capacity(limit.min(1024));
     let mut more = false;
+    let mut bytes = 0usize;
     while let Some(row) = rows.next().map_err(db_err)? {
         if items.len() == limit {
+            more = true;
+            break;
+        }
+        let body: Option<String> = if with_body { Some(row.get(5).map_err(db_err)?) } else { None };
+        bytes += body.as_ref().map_or(0, String::len);
+        if bytes > filter.max_bytes && !items.is_empty() {
             more = true;
             break;
         }
@@ -98,7 +105,7 @@ pub(crate) fn objects(conn: &Connection, collection_id: &str, filter: &ObjectFil
             version: Timestamp::parse(&version).map_err(|e| StoreError::Internal(format!("stored version is unreadable: {e}")))?,
             date_added: Timestamp::from_micros(date_added),
             spec_version: row.get(4).map_err(db_err)?,
-            body: if with_body { Some(row.get(5).map_err(db_err)?) } else { None },
+            body,
             cursor: Cursor(date_added),
         });
     }

@@ -26,6 +26,7 @@ macro_rules! store_test_suite {
             delete_recomputes_first_and_last,
             objects_without_version_get_one,
             collections_are_isolated,
+            pages_are_bounded_in_bytes,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -411,4 +412,24 @@ pub async fn collections_are_isolated(store: &dyn Store) {
     assert_eq!(store.objects(&c1.id, &ObjectFilter::default(), true).await.unwrap().items.len(), 1);
     store.delete_object(&c2.id, "malware--00000000-0000-4000-8000-000000000001", &VersionFilter::all(), &[]).await.unwrap();
     assert_eq!(store.objects(&c1.id, &ObjectFilter::default(), false).await.unwrap().items.len(), 1);
+}
+
+pub async fn pages_are_bounded_in_bytes(store: &dyn Store) {
+    let (_, coll) = setup(store).await;
+    let big: Vec<Value> = (0..10)
+        .map(|n| {
+            let mut m = malware(n);
+            m["description"] = json!("x".repeat(1000));
+            m
+        })
+        .collect();
+    add(store, &coll, &big).await;
+    let filter = ObjectFilter { limit: 100, max_bytes: 2500, ..Default::default() };
+    let page = store.objects(&coll.id, &filter, true).await.unwrap();
+    assert_eq!(page.items.len(), 2, "a page stops before its bodies exceed the byte budget");
+    assert!(page.more);
+    let tiny = ObjectFilter { limit: 100, max_bytes: 1, ..Default::default() };
+    assert_eq!(store.objects(&coll.id, &tiny, true).await.unwrap().items.len(), 1, "a page holds at least one object");
+    let all = all_pages(store, &coll.id, filter).await;
+    assert_eq!(all.len(), 10);
 }

@@ -283,7 +283,14 @@ pub struct ObjectFilter {
     pub after: Option<Cursor>,
     /// Page size; the store returns at most this many and says whether there are more.
     pub limit: usize,
+    /// Byte budget of the bodies in one page: a page stops early (with `more`) rather than
+    /// exceed it, so memory stays bounded however large the objects are. A page always holds at
+    /// least one object.
+    pub max_bytes: usize,
 }
+
+/// Default byte budget of one page of object bodies.
+pub const PAGE_BYTE_BUDGET: usize = 8 * 1024 * 1024;
 
 impl Default for ObjectFilter {
     fn default() -> Self {
@@ -295,6 +302,7 @@ impl Default for ObjectFilter {
             spec_versions: Vec::new(),
             after: None,
             limit: 100,
+            max_bytes: PAGE_BYTE_BUDGET,
         }
     }
 }

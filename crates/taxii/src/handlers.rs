@@ -158,6 +158,7 @@ fn filter_from(q: TaxiiQuery, default_versions: VersionFilter) -> ObjectFilter {
         spec_versions: q.spec_versions,
         after: q.next,
         limit: q.limit,
+        ..Default::default()
     }
 }
 
