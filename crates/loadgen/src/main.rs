@@ -362,6 +362,8 @@ async fn read(a: &ReadArgs) -> Result<Report> {
         tasks.push(tokio::spawn(async move {
             let mut rng = SmallRng::seed_from_u64(rand::random());
             let mut lat = Latencies::default();
+            let mut lat_start = Latencies::default();
+            let mut lat_next = Latencies::default();
             let mut errs = Errors::default();
             let mut objects = 0u64;
             let mut chains = 0u64;
@@ -394,6 +396,11 @@ async fn read(a: &ReadArgs) -> Result<Report> {
                 let t0 = Instant::now();
                 let r = client.request(Method::GET, &q, None, Bytes::new()).await;
                 lat.push(t0.elapsed());
+                if chain.1.is_some() {
+                    lat_next.push(t0.elapsed());
+                } else {
+                    lat_start.push(t0.elapsed());
+                }
                 let r = match r {
                     Err(e) => {
                         errs.add(format!("GET {q}: {e:#}"));
@@ -443,15 +450,19 @@ async fn read(a: &ReadArgs) -> Result<Report> {
                     }
                 }
             }
-            (lat, errs, objects, chains, chain_ends, client.reconnects)
+            (lat, lat_start, lat_next, errs, objects, chains, chain_ends, client.reconnects)
         }));
     }
     let mut lat = Latencies::default();
+    let mut lat_start = Latencies::default();
+    let mut lat_next = Latencies::default();
     let mut errs = Errors::default();
     let (mut objects, mut chains, mut ends, mut reconnects) = (0, 0, 0, 0);
     for t in tasks {
-        let (l, e, o, c, ce, r) = t.await?;
+        let (l, ls, ln, e, o, c, ce, r) = t.await?;
         lat.extend(l);
+        lat_start.extend(ls);
+        lat_next.extend(ln);
         errs.merge(e);
         objects += o;
         chains += c;
@@ -473,6 +484,11 @@ async fn read(a: &ReadArgs) -> Result<Report> {
     rep.addf("latency_p95_ms", lat.pct_ms(95.0), "ms");
     rep.addf("latency_p99_ms", lat.pct_ms(99.0), "ms");
     rep.addf("latency_max_ms", lat.max_ms(), "ms");
+    rep.add("start_pages", lat_start.len(), "first pages (no next token)");
+    rep.addf("latency_start_p50_ms", lat_start.pct_ms(50.0), "ms");
+    rep.add("next_pages", lat_next.len(), "pages fetched with a next token");
+    rep.addf("latency_next_p50_ms", lat_next.pct_ms(50.0), "ms");
+    rep.addf("latency_next_p99_ms", lat_next.pct_ms(99.0), "ms");
     rep.add("reconnects", reconnects, "");
     rep.add("errors", errs.count, "");
     if !errs.first.is_empty() {
