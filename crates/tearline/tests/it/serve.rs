@@ -128,7 +128,19 @@ fn sigterm_on_an_idle_server_exits_0_promptly() {
     let server = Server::start(&db);
     let (status, _) = get(&agent(), &server.url("/healthz"), "").unwrap();
     assert_eq!(status, 200);
+    // An idle keep-alive connection (one request answered, the connection left open) does not
+    // hold the server up for the whole grace period.
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut idle = TcpStream::connect(&addr).unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 512];
+    let n = idle.read(&mut buf).unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    let start = std::time::Instant::now();
     server.terminate();
-    let status = server.wait(Duration::from_secs(10));
+    let status = server.wait(Duration::from_secs(20));
     assert!(status.success(), "{status:?}");
+    assert!(start.elapsed() < Duration::from_secs(5), "exit took {:?} with an idle keep-alive connection open", start.elapsed());
+    drop(idle);
 }
