@@ -197,6 +197,8 @@ pub struct Extraction {
     pub meta: Meta,
     /// Canonical outlet name (resolved through the alias list when listed).
     pub outlet: Option<String>,
+    /// SHA-256 (hex) of the article text as given.
+    pub text_sha256: String,
     pub title: Option<String>,
     pub sentences: Vec<String>,
     pub mentions: Vec<Mention>,
@@ -349,7 +351,9 @@ const ORG_WORDS: &[&str] = &[
     "ministry", "institute", "agency", "council", "department", "police", "army", "forces", "university", "committee", "foundation",
     "bureau", "office", "service", "command", "corps", "guard", "guards", "directorate", "court", "parliament", "government",
     "brigade", "brigades", "battalion", "front", "movement", "party", "organization", "organisation", "centre", "center",
-    "observatory", "authority", "network", "commission", "unit", "association",
+    "observatory", "authority", "network", "commission", "unit", "association", "monitor", "news", "times", "post", "observer",
+    "herald", "press", "tribune", "journal", "daily", "gazette", "wire", "radio", "tv", "television", "courier", "review",
+    "bulletin", "report", "desk",
 ];
 const PERSON_TITLES: &[&str] = &[
     "president", "leader", "minister", "sheikh", "general", "gen", "colonel", "col", "commander", "spokesman", "spokeswoman",
@@ -465,14 +469,13 @@ impl Extractor {
             _ => o.trim().to_owned(),
         });
         let signature = signature(&cx.tokens);
-        let article_id = meta.id.clone().unwrap_or_else(|| {
-            let h = Sha256::digest(article.text.as_bytes());
-            format!("sha256:{}", h.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>())
-        });
+        let text_sha256: String = Sha256::digest(article.text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        let article_id = meta.id.clone().unwrap_or_else(|| format!("sha256:{}", &text_sha256[..32]));
         Extraction {
             article_id,
             meta,
             outlet,
+            text_sha256,
             title,
             sentences,
             mentions,

@@ -68,9 +68,7 @@ impl PhraseIndex {
         let n = toks.len();
         let entry = Entry { target, need_cap, need_upper };
         let list = self.exact.entry(key.clone()).or_default();
-        if !list.iter().any(|e| e.target == target) {
-            list.push(entry.clone());
-        }
+        merge(list, &entry);
         let f = self.first.entry(toks[0].norm.clone()).or_insert(0);
         *f = (*f).max(n);
         // Fuzzy (skeleton) matching for long multi-word proper names only.
@@ -78,9 +76,7 @@ impl PhraseIndex {
         let sk_len = sk.chars().filter(|c| *c != ' ').count();
         if (n >= 2 && sk_len >= 6) || (n == 1 && key.len() >= 8 && sk_len >= 5) {
             let list = self.skel.entry(sk.clone()).or_default();
-            if !list.iter().any(|e| e.target == target) {
-                list.push(entry);
-            }
+            merge(list, &entry);
             let first_sk = sk.split(' ').next().unwrap_or("").to_owned();
             let f = self.skel_first.entry(first_sk).or_insert(0);
             *f = (*f).max(n);
@@ -158,5 +154,21 @@ impl PhraseIndex {
             }
         }
         out
+    }
+}
+
+/// Adds an entry; two spellings of one target that differ only in case keep the laxer rule
+/// ("Lido Beach" and "Lido beach" accept either).
+fn merge(list: &mut Vec<Entry>, entry: &Entry) {
+    match list.iter_mut().find(|e| e.target == entry.target && e.need_cap.len() == entry.need_cap.len()) {
+        Some(e) => {
+            for (a, b) in e.need_cap.iter_mut().zip(&entry.need_cap) {
+                *a = *a && *b;
+            }
+            for (a, b) in e.need_upper.iter_mut().zip(&entry.need_upper) {
+                *a = *a && *b;
+            }
+        }
+        None => list.push(entry.clone()),
     }
 }

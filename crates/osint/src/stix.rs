@@ -44,9 +44,9 @@ pub fn report_id(article_id: &str) -> String {
 
 fn ts(s: &str) -> Option<String> {
     if let Ok(t) = tearline_stix::Timestamp::parse(s) {
-        return Some(t.to_stix_string());
+        return Some(t.to_micros_string());
     }
-    crate::date::Day::parse(s).map(|d| format!("{d}T00:00:00Z"))
+    crate::date::Day::parse(s).map(|d| format!("{d}T00:00:00.000Z"))
 }
 
 struct Builder<'a> {
@@ -193,7 +193,7 @@ impl Extraction {
     /// sentences are in the report's `x-tearline-osint` extension.
     pub fn to_stix(&self, ex: &Extractor, opts: &StixOptions) -> Vec<Value> {
         let created = if opts.created.is_empty() {
-            self.meta.published_raw.as_deref().and_then(ts).unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
+            self.meta.published_raw.as_deref().and_then(ts).unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
         } else {
             ts(&opts.created).unwrap_or_else(|| opts.created.clone())
         };
@@ -281,9 +281,10 @@ impl Extraction {
         let name = if name.is_empty() { self.article_id.clone() } else { name };
         let mut ext_refs = Vec::new();
         if self.outlet.is_some() || self.meta.url.is_some() {
-            let mut r = json!({"source_name": self.outlet.clone().unwrap_or_else(|| "unknown outlet".into())});
+            let mut r = json!({"source_name": self.outlet.clone().unwrap_or_else(|| "unknown outlet".into()), "description": "the article this report was extracted from"});
             if let Some(u) = &self.meta.url {
                 r["url"] = json!(u);
+                r["hashes"] = json!({"SHA-256": self.text_sha256});
             }
             ext_refs.push(r);
         }
@@ -348,7 +349,7 @@ impl ClusterSummary {
     /// links the grouping to the case as open-source corroboration of its outcome.
     pub fn to_stix(&self, ex: &Extractor, opts: &StixOptions, case_ref: Option<&str>) -> Vec<Value> {
         let created = if opts.created.is_empty() {
-            self.last_seen.map(|d| format!("{d}T00:00:00Z")).unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
+            self.last_seen.map(|d| format!("{d}T00:00:00.000Z")).unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
         } else {
             ts(&opts.created).unwrap_or_else(|| opts.created.clone())
         };
