@@ -22,8 +22,9 @@ pub mod project;
 pub mod recipient;
 pub mod release;
 
-
 pub use markings::{Classification, Country, Marking, MarkingError, MarkingSet, Tlp};
 pub use project::{Projection, Removal, project};
 pub use recipient::{Granularity, Policy, Reason, Recipient, RelationshipFlags, TrustTier};
 
+pub use lints::{Finding, LintConfig, Override};
+pub use release::{Ed25519Signer, Keyring, Release, ReleaseError, ReleaseOptions, Signer, Verified, VerifyError, compile_release, recall_notice, verify_objects, verify_release};
