@@ -80,11 +80,11 @@ pub fn no_endorsement_definition() -> Value {
         "definition_type":"statement","definition":{"statement":NO_ENDORSEMENT_TEXT}})
 }
 
-fn ext_def(id: &str, name: &str, description: &str, props: &[&str]) -> Value {
+fn ext_def(id: &str, name: &str, description: &str) -> Value {
     json!({"type":"extension-definition","spec_version":"2.1","id":id,"created":TEARLINE_CREATED,
         "modified":TEARLINE_CREATED,"created_by_ref":TEARLINE_IDENTITY,"name":name,"description":description,
-        "schema":"https://github.com/tearline/tearline/blob/main/data/policy/README.md","version":"1.0",
-        "extension_types":["property-extension"],"extension_properties":props})
+        "schema":"Defined in prose by the tearline source tree, data/policy/README.md (the description above summarises it)","version":"1.0",
+        "extension_types":["property-extension"]})
 }
 
 /// tearline's four extension-definitions, in the order markings/caveats, source protection,
@@ -94,26 +94,22 @@ pub fn extension_definitions() -> Vec<Value> {
         ext_def(
             EXT_MARKINGS,
             "tearline handling caveats, PAP and IEP",
-            "On a marking-definition: kind 'caveats' (classification U|R|C|S|TS, controls OC|NF|REL|RELIDO|FOUO|PR|DISPLAYONLY, rel_to and display_only as ISO 3166 alpha-3 lists, or a portion mark such as 'S//REL TO USA, SYR'), kind 'pap' (pap: clear|green|amber|red) or kind 'iep' (iep: a FIRST IEP 2.0 policy).",
-            &["kind", "classification", "controls", "rel_to", "display_only", "portion", "pap", "iep"],
+            "On a marking-definition: kind 'caveats' (classification U|R|C|S|TS, controls OC|NF|REL|RELIDO|FOUO|PR|DISPLAYONLY, rel_to and display_only as ISO 3166 alpha-3 lists, or a portion mark such as 'S//REL TO USA, SYR'), kind 'pap' (pap: clear|green|amber|red) or kind 'iep' (iep: a FIRST IEP 2.0 policy)."
         ),
         ext_def(
             EXT_SOURCE_PROTECTION,
             "tearline source protection",
-            "On a marking-definition: level (0-255) and category; content so marked leaves only in releases whose level and recipient allow that level. On any object: spans [{selector, start, end, level}] of protected text (UTF-8 byte offsets); never released below their level.",
-            &["level", "category", "spans"],
+            "On a marking-definition: level (0-255) and category; content so marked leaves only in releases whose level and recipient allow that level. On any object: spans [{selector, start, end, level}] of protected text (UTF-8 byte offsets); never released below their level."
         ),
         ext_def(
             EXT_RELEASE_MANIFEST,
             "tearline release manifest",
-            "On the report that lists a release's objects (or the note of a recall): kind release|correction|recall, recipient_ref, content_hash (sha256: hex of the RFC 8785 bytes of the JSON array of the release's other objects sorted by id), key_id, signature_alg Ed25519, signature (base64 over 'tearline-manifest-v1' NUL + RFC 8785 bytes of the manifest without 'signature'), supersedes / recalls.",
-            &["kind", "recipient_ref", "content_hash", "canonicalization", "key_id", "signature_alg", "signature", "supersedes", "recalls"],
+            "On the report that lists a release's objects (or the note of a recall): kind release|correction|recall, recipient_ref, content_hash (sha256: hex of the RFC 8785 bytes of the JSON array of the release's other objects sorted by id), key_id, signature_alg Ed25519, signature (base64 over 'tearline-manifest-v1' NUL + RFC 8785 bytes of the manifest without 'signature'), supersedes / recalls."
         ),
         ext_def(
             EXT_THREAT_ATTRIBUTES,
             "tearline threat attributes",
-            "Duty-to-warn attributes of a threat: harm_type (intentional-killing|serious-bodily-injury|kidnapping|other), credible, specific, impending (booleans), specificity (who, what, where, when, how), window_start / window_end (timestamps), urgency (immediate|hours|days).",
-            &["harm_type", "credible", "specific", "impending", "specificity", "window_start", "window_end", "urgency"],
+            "Duty-to-warn attributes of a threat: harm_type (intentional-killing|serious-bodily-injury|kidnapping|other), credible, specific, impending (booleans), specificity (who, what, where, when, how), window_start / window_end (timestamps), urgency (immediate|hours|days)."
         ),
     ]
 }
