@@ -113,13 +113,11 @@ pub(crate) async fn add_objects(client: &mut Client, collection_id: &str, items:
                 None => None,
             },
         };
-        if let Some(key) = &version_key {
-            if let Some(same) = versions.iter().find(|k| &k.key == key) {
-                let version = parse_version(key)?;
-                let id = id.to_owned();
-                outcomes.push(if same.hash == obj.content_hash { Outcome::Unchanged { id, version } } else { Outcome::Conflict { id, version } });
-                continue;
-            }
+        if let Some(same) = version_key.as_ref().and_then(|key| versions.iter().find(|k| &k.key == key)) {
+            let version = parse_version(&same.key)?;
+            let id = id.to_owned();
+            outcomes.push(if same.hash == obj.content_hash { Outcome::Unchanged { id, version } } else { Outcome::Conflict { id, version } });
+            continue;
         }
         last_added = now.max(last_added + 1);
         let key = version_key.unwrap_or_else(|| Timestamp::from_micros(last_added).sort_key());
