@@ -31,7 +31,8 @@ fn indicator(writer: usize, request: usize, i: usize) -> Submission {
     Submission::Accepted(new_object(&v))
 }
 
-async fn run(store: &PgStore, collections: &[String], writers: usize, requests: usize) -> (f64, Vec<Duration>) {
+/// Writer `w` uses `stores[w % stores.len()]` (several stores: several nodes).
+async fn run(stores: &[PgStore], collections: &[String], writers: usize, requests: usize) -> (f64, Vec<Duration>) {
     // Built before the clock starts: the server validates and hashes outside the store.
     let work: Vec<Vec<Vec<Submission>>> =
         (0..writers).map(|w| (0..requests).map(|r| (0..PER_REQUEST).map(|i| indicator(w, r, i)).collect()).collect()).collect();
@@ -40,7 +41,7 @@ async fn run(store: &PgStore, collections: &[String], writers: usize, requests: 
         .into_iter()
         .enumerate()
         .map(|(w, batches)| {
-            let store = store.clone();
+            let store = stores[w % stores.len()].clone();
             let coll = collections[w % collections.len()].clone();
             tokio::spawn(async move {
                 let mut lat = Vec::with_capacity(batches.len());
@@ -92,7 +93,8 @@ async fn main() {
 
     let shared = new_collection(&store, "shared").await;
     // Warm up: connections, prepared statements.
-    run(&store, std::slice::from_ref(&shared), writers, 2).await;
+    let one = std::slice::from_ref(&store);
+    run(one, std::slice::from_ref(&shared), writers, 2).await;
     let report = |what: &str, (rate, lat): (f64, Vec<Duration>)| {
         let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
         println!(
@@ -101,12 +103,20 @@ async fn main() {
             p(0.99)
         );
     };
-    report("one shared collection", run(&store, std::slice::from_ref(&shared), writers, requests).await);
+    report("one shared collection", run(one, std::slice::from_ref(&shared), writers, requests).await);
+    // Two nodes (two stores, two pools) writing to another shared collection.
+    let second = PgStore::connect_with(&url, PgOptions { schema: Some(schema.clone()), max_connections: writers + 2, ..PgOptions::default() })
+        .await
+        .unwrap();
+    let two = [store.clone(), second];
+    let shared2 = new_collection(&store, "shared by two nodes").await;
+    report("one collection, two nodes", run(&two, std::slice::from_ref(&shared2), writers, requests).await);
+    drop(two);
     let mut own = Vec::new();
     for w in 0..writers {
         own.push(new_collection(&store, &format!("writer {w}")).await);
     }
-    report("a collection per writer", run(&store, &own, writers, requests).await);
+    report("a collection per writer", run(one, &own, writers, requests).await);
 
     // A default read (match[version]=last, first page of 100) on the large shared collection.
     let t = Instant::now();

@@ -25,11 +25,20 @@
 //!   uncommitted.
 //!
 //!   The trade-off: writers to one collection serialize for the length of their transaction
-//!   (a handful of pipelined round trips plus the commit's WAL flush); writers to different
-//!   collections proceed in parallel, and reads never wait. Large batches amortise the lock:
-//!   each request is stored with one multi-row `INSERT ... SELECT FROM unnest(...)`.
+//!   (four pipelined round trips plus the commit's WAL flush); writers to different
+//!   collections proceed in parallel, and reads never wait. Two things amortise the lock:
+//!   each transaction stores its rows with one multi-row `INSERT ... SELECT FROM unnest(...)`,
+//!   and within a node, requests for a collection that arrive while its transaction runs are
+//!   folded into the next one (group commit, see `combine.rs`): one lock and one WAL flush for
+//!   up to 64 requests, each still stored in order with its own outcomes and status. Between
+//!   nodes, the lock passes from one node's transaction to the next.
 //!   `delete_object` takes the same lock, so the per-object `is_first`/`is_last` flags stay
 //!   consistent.
+//!
+//!   Measured on the 2-core development machine (local PostgreSQL 15, ~6 ms WAL flush), with
+//!   `examples/ingest.rs`, 8 writers of 100 indicators: about 36k objects/s into one
+//!   collection from one node, 25k/s into one collection from two nodes, 39k/s into one
+//!   collection per writer.
 //! - Reads use partial indexes on `(coll, date_added) WHERE is_last` and
 //!   `(coll, type, date_added) WHERE is_last` for TAXII's default `match[version]=last`, so a
 //!   page is an index range scan whatever the collection's size.
@@ -41,6 +50,7 @@
 //!   when it is installed, passing the password through the environment rather than the
 //!   command line; without it, the call says to use `pg_dump`.
 
+mod combine;
 mod read;
 mod schema;
 mod write;
@@ -81,6 +91,7 @@ impl Default for PgOptions {
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    combiner: std::sync::Arc<combine::Combiner>,
     config: tokio_postgres::Config,
     schema: Option<String>,
 }
@@ -214,7 +225,7 @@ impl PgStore {
             }))
             .build()
             .map_err(|e| StoreError::Internal(format!("cannot build the connection pool: {e}")))?;
-        let store = PgStore { pool, config, schema: options.schema };
+        let store = PgStore { pool, combiner: Default::default(), config, schema: options.schema };
         let mut client = store.client().await?;
         schema::migrate(&mut client, store.schema.as_deref()).await?;
         Ok(store)
@@ -558,10 +569,7 @@ impl Store for PgStore {
     }
 
     async fn add_objects(&self, collection_id: &str, items: Vec<Submission>, status: Option<StatusDraft>) -> StoreResult<AddResult> {
-        let mut client = self.client().await?;
-        let result = write::add_objects(&mut client, collection_id, items, status).await;
-        settle(client, &result);
-        result
+        combine::add(self, collection_id, write::Request { items, status }).await
     }
 
     async fn objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool) -> StoreResult<Page> {

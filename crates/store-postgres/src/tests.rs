@@ -334,3 +334,46 @@ async fn unknown_collections_and_deletes_behave_like_sqlite() {
     assert_eq!(store.delete_object(missing, "indicator--x", &VersionFilter::all(), &[]).await.unwrap(), 0);
     assert_eq!(store.backend(), "postgres");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn combined_requests_keep_their_own_outcomes_and_one_bad_request_fails_alone() {
+    let Some((_guard, store, _)) = fresh().await else { return };
+    let coll = collection(&store).await;
+    let alice = store.account_by_name("alice").await.unwrap().unwrap().0;
+    let draft = |id: &str| StatusDraft { id: id.into(), account_id: alice.id, request_timestamp: tearline_stix::Timestamp::now() };
+    // Many requests at once to one collection: the node folds them into few transactions.
+    let mut tasks = Vec::new();
+    for r in 0..40u32 {
+        let (store, coll) = (store.clone(), coll.id.clone());
+        // Every request also re-posts object 0, so most see it as unchanged.
+        let mut items = batch(1000 + r * 10..1000 + r * 10 + 10);
+        items.extend(batch(0..1));
+        // Two requests reuse one status id: exactly one of them may succeed.
+        let status_id = if r < 2 { "6a3c9f36-5d5f-4f4e-9a0e-1d5b1f0f7c99".to_owned() } else { uuid::Uuid::new_v4().to_string() };
+        let d = draft(&status_id);
+        tasks.push(tokio::spawn(async move { store.add_objects(&coll, items, Some(d)).await }));
+    }
+    let mut added_zero = 0;
+    let mut conflicts = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(res) => {
+                let status = res.status.unwrap();
+                assert_eq!((status.total_count, status.success_count), (11, 11));
+                assert!(res.outcomes[..10].iter().all(|o| matches!(o, Outcome::Added { .. })));
+                if matches!(res.outcomes[10], Outcome::Added { .. }) {
+                    added_zero += 1;
+                }
+            }
+            Err(StoreError::Conflict(m)) => {
+                assert!(m.contains("status"), "{m}");
+                conflicts += 1;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(conflicts, 1, "only the duplicate status id fails");
+    assert_eq!(added_zero, 1, "object 0 is added once, then unchanged");
+    let f = ObjectFilter { limit: 1000, ..Default::default() };
+    assert_eq!(store.objects(&coll.id, &f, false).await.unwrap().items.len(), 39 * 10 + 1);
+}

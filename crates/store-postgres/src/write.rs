@@ -34,7 +34,14 @@ const CLEAR_FIRST: &str = "UPDATE objects SET is_first = false WHERE coll = $1 A
 
 const SET_LAST_ADDED: &str = "UPDATE collections SET last_added = $2 WHERE pk = $1";
 
-const INSERT_STATUS: &str = "INSERT INTO statuses (id, account, created, body) VALUES ($1, $2, $3, $4)";
+const INSERT_STATUSES: &str = "INSERT INTO statuses (id, account, created, body)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[])";
+
+/// One `add_objects` call.
+pub(crate) struct Request {
+    pub(crate) items: Vec<Submission>,
+    pub(crate) status: Option<StatusDraft>,
+}
 
 /// A version of one object: already stored, or added by this request (its row's index).
 struct Known {
@@ -61,9 +68,12 @@ struct Rows<'a> {
     body: Vec<&'a str>,
 }
 
-pub(crate) async fn add_objects(client: &mut Client, collection_id: &str, items: Vec<Submission>, status: Option<StatusDraft>) -> StoreResult<AddResult> {
-    let mut ids: Vec<&str> = items
+/// Stores several requests to one collection in one transaction (one lock, one commit), each
+/// in order as if alone, and returns their results in the same order.
+pub(crate) async fn add_batch(client: &mut Client, collection_id: &str, requests: &[Request]) -> StoreResult<Vec<AddResult>> {
+    let mut ids: Vec<&str> = requests
         .iter()
+        .flat_map(|r| &r.items)
         .filter_map(|i| match i {
             Submission::Accepted(o) => Some(o.id.as_str()),
             Submission::Rejected { .. } => None,
@@ -105,8 +115,10 @@ pub(crate) async fn add_objects(client: &mut Client, collection_id: &str, items:
     }
 
     let mut rows = Rows::default();
-    let mut outcomes = Vec::with_capacity(items.len());
-    for item in &items {
+    let mut results = Vec::with_capacity(requests.len());
+    for request in requests {
+    let mut outcomes = Vec::with_capacity(request.items.len());
+    for item in &request.items {
         let obj = match item {
             Submission::Rejected { id, version, message } => {
                 outcomes.push(Outcome::Rejected { id: id.clone(), version: version.clone(), message: message.clone() });
@@ -154,6 +166,9 @@ pub(crate) async fn add_objects(client: &mut Client, collection_id: &str, items:
         rows.hash.push(&obj.content_hash);
         rows.body.push(&obj.body);
     }
+    let status = request.status.as_ref().map(|draft| StatusRecord::complete(draft, &outcomes));
+    results.push(AddResult { outcomes, status });
+    }
 
     // First and last versions, over what was stored and what this request adds.
     let mut clear_last: Vec<i64> = Vec::new();
@@ -177,15 +192,25 @@ pub(crate) async fn add_objects(client: &mut Client, collection_id: &str, items:
         }
     }
 
-    let record = status.as_ref().map(|draft| StatusRecord::complete(draft, &outcomes));
-    let status_body = record.as_ref().map(serde_json::to_string).transpose().map_err(|e| StoreError::Internal(e.to_string()))?;
+    let mut status_ids: Vec<&str> = Vec::new();
+    let mut status_accounts: Vec<i64> = Vec::new();
+    let mut status_created: Vec<i64> = Vec::new();
+    let mut status_bodies: Vec<String> = Vec::new();
+    for (request, result) in requests.iter().zip(&results) {
+        if let (Some(draft), Some(record)) = (&request.status, &result.status) {
+            status_ids.push(&draft.id);
+            status_accounts.push(draft.account_id);
+            status_created.push(draft.request_timestamp.as_micros());
+            status_bodies.push(serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?);
+        }
+    }
 
     // The writes go out pipelined: one round trip for all of them.
     let st_clear_last = if clear_last.is_empty() { None } else { Some(tx.prepare_cached(CLEAR_LAST).await.map_err(pg_err)?) };
     let st_clear_first = if clear_first.is_empty() { None } else { Some(tx.prepare_cached(CLEAR_FIRST).await.map_err(pg_err)?) };
     let st_insert = if rows.date_added.is_empty() { None } else { Some(tx.prepare_cached(INSERT).await.map_err(pg_err)?) };
     let st_last_added = if last_added == last_before { None } else { Some(tx.prepare_cached(SET_LAST_ADDED).await.map_err(pg_err)?) };
-    let st_status = if status.is_some() { Some(tx.prepare_cached(INSERT_STATUS).await.map_err(pg_err)?) } else { None };
+    let st_status = if status_ids.is_empty() { None } else { Some(tx.prepare_cached(INSERT_STATUSES).await.map_err(pg_err)?) };
 
     let t = &tx;
     let clear_last_f = async {
@@ -231,24 +256,22 @@ pub(crate) async fn add_objects(client: &mut Client, collection_id: &str, items:
         }
     };
     let status_f = async {
-        match (&st_status, &status, &status_body) {
-            (Some(st), Some(draft), Some(body)) => {
-                t.execute(st, &[&draft.id, &draft.account_id, &draft.request_timestamp.as_micros(), body]).await.map(drop)
-            }
-            _ => Ok(()),
+        match &st_status {
+            Some(st) => t.execute(st, &[&status_ids, &status_accounts, &status_created, &status_bodies]).await.map(drop),
+            None => Ok(()),
         }
     };
     let written = tokio::try_join!(clear_last_f, clear_first_f, insert_f, last_added_f, status_f);
     if let Err(e) = written {
         return Err(if is_unique_violation(&e) && e.as_db_error().and_then(|d| d.table()) == Some("statuses") {
-            StoreError::Conflict(format!("status '{}'", status.map(|d| d.id).unwrap_or_default()))
+            StoreError::Conflict(format!("status '{}'", status_ids.join("', '")))
         } else {
             pg_err(e)
         });
     }
     // Durable once COMMIT returns (synchronous_commit is on).
     tx.commit().await.map_err(pg_err)?;
-    Ok(AddResult { outcomes, status: record })
+    Ok(results)
 }
 
 pub(crate) async fn delete_object(client: &mut Client, collection_id: &str, object_id: &str, versions: &VersionFilter, spec_versions: &[String]) -> StoreResult<u64> {
