@@ -62,6 +62,19 @@ const MIGRATIONS: &[&str] = &[
         created INTEGER NOT NULL,
         body TEXT NOT NULL
     );",
+    // 2: partners and their member accounts.
+    "CREATE TABLE partners (
+        name TEXT PRIMARY KEY,
+        profile TEXT NOT NULL,
+        collection INTEGER NOT NULL REFERENCES collections (pk),
+        created TEXT NOT NULL,
+        removed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE partner_members (
+        account INTEGER PRIMARY KEY REFERENCES accounts (id),
+        partner TEXT NOT NULL REFERENCES partners (name)
+    );
+    CREATE INDEX partner_members_by_partner ON partner_members (partner);",
 ];
 
 /// The schema version this binary writes.
