@@ -40,6 +40,13 @@ struct Inner {
 
 const MAX_IDLE_READERS: usize = 16;
 
+/// The per-id index key of a STIX id.
+pub(crate) fn id_key(stix_id: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(stix_id.as_bytes());
+    i64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+}
+
 pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
     match e {
         rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
