@@ -11,7 +11,7 @@
 #   PER_BUNDLE [100]     indicators per POSTed envelope
 #   CLIENTS [8]          concurrent clients (one keep-alive connection each)
 #   READ_REQUESTS [400]  page requests in the read run (limit=100, match[type]=indicator)
-#   READ_SECONDS [60]    cap on the read run's duration (medallion is slow)
+#   READ_SECONDS [300]   cap on the read run's duration (medallion is slow)
 #   TEARLINE_BIN, LOADGEN_BIN, BENCH_VENV (.venv-bench, gets medallion), KEEP_TMP=1
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -20,7 +20,7 @@ OBJECTS=${OBJECTS:-2000}
 PER_BUNDLE=${PER_BUNDLE:-100}
 CLIENTS=${CLIENTS:-8}
 READ_REQUESTS=${READ_REQUESTS:-400}
-READ_SECONDS=${READ_SECONDS:-60}
+READ_SECONDS=${READ_SECONDS:-300}
 bundles=$(((OBJECTS + PER_BUNDLE - 1) / PER_BUNDLE))
 
 ensure_bins
@@ -92,6 +92,9 @@ row "read pages/s (100 objects/page)" "$(m read pages_per_s)" "$(t read pages_pe
 row "read latency p50 (ms)" "$(m read latency_p50_ms)" "$(t read latency_p50_ms)" down "$rd"
 row "read latency p95 (ms)" "$(m read latency_p95_ms)" "$(t read latency_p95_ms)" down "$rd"
 row "read latency p99 (ms)" "$(m read latency_p99_ms)" "$(t read latency_p99_ms)" down "$rd"
+row "read: first-page latency p50 (ms)" "$(m read latency_start_p50_ms)" "$(t read latency_start_p50_ms)" down "$rd"
+row "read: next-token page latency p50 (ms)" "$(m read latency_next_p50_ms)" "$(t read latency_next_p50_ms)" down "$rd"
+row "read: next-token page latency p99 (ms)" "$(m read latency_next_p99_ms)" "$(t read latency_next_p99_ms)" down "$rd"
 echo "| server peak RSS (MiB, VmHWM) | $med_rss | $tl_rss | | \`/proc/PID/status\` |"
 echo
 echo "pages read: medallion $(m read pages) in $(fmt "$(m read seconds)") s, tearline $(t read pages) in $(fmt "$(t read seconds)") s;" \

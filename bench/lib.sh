@@ -4,6 +4,10 @@
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$bench_dir/.." && pwd)
 TEARLINE_BIN=${TEARLINE_BIN:-$repo/target/release/tearline}
+# Unless LOADGEN_BIN is given, the in-tree load generator is (re)built so that
+# its flags match these scripts (a no-op when up to date).
+LOADGEN_REBUILD=0
+[[ -n ${LOADGEN_BIN:-} ]] || LOADGEN_REBUILD=1
 LOADGEN_BIN=${LOADGEN_BIN:-$repo/target/release/tearline-loadgen}
 BENCH_VENV=${BENCH_VENV:-$repo/.venv-bench}
 
@@ -34,7 +38,7 @@ die() { echo "bench: error: $*" >&2; exit 1; }
 ensure_bins() {
     local need=()
     [[ ${1:-} == loadgen-only || -x $TEARLINE_BIN ]] || need+=(-p tearline)
-    [[ -x $LOADGEN_BIN ]] || need+=(-p tearline-loadgen)
+    [[ -x $LOADGEN_BIN && $LOADGEN_REBUILD == 0 ]] || need+=(-p tearline-loadgen)
     if ((${#need[@]})); then
         log "building ${need[*]} (release)"
         (cd "$repo" && cargo build --release "${need[@]}") >&2 || die "cargo build failed"

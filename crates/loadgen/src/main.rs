@@ -101,8 +101,10 @@ struct ReadArgs {
     /// Total number of page requests.
     #[arg(long, default_value_t = 1000)]
     requests: usize,
-    /// Probability of abandoning a `next` chain and restarting (half from the
-    /// first page, half at a random `added_after` seen earlier).
+    /// Probability of abandoning a `next` chain and restarting: half of the
+    /// restarts at the first page, half at `added_after=` a uniformly random
+    /// time between the collection's first `date_added` and the start of the
+    /// run (i.e. at a random depth of the collection).
     #[arg(long, default_value_t = 0.1)]
     restart: f64,
     /// Stop issuing requests after this many seconds (in-flight ones finish).
@@ -362,11 +364,15 @@ async fn read(a: &ReadArgs) -> Result<Report> {
         tasks.push(tokio::spawn(async move {
             let mut rng = SmallRng::seed_from_u64(rand::random());
             let mut lat = Latencies::default();
+            let mut lat_start = Latencies::default();
+            let mut lat_next = Latencies::default();
             let mut errs = Errors::default();
             let mut objects = 0u64;
             let mut chains = 0u64;
             let mut chain_ends = 0u64;
-            let mut seen_added: Vec<String> = Vec::new();
+            // earliest date_added (from X-TAXII-Date-Added-First of a first page)
+            let mut min_added: Option<u64> = None;
+            let run_start_ms = stixgen::now_ms();
             let first = format!("match%5Btype%5D={}&limit={limit}", pct(&ty));
             // (filter query of the current chain, next token)
             let mut chain: (String, Option<String>) = (first.clone(), None);
@@ -377,11 +383,12 @@ async fn read(a: &ReadArgs) -> Result<Report> {
                     break;
                 }
                 if chain.1.is_some() && rng.random_bool(restart.clamp(0.0, 1.0)) {
-                    chain = if !seen_added.is_empty() && rng.random_bool(0.5) {
-                        let t = &seen_added[rng.random_range(0..seen_added.len())];
-                        (format!("added_after={}&{first}", pct(t)), None)
-                    } else {
-                        (first.clone(), None)
+                    chain = match min_added {
+                        Some(lo) if lo < run_start_ms && rng.random_bool(0.5) => {
+                            let t = stixgen::rfc3339_millis(rng.random_range(lo..run_start_ms));
+                            (format!("added_after={}&{first}", pct(&t)), None)
+                        }
+                        _ => (first.clone(), None),
                     };
                 }
                 if chain.1.is_none() {
@@ -394,6 +401,11 @@ async fn read(a: &ReadArgs) -> Result<Report> {
                 let t0 = Instant::now();
                 let r = client.request(Method::GET, &q, None, Bytes::new()).await;
                 lat.push(t0.elapsed());
+                if chain.1.is_some() {
+                    lat_next.push(t0.elapsed());
+                } else {
+                    lat_start.push(t0.elapsed());
+                }
                 let r = match r {
                     Err(e) => {
                         errs.add(format!("GET {q}: {e:#}"));
@@ -407,14 +419,12 @@ async fn read(a: &ReadArgs) -> Result<Report> {
                     chain = (first.clone(), None);
                     continue;
                 }
-                if let Some(h) = r
-                    .headers
-                    .get("x-taxii-date-added-last")
-                    .and_then(|v| v.to_str().ok())
-                {
-                    if seen_added.len() < 4096 {
-                        seen_added.push(h.to_string());
-                    }
+                if min_added.is_none() && chain.0 == first && chain.1.is_none() {
+                    min_added = r
+                        .headers
+                        .get("x-taxii-date-added-first")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(stixgen::parse_rfc3339_millis);
                 }
                 match serde_json::from_slice::<Page>(&r.body) {
                     Err(e) => {
@@ -443,15 +453,19 @@ async fn read(a: &ReadArgs) -> Result<Report> {
                     }
                 }
             }
-            (lat, errs, objects, chains, chain_ends, client.reconnects)
+            (lat, lat_start, lat_next, errs, objects, chains, chain_ends, client.reconnects)
         }));
     }
     let mut lat = Latencies::default();
+    let mut lat_start = Latencies::default();
+    let mut lat_next = Latencies::default();
     let mut errs = Errors::default();
     let (mut objects, mut chains, mut ends, mut reconnects) = (0, 0, 0, 0);
     for t in tasks {
-        let (l, e, o, c, ce, r) = t.await?;
+        let (l, ls, ln, e, o, c, ce, r) = t.await?;
         lat.extend(l);
+        lat_start.extend(ls);
+        lat_next.extend(ln);
         errs.merge(e);
         objects += o;
         chains += c;
@@ -473,6 +487,11 @@ async fn read(a: &ReadArgs) -> Result<Report> {
     rep.addf("latency_p95_ms", lat.pct_ms(95.0), "ms");
     rep.addf("latency_p99_ms", lat.pct_ms(99.0), "ms");
     rep.addf("latency_max_ms", lat.max_ms(), "ms");
+    rep.add("start_pages", lat_start.len(), "first pages (no next token)");
+    rep.addf("latency_start_p50_ms", lat_start.pct_ms(50.0), "ms");
+    rep.add("next_pages", lat_next.len(), "pages fetched with a next token");
+    rep.addf("latency_next_p50_ms", lat_next.pct_ms(50.0), "ms");
+    rep.addf("latency_next_p99_ms", lat_next.pct_ms(99.0), "ms");
     rep.add("reconnects", reconnects, "");
     rep.add("errors", errs.count, "");
     if !errs.first.is_empty() {

@@ -49,6 +49,35 @@ pub fn rfc3339_millis(unix_ms: u64) -> String {
     )
 }
 
+/// Unix milliseconds of an RFC 3339 UTC timestamp `YYYY-MM-DDTHH:MM:SS[.fff...]Z`.
+pub fn parse_rfc3339_millis(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || *b.last()? != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let frac = s.get(19..s.len() - 1)?;
+    let ms = match frac.strip_prefix('.') {
+        Some(f) => {
+            let f3: String = f.chars().chain("000".chars()).take(3).collect();
+            f3.parse::<i64>().ok()?
+        }
+        None => 0,
+    };
+    // days_from_civil (Howard Hinnant)
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = if y2 >= 0 { y2 } else { y2 - 399 } / 400;
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let t = ((days * 86_400 + h * 3600 + mi * 60 + se) * 1000) + ms;
+    u64::try_from(t).ok()
+}
+
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian, UTC).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -184,6 +213,15 @@ mod tests {
         assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(rfc3339_millis(951_782_400_123), "2000-02-29T00:00:00.123Z");
         assert_eq!(rfc3339_millis(1_735_689_599_999), "2024-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn parse_roundtrip() {
+        for t in [0u64, 951_782_400_123, 1_735_689_599_999, 1_795_000_000_456] {
+            assert_eq!(parse_rfc3339_millis(&rfc3339_millis(t)), Some(t));
+        }
+        assert_eq!(parse_rfc3339_millis("2026-11-23T01:23:05.609800Z"), parse_rfc3339_millis("2026-11-23T01:23:05.609Z"));
+        assert_eq!(parse_rfc3339_millis("1970-01-01T00:00:01Z"), Some(1000));
     }
 
     #[test]

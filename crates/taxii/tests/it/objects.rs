@@ -370,3 +370,29 @@ async fn concurrent_identical_posts_store_one_copy() {
     }
     assert_eq!(keys(&fx.manifest(&fx.alpha, "match[version]=all").await), keys(&objs));
 }
+
+#[tokio::test]
+async fn sub_millisecond_versions_are_kept_and_matched_exactly() {
+    let fx = fixture().await;
+    let mut a = indicator(1, 0);
+    a["modified"] = "2024-01-01T00:00:00.123456789Z".into();
+    let mut b = indicator(1, 0);
+    b["modified"] = "2024-01-01T00:00:00.1234567Z".into();
+    let mut c = indicator(1, 0);
+    c["modified"] = "2024-01-01T00:00:00.100Z".into();
+    let status = fx.post(&fx.alpha, &[a.clone(), b.clone(), c.clone()]).await;
+    assert_eq!(status["success_count"], 3, "{status}");
+    let versions: Vec<&str> = status["successes"].as_array().unwrap().iter().map(|s| s["version"].as_str().unwrap()).collect();
+    assert_eq!(versions, ["2024-01-01T00:00:00.123456789Z", "2024-01-01T00:00:00.123456700Z", "2024-01-01T00:00:00.100Z"]);
+    for (query, want) in [
+        ("2024-01-01T00:00:00.123456789Z", &a),
+        ("2024-01-01T00:00:00.1234567Z", &b),
+        ("2024-01-01T00:00:00.100Z", &c),
+        ("2024-01-01T00:00:00.1Z", &c),
+    ] {
+        let got = check(&fx, Req::get(&format!("{}?match[version]={query}", object_url("default", &fx.alpha, &sid("indicator", 1)))).by("alice"), 200).await.json();
+        assert_eq!(text(&got["objects"]), text(&json!([want])), "match[version]={query}");
+    }
+    let last = check(&fx, Req::get(&object_url("default", &fx.alpha, &sid("indicator", 1))).by("alice"), 200).await.json();
+    assert_eq!(text(&last["objects"]), text(&json!([a])), "the latest by time, not by text");
+}

@@ -88,3 +88,49 @@ async fn every_route_answers_through_its_own_handler() {
     }
     assert!(!metrics.contains("route=\"unmatched\""), "{metrics}");
 }
+
+/// Obligations of every TAXII route (those under `/taxii2/`): anonymous is 401, a client that
+/// does not accept TAXII 2.1 is 406, and an undeclared method on the same path is 405.
+#[tokio::test]
+async fn every_taxii_route_authenticates_negotiates_and_refuses_other_methods() {
+    let fx = fixture().await;
+    let object_id = sid("indicator", 1);
+    let status_id = fx.post(&fx.alpha, &[indicator(1, 1)]).await["id"].as_str().unwrap().to_owned();
+    let declared: BTreeSet<(&str, &str)> = tearline_taxii::ROUTES.iter().copied().collect();
+    for c in CASES.iter().filter(|c| c.template.starts_with("/taxii2/")) {
+        let path = c
+            .template
+            .replace("{root}", "default")
+            .replace("{id}", &fx.alpha)
+            .replace("{object_id}", &object_id)
+            .replace("{status_id}", &status_id);
+        let method = Method::from_bytes(c.method.as_bytes()).unwrap();
+        let req = || {
+            if method == Method::POST {
+                Req::post(&path, &envelope(&[indicator(2, 1)]))
+            } else {
+                Req::new(method.clone(), &path)
+            }
+        };
+        check(&fx, req(), 401).await;
+        check(&fx, req().by("alice").header("accept", "application/json"), 406).await;
+        for other in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+            if !declared.contains(&(other, c.template)) {
+                check(&fx, Req::new(Method::from_bytes(other.as_bytes()).unwrap(), &path).by("alice"), 405).await;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn accept_headers_that_admit_taxii_21_are_served() {
+    let fx = fixture().await;
+    for accept in [None, Some(TAXII), Some("application/taxii+json"), Some("application/taxii+json; version=2.1"), Some("*/*"), Some("application/*"), Some("text/html, application/taxii+json;version=2.1;q=0.5")] {
+        let mut req = Req::get("/taxii2/").by("alice");
+        req = match accept {
+            Some(a) => req.header("accept", a),
+            None => req.without("accept"),
+        };
+        check(&fx, req, 200).await;
+    }
+}

@@ -1,0 +1,461 @@
+//! The sanitiser: lints over the text of released objects.
+//!
+//! Blocking lints (a release with one is refused unless an approver overrides that finding with
+//! a justification):
+//! - `TL-MODALITY`: collection-modality wording ("intercepted", "call between", "SIGINT",
+//!   "imagery shows", ...);
+//! - `TL-SOURCE`: descriptions of sources or their access ("a member of the cell", "source with
+//!   access", "informant", "liaison service", ...);
+//! - `TL-QUOTE`: quoted speech (a quotation of several words, or one right after "said" /
+//!   "told" / "wrote" ...);
+//! - `TL-PHONE`, `TL-EMAIL`, `TL-HANDLE`, `TL-DEVICE-ID`: selectors (phone numbers, e-mail
+//!   addresses, @handles and t.me links, IMEI / IMSI / ICCID / MAC addresses);
+//! - `TL-TIME-PRECISION`: clock times finer than the configured granularity (default: a day).
+//!
+//! Warnings (never block): `TL-NO-LOCATION` and `TL-NO-WINDOW`, for releases that give no place
+//! or no time window: recipients dismiss such warnings as "too general".
+//!
+//! The vocabulary is data (`data/policy/lints.toml`, embedded as the default) so organisations
+//! adapt it without code changes.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ids;
+use crate::recipient::Granularity;
+
+pub const MODALITY: &str = "TL-MODALITY";
+pub const SOURCE: &str = "TL-SOURCE";
+pub const QUOTE: &str = "TL-QUOTE";
+pub const PHONE: &str = "TL-PHONE";
+pub const EMAIL: &str = "TL-EMAIL";
+pub const HANDLE: &str = "TL-HANDLE";
+pub const DEVICE_ID: &str = "TL-DEVICE-ID";
+pub const TIME_PRECISION: &str = "TL-TIME-PRECISION";
+pub const NO_LOCATION: &str = "TL-NO-LOCATION";
+pub const NO_WINDOW: &str = "TL-NO-WINDOW";
+
+/// The embedded default vocabulary.
+pub const DEFAULT_TOML: &str = include_str!("../../../data/policy/lints.toml");
+
+/// One lint finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable code, e.g. `TL-MODALITY`.
+    pub code: &'static str,
+    /// The released object's id (empty for release-level findings).
+    pub object_id: String,
+    /// The property path in selector form (`description`, `external_references.[0].description`).
+    pub path: String,
+    /// UTF-8 byte range in the property's text.
+    pub span: Option<(usize, usize)>,
+    pub blocking: bool,
+    /// The matched text (internal: for the release officer).
+    pub matched: String,
+}
+
+/// An approver's override of one blocking finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Override {
+    pub code: String,
+    pub object_id: String,
+    pub path: String,
+    pub justification: String,
+    pub approver: String,
+}
+
+impl Override {
+    /// Whether this override clears `f`: same code, object and path, a written justification
+    /// (at least 10 characters) and a named approver.
+    pub fn clears(&self, f: &Finding) -> bool {
+        self.code == f.code
+            && self.object_id == f.object_id
+            && self.path == f.path
+            && self.justification.trim().chars().count() >= 10
+            && !self.approver.trim().is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Vocab {
+    modality: Vec<String>,
+    source: Vec<String>,
+    #[serde(default)]
+    allow: Vec<String>,
+    speech_verbs: Vec<String>,
+    quote_min_words: usize,
+    quote_min_words_after_verb: usize,
+    skip_keys: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+enum Tok {
+    Word(String),
+    Prefix(String),
+    Any,
+    /// `~N`: up to N words of any kind.
+    Gap(usize),
+}
+
+#[derive(Debug, Clone)]
+struct Phrase {
+    toks: Vec<Tok>,
+    code: &'static str,
+}
+
+/// A compiled lint configuration.
+#[derive(Debug, Clone)]
+pub struct LintConfig {
+    phrases: Vec<Phrase>,
+    by_word: HashMap<String, Vec<usize>>,
+    by_prefix: HashMap<String, Vec<usize>>,
+    prefix_lens: Vec<usize>,
+    any_first: Vec<usize>,
+    speech_verbs: HashSet<String>,
+    quote_min_words: usize,
+    quote_min_after_verb: usize,
+    skip_keys: HashSet<String>,
+    pub granularity: Granularity,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("lint configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Default for LintConfig {
+    fn default() -> Self {
+        static DEFAULT: OnceLock<LintConfig> = OnceLock::new();
+        DEFAULT.get_or_init(|| LintConfig::from_toml(DEFAULT_TOML).expect("the embedded lint vocabulary parses")).clone()
+    }
+}
+
+const ALLOW: &str = "allow";
+
+impl LintConfig {
+    /// Parses a vocabulary in the format of `data/policy/lints.toml`.
+    pub fn from_toml(text: &str) -> Result<LintConfig, ConfigError> {
+        let v: Vocab = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
+        let mut c = LintConfig {
+            phrases: Vec::new(),
+            by_word: HashMap::new(),
+            by_prefix: HashMap::new(),
+            prefix_lens: Vec::new(),
+            any_first: Vec::new(),
+            speech_verbs: v.speech_verbs.iter().map(|s| s.to_lowercase()).collect(),
+            quote_min_words: v.quote_min_words.max(1),
+            quote_min_after_verb: v.quote_min_words_after_verb.max(1),
+            skip_keys: v.skip_keys.into_iter().collect(),
+            granularity: Granularity::Day,
+        };
+        for (list, code) in [(&v.modality, MODALITY), (&v.source, SOURCE), (&v.allow, ALLOW)] {
+            for p in list {
+                let toks: Vec<Tok> = words(p)
+                    .map(|(_, _, w)| {
+                        if w == "*" {
+                            Tok::Any
+                        } else if let Some(n) = w.strip_prefix('~').and_then(|n| n.parse().ok()) {
+                            Tok::Gap(n)
+                        } else if let Some(pre) = w.strip_suffix('*') {
+                            Tok::Prefix(pre.to_owned())
+                        } else {
+                            Tok::Word(w)
+                        }
+                    })
+                    .collect();
+                if toks.is_empty() {
+                    return Err(ConfigError(format!("empty phrase '{p}'")));
+                }
+                let i = c.phrases.len();
+                match &toks[0] {
+                    Tok::Word(w) => c.by_word.entry(w.clone()).or_default().push(i),
+                    Tok::Prefix(pre) => {
+                        c.by_prefix.entry(pre.clone()).or_default().push(i);
+                        if !c.prefix_lens.contains(&pre.len()) {
+                            c.prefix_lens.push(pre.len());
+                        }
+                    }
+                    Tok::Any | Tok::Gap(_) => c.any_first.push(i),
+                }
+                c.phrases.push(Phrase { toks, code });
+            }
+        }
+        Ok(c)
+    }
+
+    pub fn with_granularity(mut self, g: Granularity) -> LintConfig {
+        self.granularity = g;
+        self
+    }
+}
+
+/// Words of a text: (start, end, lower-case word). A `*` is kept as part of a word so phrases
+/// can be tokenised by the same function.
+fn words(text: &str) -> impl Iterator<Item = (usize, usize, String)> + '_ {
+    let mut it = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        loop {
+            let (s, c) = it.next()?;
+            if c.is_alphanumeric() || c == '*' || c == '~' {
+                let mut e = s + c.len_utf8();
+                while let Some(&(i, d)) = it.peek() {
+                    if d.is_alphanumeric() || d == '*' || (d == '\'' && text[i + 1..].chars().next().is_some_and(char::is_alphanumeric) && text[..i].chars().last().is_some_and(char::is_alphanumeric)) {
+                        e = i + d.len_utf8();
+                        it.next();
+                    } else {
+                        break;
+                    }
+                }
+                return Some((s, e, text[s..e].to_lowercase()));
+            }
+        }
+    })
+}
+
+fn tok_matches(t: &Tok, w: &str) -> bool {
+    match t {
+        Tok::Word(x) => x == w || (w.ends_with("'s") && &w[..w.len() - 2] == x),
+        Tok::Prefix(p) => w.starts_with(p.as_str()),
+        Tok::Any => true,
+        Tok::Gap(_) => true,
+    }
+}
+
+/// Where a phrase starting at word `i` ends (exclusive word index), if it matches.
+fn match_at(toks: &[Tok], ws: &[(usize, usize, String)], i: usize) -> Option<usize> {
+    let Some((t, rest)) = toks.split_first() else { return Some(i) };
+    if let Tok::Gap(n) = t {
+        return (0..=*n).filter(|k| i + k <= ws.len()).find_map(|k| match_at(rest, ws, i + k));
+    }
+    let w = &ws.get(i)?.2;
+    if tok_matches(t, w) { match_at(rest, ws, i + 1) } else { None }
+}
+
+struct Patterns {
+    email: Regex,
+    handle: Regex,
+    phone: Regex,
+    device: Regex,
+    clock: Regex,
+    military: Regex,
+    ampm: Regex,
+    iso: Regex,
+    quote: Regex,
+    window: Regex,
+}
+
+fn patterns() -> &'static Patterns {
+    static P: OnceLock<Patterns> = OnceLock::new();
+    P.get_or_init(|| Patterns {
+        email: Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b").expect("regex"),
+        handle: Regex::new(r"(?i)(?:^|[^\w@.])(@[a-z0-9_]{3,32})\b|\b(?:t\.me|telegram\.me|wa\.me|twitter\.com|x\.com|instagram\.com|facebook\.com)/[a-z0-9_.+-]{3,}").expect("regex"),
+        phone: Regex::new(r"(?i)(?:\+|\b0)[\d \-().]{6,22}\d\b|\b(?:number|phone|tel|mobile|cell|whatsapp|signal|sim|line)\W{1,5}\d[\d \-().]{6,20}\d\b").expect("regex"),
+        device: Regex::new(r"(?i)\b(?:\d{15}|\d{2}-\d{6}-\d{6}-\d|89\d{16,18}|[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5})\b|\b(?:imei|imsi|iccid|msisdn|udid|android id|advertising id)\b[:\s#]*[0-9a-f-]{6,}").expect("regex"),
+        clock: Regex::new(r"(?i)\b([01]?\d|2[0-3])[:h]([0-5]\d)(?::([0-5]\d))?\b").expect("regex"),
+        military: Regex::new(r"(?i)\b([01]\d|2[0-3])([0-5]\d)\s?(?:z|zulu|utc|gmt|hrs|hours|local)\b").expect("regex"),
+        ampm: Regex::new(r"(?i)\b(1[0-2]|0?[1-9])(?:[:.]([0-5]\d))?\s?(?:am|pm|a\.m\.|p\.m\.|o'clock)").expect("regex"),
+        iso: Regex::new(r"\b\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):([0-5]\d)").expect("regex"),
+        quote: Regex::new("\"([^\"]{2,400})\"|\u{201c}([^\u{201d}]{2,400})\u{201d}|\u{00ab}([^\u{00bb}]{2,400})\u{00bb}|(?:^|[\\s:(])'([^']{2,400})'(?:[\\s.,;:!?)]|$)").expect("regex"),
+        window: Regex::new(r"(?i)\b(?:between|from|until|till|before|after|by|within|during|on)\b[^.]{0,40}?\b(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}|\d{4}-\d{2}-\d{2}|\d+\s+(?:hours|days|weeks)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of the (?:week|month))|\b(?:coming|next)\s+(?:days|weeks|hours|\d+\s+(?:hours|days))\b").expect("regex"),
+    })
+}
+
+/// Lints one text. `object_id` and `path` are copied into the findings.
+pub fn lint_text(text: &str, object_id: &str, path: &str, cfg: &LintConfig, out: &mut Vec<Finding>) {
+    let mut push = |code: &'static str, s: usize, e: usize| {
+        out.push(Finding { code, object_id: object_id.to_owned(), path: path.to_owned(), span: Some((s, e)), blocking: true, matched: text[s..e].to_owned() });
+    };
+    // Vocabulary.
+    let ws: Vec<(usize, usize, String)> = words(text).collect();
+    let mut hits: Vec<(usize, usize, &'static str)> = Vec::new();
+    for i in 0..ws.len() {
+        let w = ws[i].2.as_str();
+        let mut cands: Vec<usize> = Vec::new();
+        if let Some(v) = cfg.by_word.get(w) {
+            cands.extend(v);
+        }
+        if let Some(stem) = w.strip_suffix("'s").and_then(|s| cfg.by_word.get(s)) {
+            cands.extend(stem);
+        }
+        for &l in &cfg.prefix_lens {
+            if w.len() >= l && w.is_char_boundary(l)
+                && let Some(v) = cfg.by_prefix.get(&w[..l])
+            {
+                cands.extend(v);
+            }
+        }
+        cands.extend(&cfg.any_first);
+        for p in cands {
+            let ph = &cfg.phrases[p];
+            if let Some(end) = match_at(&ph.toks, &ws, i)
+                && end > i
+            {
+                hits.push((ws[i].0, ws[end - 1].1, ph.code));
+            }
+        }
+    }
+    let allowed: Vec<(usize, usize)> = hits.iter().filter(|h| h.2 == ALLOW).map(|h| (h.0, h.1)).collect();
+    let mut reported: Vec<(usize, usize, &'static str)> = Vec::new();
+    hits.sort_by_key(|h| (h.0, std::cmp::Reverse(h.1)));
+    for (s, e, code) in hits {
+        if code == ALLOW || allowed.iter().any(|&(a, b)| a <= s && e <= b) {
+            continue;
+        }
+        // One finding per overlapping region and code.
+        if reported.iter().any(|&(rs, re, rc)| rc == code && s < re && rs < e) {
+            continue;
+        }
+        reported.push((s, e, code));
+        push(code, s, e);
+    }
+
+    let pt = patterns();
+    let mut emails: Vec<(usize, usize)> = Vec::new();
+    for m in pt.email.find_iter(text) {
+        emails.push((m.start(), m.end()));
+        push(EMAIL, m.start(), m.end());
+    }
+    for c in pt.handle.captures_iter(text) {
+        let m = c.get(1).or_else(|| c.get(0)).expect("match");
+        if !emails.iter().any(|&(s, e)| s <= m.start() && m.end() <= e) {
+            push(HANDLE, m.start(), m.end());
+        }
+    }
+    let mut devices: Vec<(usize, usize)> = Vec::new();
+    for m in pt.device.find_iter(text) {
+        devices.push((m.start(), m.end()));
+        push(DEVICE_ID, m.start(), m.end());
+    }
+    for m in pt.phone.find_iter(text) {
+        let digits = m.as_str().bytes().filter(u8::is_ascii_digit).count();
+        let overlaps_device = devices.iter().any(|&(s, e)| m.start() < e && s < m.end());
+        if (8..=15).contains(&digits) && !overlaps_device && !looks_like_date(m.as_str()) {
+            push(PHONE, m.start(), m.end());
+        }
+    }
+    // Times finer than the granularity.
+    let g = cfg.granularity;
+    let mut times: Vec<(usize, usize)> = Vec::new();
+    let time = |s: usize, e: usize, fine: Granularity, out: &mut Vec<(usize, usize)>| {
+        if fine < g && !out.iter().any(|&(a, b)| s < b && a < e) {
+            out.push((s, e));
+        }
+    };
+    for c in pt.iso.captures_iter(text) {
+        let m = c.get(0).expect("match");
+        time(m.start(), m.end(), if &c[2] == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
+    }
+    for c in pt.clock.captures_iter(text) {
+        let m = c.get(0).expect("match");
+        let fine = if c.get(3).is_some() { Granularity::Second } else if &c[2] == "00" { Granularity::Hour } else { Granularity::Minute };
+        time(m.start(), m.end(), fine, &mut times);
+    }
+    for c in pt.military.captures_iter(text) {
+        let m = c.get(0).expect("match");
+        time(m.start(), m.end(), if &c[2] == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
+    }
+    for c in pt.ampm.captures_iter(text) {
+        let m = c.get(0).expect("match");
+        let fine = match c.get(2) {
+            Some(mm) if mm.as_str() != "00" => Granularity::Minute,
+            _ => Granularity::Hour,
+        };
+        time(m.start(), m.end(), fine, &mut times);
+    }
+    for (s, e) in times {
+        push(TIME_PRECISION, s, e);
+    }
+    // Quoted speech.
+    for c in pt.quote.captures_iter(text) {
+        let inner = (1..=4).find_map(|i| c.get(i)).expect("one group");
+        let n = words(inner.as_str()).count();
+        let before = &text[..c.get(0).expect("match").start()];
+        let verb = words(&before[before.len().saturating_sub(40)..]).last().is_some_and(|(_, _, w)| cfg.speech_verbs.contains(&w))
+            || before.trim_end().ends_with(':');
+        if n >= cfg.quote_min_words || (verb && n >= cfg.quote_min_after_verb) {
+            push(QUOTE, inner.start(), inner.end());
+        }
+    }
+}
+
+fn looks_like_date(s: &str) -> bool {
+    // 2024-01-10, 10.01.2024, 10/01/2024: a year (19xx / 20xx) and two 1-2 digit parts.
+    let parts: Vec<&str> = s.trim().split(['-', '.', '/']).collect();
+    let year = |p: &str| p.len() == 4 && (p.starts_with("19") || p.starts_with("20"));
+    parts.len() == 3
+        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
+        && parts.iter().filter(|p| year(p)).count() == 1
+        && parts.iter().filter(|p| p.len() <= 2).count() == 2
+}
+
+/// Lints every released text. Marking-definitions, extension-definitions, the releasing
+/// organisation's identity (`skip_ids`) and timestamps are not linted.
+pub fn lint_objects(objects: &[Value], skip_ids: &[&str], cfg: &LintConfig) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut has_location = false;
+    let mut has_window = false;
+    let mut has_content = false;
+    for o in objects {
+        let ty = o.get("type").and_then(Value::as_str).unwrap_or_default();
+        let id = o.get("id").and_then(Value::as_str).unwrap_or_default();
+        if matches!(ty, "marking-definition" | "extension-definition") || skip_ids.contains(&id) {
+            continue;
+        }
+        has_content = true;
+        if ty == "location" {
+            has_location = true;
+        }
+        if ["valid_until", "last_seen", "last_observed", "stop_time"].iter().any(|k| o.get(*k).is_some()) {
+            has_window = true;
+        }
+        if let Some(t) = o.get("extensions").and_then(|e| e.get(ids::EXT_THREAT_ATTRIBUTES)) {
+            has_window |= t.get("window_end").is_some() || t.get("window_start").is_some();
+            has_location |= t.get("specificity").and_then(|s| s.get("where")).is_some_and(|w| w.as_str().is_some_and(|s| !s.is_empty()));
+        }
+        walk(o, "", "", &mut |path, text| {
+            if !has_window && patterns().window.is_match(text) {
+                has_window = true;
+            }
+            lint_text(text, id, path, cfg, &mut out);
+        }, cfg);
+    }
+    if has_content && !has_location {
+        out.push(Finding { code: NO_LOCATION, object_id: String::new(), path: String::new(), span: None, blocking: false, matched: String::new() });
+    }
+    if has_content && !has_window {
+        out.push(Finding { code: NO_WINDOW, object_id: String::new(), path: String::new(), span: None, blocking: false, matched: String::new() });
+    }
+    out
+}
+
+fn walk(v: &Value, path: &str, key: &str, f: &mut impl FnMut(&str, &str), cfg: &LintConfig) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                if cfg.skip_keys.contains(k) || k.ends_with("_ref") || k.ends_with("_refs") || k.ends_with("_types") {
+                    continue;
+                }
+                walk(x, &crate::path::key(path, k), k, f, cfg);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                walk(x, &crate::path::index(path, i), key, f, cfg);
+            }
+        }
+        Value::String(s) => {
+            if tearline_stix::Timestamp::parse(s).is_err() {
+                f(path, s);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The blocking findings that no override clears.
+pub fn unresolved<'a>(findings: &'a [Finding], overrides: &[Override]) -> Vec<&'a Finding> {
+    findings.iter().filter(|f| f.blocking && !overrides.iter().any(|o| o.clears(f))).collect()
+}

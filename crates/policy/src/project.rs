@@ -1,0 +1,682 @@
+//! The one projection function: what of a set of source objects one recipient may get, as new
+//! STIX objects.
+//!
+//! Per object: markings are read (fail closed), the object-level decision is taken, granular
+//! markings remove the fields the recipient may not get, source-protected text spans are cut,
+//! times are coarsened. Then references are resolved to a fixed point: an object that cannot
+//! stand without a withheld one (a relationship's ends, a sighting's target, a report or note
+//! whose `object_refs` all vanish) is withheld too, and references to anything not released are
+//! pruned. Finally every survivor is rebuilt under a new id (derived from the release seed, the
+//! recipient and the source id), `created_by_ref` the releasing organisation, fresh
+//! `created` / `modified`, re-marked with re-issued marking-definitions. Source ids stay in the
+//! internal `id_map`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use tearline_stix::Timestamp;
+
+use crate::ids;
+use crate::markings::{Marking, MarkingSet, Registry, object_markings};
+use crate::path::{self, Pruned};
+use crate::recipient::{Policy, Reason, Recipient, decide};
+
+/// Something the recipient does not get: a whole object (`path` None), a field, or a span of
+/// text in a field. Internal: for the release officer and the ledger, never released.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Removal {
+    pub source_id: String,
+    pub path: Option<String>,
+    /// UTF-8 byte range of a removed text span in the source field.
+    pub span: Option<(usize, usize)>,
+    pub reason: Reason,
+}
+
+/// The result of projecting sources for one recipient.
+#[derive(Debug, Clone, Default)]
+pub struct Projection {
+    /// New STIX objects, sorted by id: content, the marking-definitions and extension-definitions
+    /// they use, and the releasing organisation's identity.
+    pub released: Vec<Value>,
+    pub removals: Vec<Removal>,
+    /// Internal: source id -> released id.
+    pub id_map: BTreeMap<String, String>,
+    /// The recipient's identity id.
+    pub recipient: String,
+}
+
+impl Projection {
+    /// Whether anything was withheld (internal use only).
+    pub fn withheld_objects(&self) -> impl Iterator<Item = &Removal> {
+        self.removals.iter().filter(|r| r.path.is_none())
+    }
+}
+
+/// A 16-byte pseudo-random UUID (version 4 layout) from the release seed and a label: without the
+/// seed it cannot be linked to the label, with it a preview reproduces the release exactly.
+pub fn derive_uuid(seed: &[u8; 32], parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"tearline-release-id-v1\0");
+    h.update(seed);
+    for p in parts {
+        h.update((p.len() as u64).to_be_bytes());
+        h.update(p.as_bytes());
+    }
+    let d = h.finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    uuid::Uuid::from_bytes(b).to_string()
+}
+
+/// Millisecond STIX text of a timestamp.
+pub(crate) fn millis(t: &Timestamp) -> String {
+    let s = t.to_micros_string();
+    format!("{}Z", &s[..23])
+}
+
+/// Keys whose timestamps end a window: coarsened upwards.
+const CEIL_KEYS: &[&str] = &["last_seen", "last_observed", "valid_until", "stop_time", "end", "window_end", "end_date"];
+
+/// Object types that are not released as content.
+const NOT_CONTENT: &[&str] = &["marking-definition", "extension-definition", "bundle", "language-content"];
+
+/// Properties rebuilt on every released object (never copied from the source).
+const REBUILT: &[&str] = &["id", "created", "modified", "created_by_ref", "object_marking_refs", "granular_markings", "spec_version"];
+
+struct Staged<'a> {
+    source: &'a Value,
+    source_id: String,
+    ty: String,
+    value: Value,
+    pruned: Pruned,
+    objset: MarkingSet,
+    /// Surviving source selectors -> their marking refs.
+    granular: BTreeMap<String, Vec<String>>,
+    changed: bool,
+}
+
+/// Projects `sources` for `recipient` under `policy`.
+pub fn project(sources: &[Value], recipient: &Recipient, policy: &Policy) -> Projection {
+    let mut reg = Registry::builtin();
+    for s in sources {
+        if s.get("type").and_then(Value::as_str) == Some("marking-definition") {
+            reg.add(s);
+        }
+    }
+    let ext_defs: HashMap<&str, &Value> = sources
+        .iter()
+        .filter(|s| s.get("type").and_then(Value::as_str) == Some("extension-definition"))
+        .filter_map(|s| Some((s.get("id")?.as_str()?, s)))
+        .collect();
+
+    let mut removals = Vec::new();
+    let mut staged: Vec<Staged> = Vec::new();
+    let mut seen = HashSet::new();
+    for s in sources {
+        let id = s.get("id").and_then(Value::as_str).unwrap_or_default();
+        if id == policy.org_identity || !seen.insert(id) {
+            continue;
+        }
+        match stage(s, &reg, recipient, policy, &mut removals) {
+            Ok(Some(st)) => staged.push(st),
+            Ok(None) => {}
+            Err(reason) => removals.push(Removal { source_id: id.to_owned(), path: None, span: None, reason }),
+        }
+    }
+
+    // Resolve references to a fixed point; rebuild; withhold what no longer validates; repeat.
+    let mut alive: Vec<bool> = vec![true; staged.len()];
+    loop {
+        resolve_dependencies(&staged, &mut alive, &mut removals, policy);
+        let index: HashMap<&str, usize> = staged.iter().enumerate().filter(|(i, _)| alive[*i]).map(|(i, s)| (s.source_id.as_str(), i)).collect();
+        let mut id_map = BTreeMap::new();
+        for (i, st) in staged.iter().enumerate() {
+            if alive[i] {
+                id_map.insert(st.source_id.clone(), new_id(policy, recipient, &st.ty, &st.source_id));
+            }
+        }
+        let mut out = Vec::new();
+        let mut ref_removals = Vec::new();
+        let mut failed = false;
+        let mut used_markings: BTreeMap<String, Value> = BTreeMap::new();
+        let mut used_exts: BTreeSet<String> = BTreeSet::new();
+        for (i, st) in staged.iter().enumerate() {
+            if !alive[i] {
+                continue;
+            }
+            let (obj, pruned_refs) = rebuild(st, &id_map, &index, &reg, recipient, policy, &mut used_markings);
+            let changed = st.changed || !pruned_refs.is_empty();
+            if changed {
+                let v = tearline_stix::validate::validate_object(&obj);
+                if !v.is_valid() {
+                    let what = v.errors.iter().map(|e| e.rule).collect::<Vec<_>>().join(", ");
+                    removals.push(Removal { source_id: st.source_id.clone(), path: None, span: None, reason: Reason::CannotStand(what) });
+                    alive[i] = false;
+                    failed = true;
+                    continue;
+                }
+            }
+            if let Some(Value::Object(e)) = obj.get("extensions") {
+                used_exts.extend(e.keys().filter(|k| k.starts_with("extension-definition--")).cloned());
+            }
+            ref_removals.extend(pruned_refs.into_iter().map(|(p, target)| Removal {
+                source_id: st.source_id.clone(),
+                path: Some(p),
+                span: None,
+                reason: Reason::Dependency(target),
+            }));
+            out.push(obj);
+        }
+        if failed {
+            continue;
+        }
+        removals.extend(ref_removals);
+        if !out.is_empty() {
+            out.push(policy.org_identity_object.clone());
+        }
+        out.extend(used_markings.into_values());
+        let mut tearline_ext = false;
+        for e in &used_exts {
+            if let Some(def) = ids::extension_definitions().into_iter().find(|d| d["id"] == json!(e)) {
+                out.push(def);
+                tearline_ext = true;
+            } else if let Some(def) = ext_defs.get(e.as_str()) {
+                let mut d = (*def).clone();
+                if let Some(m) = d.as_object_mut() {
+                    m.remove("object_marking_refs");
+                    m.remove("granular_markings");
+                }
+                out.push(d);
+            }
+        }
+        if tearline_ext {
+            out.push(ids::tearline_identity());
+        }
+        out.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        out.dedup_by(|a, b| a["id"] == b["id"]);
+        return Projection { released: out, removals, id_map, recipient: recipient.org_identity.clone() };
+    }
+}
+
+fn new_id(policy: &Policy, recipient: &Recipient, ty: &str, source_id: &str) -> String {
+    format!("{ty}--{}", derive_uuid(&policy.seed, &["object", &recipient.org_identity, source_id]))
+}
+
+/// Per-object work that does not depend on other objects.
+fn stage<'a>(s: &'a Value, reg: &Registry, recipient: &Recipient, policy: &Policy, removals: &mut Vec<Removal>) -> Result<Option<Staged<'a>>, Reason> {
+    let Some(obj) = s.as_object() else { return Err(Reason::NotContent) };
+    let (Some(id), Some(ty)) = (obj.get("id").and_then(Value::as_str), obj.get("type").and_then(Value::as_str)) else {
+        return Err(Reason::NotContent);
+    };
+    if NOT_CONTENT.contains(&ty) {
+        // Definitions are re-issued as needed, never passed on by id.
+        return Ok(None);
+    }
+    if tearline_stix::Identifier::parse(id).map(|i| i.object_type() != ty).unwrap_or(true) {
+        return Err(Reason::Markings("invalid id".into()));
+    }
+    let om = object_markings(s).map_err(|e| Reason::Markings(e.to_string()))?;
+    let objset = MarkingSet::from_refs(om.object.iter().map(String::as_str), reg).map_err(|e| Reason::Markings(e.to_string()))?;
+    decide(&objset, id, recipient, policy)?;
+
+    let mut removed: BTreeSet<String> = BTreeSet::new();
+    let mut local = Vec::new();
+    let mut granular = BTreeMap::new();
+    for (sel, refs) in &om.granular {
+        let gset = MarkingSet::from_refs(refs.iter().map(String::as_str), reg).map_err(|e| Reason::Markings(format!("{sel}: {e}")))?;
+        let field = objset.join(&gset).map_err(|e| Reason::Markings(format!("{sel}: {e}")))?;
+        match decide(&field, id, recipient, policy) {
+            Ok(()) => {
+                granular.insert(sel.clone(), refs.clone());
+            }
+            Err(reason) => {
+                if matches!(sel.as_str(), "id" | "type") {
+                    return Err(reason);
+                }
+                removed.insert(sel.clone());
+                local.push(Removal { source_id: id.to_owned(), path: Some(sel.clone()), span: None, reason });
+            }
+        }
+    }
+
+    let mut value = s.clone();
+    let mut changed = !removed.is_empty();
+    // Source-protected text spans.
+    let sp_ext = path::key("extensions", ids::EXT_SOURCE_PROTECTION);
+    if let Some(ext) = path::resolve(s, &sp_ext) {
+        let allowed = policy.release_level.min(recipient.max_source_level);
+        let mut cuts: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+        let spans = ext.get("spans").map(|v| v.as_array().ok_or(())).transpose().map_err(|_| Reason::Markings("source protection spans must be a list".into()))?;
+        for sp in spans.into_iter().flatten() {
+            let bad = || Reason::Markings("malformed source protection span".into());
+            let sel = sp.get("selector").and_then(Value::as_str).ok_or_else(bad)?;
+            let start = sp.get("start").and_then(Value::as_u64).ok_or_else(bad)? as usize;
+            let end = sp.get("end").and_then(Value::as_u64).ok_or_else(bad)? as usize;
+            let level = sp.get("level").and_then(Value::as_u64).ok_or_else(bad)?;
+            let text = path::resolve(s, sel).and_then(Value::as_str).ok_or_else(bad)?;
+            if start >= end || end > text.len() || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+                return Err(bad());
+            }
+            if level > u64::from(allowed) && !is_removed(&removed, sel) {
+                cuts.entry(sel.to_owned()).or_default().push((start, end));
+                local.push(Removal { source_id: id.to_owned(), path: Some(sel.to_owned()), span: Some((start, end)), reason: Reason::SourceProtection });
+            }
+        }
+        for (sel, ranges) in cuts {
+            if let Some(Value::String(t)) = path::resolve_mut(&mut value, &sel) {
+                *t = cut_spans(t, ranges);
+                if t.is_empty() {
+                    removed.insert(sel);
+                }
+            }
+            changed = true;
+        }
+        removed.insert(sp_ext);
+    }
+    for k in REBUILT {
+        removed.insert((*k).to_owned());
+    }
+    let pruned = path::prune(&value, &removed);
+    let mut value = pruned.value.clone();
+    coarsen_times(&mut value, "", policy.granularity.micros());
+    removals.extend(local);
+    Ok(Some(Staged { source: s, source_id: id.to_owned(), ty: ty.to_owned(), value, pruned, objset, granular, changed }))
+}
+
+fn is_removed(removed: &BTreeSet<String>, sel: &str) -> bool {
+    removed.iter().any(|r| sel == r || (sel.starts_with(r.as_str()) && sel.as_bytes().get(r.len()) == Some(&b'.')))
+}
+
+/// Removes byte ranges from a text and tidies the whitespace left behind, so the cut leaves no
+/// visible seam.
+pub(crate) fn cut_spans(text: &str, mut ranges: Vec<(usize, usize)>) -> String {
+    ranges.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for (s, e) in ranges {
+        if s > pos {
+            out.push_str(&text[pos..s]);
+        }
+        pos = pos.max(e);
+    }
+    out.push_str(&text[pos.min(text.len())..]);
+    let mut tidy = String::with_capacity(out.len());
+    let mut last_space = true;
+    for ch in out.chars() {
+        if ch == ' ' {
+            if !last_space {
+                tidy.push(' ');
+            }
+            last_space = true;
+        } else {
+            if matches!(ch, '.' | ',' | ';' | ':') && tidy.ends_with(' ') {
+                tidy.pop();
+            }
+            tidy.push(ch);
+            last_space = false;
+        }
+    }
+    tidy.trim().to_owned()
+}
+
+fn coarsen_times(v: &mut Value, key: &str, g: i64) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                coarsen_times(x, k, g);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| coarsen_times(x, key, g)),
+        Value::String(s) => {
+            let b = s.as_bytes();
+            if b.len() >= 20 && b.len() <= 40 && b[10] == b'T' && b[b.len() - 1] == b'Z' && key != "created" && key != "modified"
+                && let Ok(t) = Timestamp::parse(s)
+            {
+                let m = t.as_micros();
+                let floor = m - m.rem_euclid(g);
+                let exact = floor == m && t.subsec_nanos() % 1000 == 0;
+                let c = if CEIL_KEYS.contains(&key) && !exact { floor + g } else { floor };
+                *s = millis(&Timestamp::from_micros(c));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A reference found in a staged object: its path, its target, and whether the object cannot
+/// stand without it.
+fn refs(v: &Value, ty: &str) -> Vec<(String, String, bool)> {
+    let mut out = Vec::new();
+    walk_refs(v, "", &mut |p, k, t| {
+        let required = matches!((ty, k), ("relationship", "source_ref" | "target_ref") | ("sighting", "sighting_of_ref") | ("language-content", "object_ref"));
+        out.push((p.to_owned(), t.to_owned(), required));
+    });
+    out
+}
+
+fn walk_refs(v: &Value, path: &str, f: &mut impl FnMut(&str, &str, &str)) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                let p = path::key(path, k);
+                if k.ends_with("_ref") {
+                    if let Value::String(t) = x {
+                        f(&p, k, t);
+                    }
+                } else if k.ends_with("_refs") {
+                    if let Value::Array(items) = x {
+                        for (i, it) in items.iter().enumerate() {
+                            if let Value::String(t) = it {
+                                f(&path::index(&p, i), k, t);
+                            }
+                        }
+                    }
+                } else {
+                    walk_refs(x, &p, f);
+                }
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                walk_refs(x, &path::index(path, i), f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Lists that must keep at least one reference.
+fn required_list(ty: &str, key: &str, obj: &Value) -> bool {
+    match (ty, key) {
+        ("report" | "grouping" | "note" | "opinion", "object_refs") => true,
+        ("observed-data", "object_refs") => obj.get("objects").is_none(),
+        _ => false,
+    }
+}
+
+fn resolve_dependencies(staged: &[Staged], alive: &mut [bool], removals: &mut Vec<Removal>, policy: &Policy) {
+    let index: HashMap<&str, usize> = staged.iter().enumerate().map(|(i, s)| (s.source_id.as_str(), i)).collect();
+    let all_refs: Vec<Vec<(String, String, bool)>> = staged.iter().map(|s| refs(&s.value, &s.ty)).collect();
+    let mut dependents: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, rs) in all_refs.iter().enumerate() {
+        for (_, t, _) in rs {
+            if let Some(&j) = index.get(t.as_str()) {
+                dependents.entry(j).or_default().push(i);
+            }
+        }
+    }
+    let available = |t: &str, alive: &[bool]| t == policy.org_identity || index.get(t).is_some_and(|&j| alive[j]);
+    let mut work: Vec<usize> = (0..staged.len()).filter(|&i| alive[i]).collect();
+    while let Some(i) = work.pop() {
+        if !alive[i] {
+            continue;
+        }
+        let st = &staged[i];
+        let mut lost: Option<String> = None;
+        let mut lists: HashMap<&str, (usize, usize)> = HashMap::new();
+        for (p, t, required) in &all_refs[i] {
+            let ok = available(t, alive);
+            if *required && !ok {
+                lost = Some(t.clone());
+                break;
+            }
+            if p.ends_with(']') {
+                let list = &p[..p.rfind(".[").unwrap_or(p.len())];
+                let e = lists.entry(list).or_default();
+                e.0 += 1;
+                if ok {
+                    e.1 += 1;
+                }
+            }
+        }
+        if lost.is_none() {
+            for (list, (_, ok)) in &lists {
+                if *ok == 0 && !list.contains('.') && required_list(&st.ty, list, &st.value) {
+                    lost = Some(format!("every reference in {list}"));
+                }
+            }
+        }
+        if let Some(t) = lost {
+            alive[i] = false;
+            let what = index.get(t.as_str()).map(|&j| staged[j].ty.clone()).unwrap_or(t);
+            removals.push(Removal { source_id: st.source_id.clone(), path: None, span: None, reason: Reason::Dependency(what) });
+            if let Some(ds) = dependents.get(&i) {
+                work.extend(ds.iter().copied().filter(|&d| alive[d]));
+            }
+        }
+    }
+}
+
+/// Builds the released object; returns it and the reference paths pruned (path, target).
+fn rebuild(
+    st: &Staged,
+    id_map: &BTreeMap<String, String>,
+    index: &HashMap<&str, usize>,
+    reg: &Registry,
+    recipient: &Recipient,
+    policy: &Policy,
+    used: &mut BTreeMap<String, Value>,
+) -> (Value, Vec<(String, String)>) {
+    let mut value = st.value.clone();
+    let mut pruned_refs = Vec::new();
+    let map = |t: &str| -> Option<String> {
+        if t == policy.org_identity {
+            Some(t.to_owned())
+        } else if index.contains_key(t) {
+            id_map.get(t).cloned()
+        } else {
+            None
+        }
+    };
+    map_refs(&mut value, "", &map, &mut pruned_refs);
+    // Reference pruning may have moved list items: the granular selectors below are mapped
+    // through the field pruning only, so re-prune with the reference removals when needed.
+    let ref_pruned = if pruned_refs.is_empty() {
+        None
+    } else {
+        let set: BTreeSet<String> = pruned_refs.iter().map(|(p, _)| p.clone()).collect();
+        let with_refs = path::prune(&st.value, &set);
+        Some(with_refs)
+    };
+    if let Some(rp) = &ref_pruned {
+        // Apply the same pruning with mapped values.
+        let mut v = rp.value.clone();
+        map_refs(&mut v, "", &map, &mut Vec::new());
+        value = v;
+    }
+    let Value::Object(body) = value else { return (Value::Null, pruned_refs) };
+    let mut m = Map::with_capacity(body.len() + 6);
+    let category = tearline_stix::validate::category_of(&st.ty);
+    let is_sco = matches!(category, Some(tearline_stix::validate::Category::Sco));
+    m.insert("type".into(), json!(st.ty));
+    m.insert("spec_version".into(), json!("2.1"));
+    m.insert("id".into(), json!(id_map.get(&st.source_id).cloned().unwrap_or_default()));
+    if !is_sco {
+        let t = millis(&policy.release_time);
+        m.insert("created_by_ref".into(), json!(policy.org_identity));
+        m.insert("created".into(), json!(t));
+        m.insert("modified".into(), json!(t));
+    }
+    for (k, v) in body {
+        if k != "type" {
+            m.insert(k, v);
+        }
+    }
+    // Object-level markings.
+    let mut omr: Vec<String> = Vec::new();
+    if let Some(t) = st.objset.tlp {
+        omr.push(t.definition_id().to_owned());
+    }
+    for r in &st.objset.refs {
+        if let Some(id) = reissue(r, reg, policy, recipient, used) {
+            omr.push(id);
+        }
+    }
+    if recipient.flags.hostile || recipient.flags.not_recognised {
+        omr.push(ids::NO_ENDORSEMENT.to_owned());
+        used.insert(ids::NO_ENDORSEMENT.to_owned(), ids::no_endorsement_definition());
+    }
+    if let Some(t) = st.objset.tlp {
+        used.insert(t.definition_id().to_owned(), tlp_def(t));
+    }
+    omr.sort();
+    omr.dedup();
+    if !omr.is_empty() {
+        m.insert("object_marking_refs".into(), json!(omr));
+    }
+    // Granular markings, carried with their selectors mapped to the pruned object.
+    let mut by_ref: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (sel, refs) in &st.granular {
+        let Some(mut new_sel) = st.pruned.map_selector(sel) else { continue };
+        if let Some(rp) = &ref_pruned {
+            match rp.map_selector(&new_sel) {
+                Some(s) => new_sel = s,
+                None => continue,
+            }
+        }
+        if REBUILT.iter().any(|k| new_sel == *k || new_sel.starts_with(&format!("{k}."))) {
+            continue;
+        }
+        for r in refs {
+            let out_ref = match reg.get(r) {
+                Ok(Marking::Tlp(t)) => {
+                    used.insert(t.definition_id().to_owned(), tlp_def(*t));
+                    Some(t.definition_id().to_owned())
+                }
+                _ => reissue(r, reg, policy, recipient, used),
+            };
+            if let Some(o) = out_ref {
+                by_ref.entry(o).or_default().insert(new_sel.clone());
+            }
+        }
+    }
+    if !by_ref.is_empty() {
+        let g: Vec<Value> = by_ref.into_iter().map(|(r, sels)| json!({"marking_ref": r, "selectors": sels})).collect();
+        m.insert("granular_markings".into(), Value::Array(g));
+    }
+    let _ = st.source;
+    (Value::Object(m), pruned_refs)
+}
+
+fn map_refs(v: &mut Value, path: &str, map: &impl Fn(&str) -> Option<String>, pruned: &mut Vec<(String, String)>) {
+    let Value::Object(o) = v else {
+        if let Value::Array(a) = v {
+            for (i, x) in a.iter_mut().enumerate() {
+                map_refs(x, &path::index(path, i), map, pruned);
+            }
+        }
+        return;
+    };
+    let keys: Vec<String> = o.keys().cloned().collect();
+    for k in keys {
+        let p = path::key(path, &k);
+        if k.ends_with("_ref") {
+            if let Some(Value::String(t)) = o.get(&k) {
+                match map(t) {
+                    Some(n) => {
+                        o.insert(k, Value::String(n));
+                    }
+                    None => {
+                        pruned.push((p, t.clone()));
+                        o.remove(&k);
+                    }
+                }
+            }
+        } else if k.ends_with("_refs") {
+            if let Some(Value::Array(items)) = o.get_mut(&k) {
+                let mut kept = Vec::with_capacity(items.len());
+                for (i, it) in items.iter().enumerate() {
+                    match it.as_str().and_then(map) {
+                        Some(n) => kept.push(Value::String(n)),
+                        None => pruned.push((path::index(&p, i), it.as_str().unwrap_or_default().to_owned())),
+                    }
+                }
+                if kept.is_empty() {
+                    o.remove(&k);
+                } else {
+                    *items = kept;
+                }
+            }
+        } else if let Some(x) = o.get_mut(&k) {
+            map_refs(x, &p, map, pruned);
+        }
+    }
+}
+
+fn tlp_def(t: crate::markings::Tlp) -> Value {
+    ids::tlp2_definitions().into_iter().find(|d| d["id"] == json!(t.definition_id())).expect("five TLP definitions")
+}
+
+/// Re-issues a source marking for the release: TLP goes to its OASIS id (handled by the
+/// caller), source protection is internal and dropped, everything else becomes a new
+/// marking-definition built from the parsed marking (nothing of the source definition is
+/// copied), with an id derived from the seed, the recipient and its content.
+fn reissue(r: &str, reg: &Registry, policy: &Policy, recipient: &Recipient, used: &mut BTreeMap<String, Value>) -> Option<String> {
+    let m = reg.get(r).ok()?;
+    let t = millis(&policy.release_time);
+    let (name, body): (String, Value) = match m {
+        Marking::Tlp(_) | Marking::SourceProtection { .. } => return None,
+        Marking::Statement(s) if s == ids::NO_ENDORSEMENT_TEXT => {
+            used.insert(ids::NO_ENDORSEMENT.to_owned(), ids::no_endorsement_definition());
+            return Some(ids::NO_ENDORSEMENT.to_owned());
+        }
+        Marking::Statement(s) => ("statement".into(), json!({"definition_type":"statement","definition":{"statement":s}})),
+        Marking::Caveats(c) => {
+            let mut e = Map::new();
+            e.insert("extension_type".into(), json!("property-extension"));
+            e.insert("kind".into(), json!("caveats"));
+            if let Some(cls) = c.classification {
+                e.insert("classification".into(), json!(cls.abbrev()));
+            }
+            let mut controls: Vec<&str> = c.controls.iter().map(|c| c.as_str()).collect();
+            if let Some(rl) = &c.rel_to {
+                controls.push("REL");
+                e.insert("rel_to".into(), json!(rl.iter().map(|c| c.as_str()).collect::<Vec<_>>()));
+            }
+            if let Some(d) = &c.display_only {
+                controls.push("DISPLAYONLY");
+                e.insert("display_only".into(), json!(d.iter().map(|c| c.as_str()).collect::<Vec<_>>()));
+            }
+            if !controls.is_empty() {
+                e.insert("controls".into(), json!(controls));
+            }
+            e.insert("portion".into(), json!(c.portion()));
+            (c.portion(), json!({"extensions":{ids::EXT_MARKINGS: e}}))
+        }
+        Marking::Pap(p) => (
+            format!("PAP:{}", p.value().to_ascii_uppercase()),
+            json!({"extensions":{ids::EXT_MARKINGS:{"extension_type":"property-extension","kind":"pap","pap":p.value()}}}),
+        ),
+        Marking::Iep(i) => {
+            let mut iep = json!({"iep_version":"2.0","name":i.name,"start_date":i.start_date,"end_date":i.end_date,
+                "encrypt_in_transit":i.encrypt_in_transit,"permitted_actions":i.permitted_actions,
+                "affected_party_notifications":i.affected_party_notifications,"attribution":i.attribution,
+                "unmodified_resale":i.unmodified_resale});
+            if let Some(t) = i.tlp {
+                iep["tlp"] = json!(match t {
+                    crate::markings::Tlp::Clear => "white",
+                    crate::markings::Tlp::Green => "green",
+                    crate::markings::Tlp::Amber => "amber",
+                    _ => "red",
+                });
+            }
+            (format!("IEP: {}", i.name), json!({"extensions":{ids::EXT_MARKINGS:{"extension_type":"property-extension","kind":"iep","iep":iep}}}))
+        }
+    };
+    let content = tearline_stix::canonical::to_canonical_string(&body);
+    let id = format!("marking-definition--{}", derive_uuid(&policy.seed, &["marking", &recipient.org_identity, &content]));
+    let mut def = json!({"type":"marking-definition","spec_version":"2.1","id":id,"created":t,
+        "created_by_ref":policy.org_identity,"name":name});
+    if let (Value::Object(d), Value::Object(b)) = (&mut def, body) {
+        d.extend(b);
+    }
+    if matches!(m, Marking::Caveats(_) | Marking::Pap(_) | Marking::Iep(_)) {
+        used.insert(ids::EXT_MARKINGS.to_owned(), ids::extension_definitions().into_iter().next().expect("four"));
+        used.insert(ids::TEARLINE_IDENTITY.to_owned(), ids::tearline_identity());
+    }
+    used.insert(id.clone(), def);
+    Some(id)
+}

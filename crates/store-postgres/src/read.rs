@@ -1,0 +1,115 @@
+//! Read queries over the objects table, and the filter SQL shared with deletes.
+
+use tearline_stix::Timestamp;
+use tearline_store::*;
+use tokio_postgres::types::ToSql;
+
+use crate::pg_err;
+
+/// Positional parameters of a query being built.
+#[derive(Default)]
+pub(crate) struct Params {
+    values: Vec<Box<dyn ToSql + Sync + Send>>,
+}
+
+impl Params {
+    /// Adds a value and returns its placeholder (`$n`).
+    pub(crate) fn push<T: ToSql + Sync + Send + 'static>(&mut self, value: T) -> String {
+        self.values.push(Box::new(value));
+        format!("${}", self.values.len())
+    }
+
+    pub(crate) fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.values.iter().map(|v| &**v as &(dyn ToSql + Sync)).collect()
+    }
+
+    /// Appends ` AND column = $n` for one value, ` AND column = ANY($n)` for several, nothing
+    /// for none. The single-value form lets the planner walk a `(coll, column, date_added)`
+    /// index in `date_added` order.
+    pub(crate) fn push_in(&mut self, sql: &mut String, column: &str, values: &[String]) {
+        match values {
+            [] => {}
+            [one] => {
+                let p = self.push(one.clone());
+                sql.push_str(&format!(" AND {column} = {p}"));
+            }
+            many => {
+                let p = self.push(many.to_vec());
+                sql.push_str(&format!(" AND {column} = ANY({p})"));
+            }
+        }
+    }
+
+    /// Appends the `match[version]` condition. `is_last` alone is written exactly as the
+    /// partial indexes' predicate so that the planner uses them.
+    pub(crate) fn push_version_filter(&mut self, sql: &mut String, versions: &VersionFilter) {
+        if versions.all {
+            return;
+        }
+        let mut terms = Vec::new();
+        if versions.last {
+            terms.push("is_last".to_owned());
+        }
+        if versions.first {
+            terms.push("is_first".to_owned());
+        }
+        if !versions.at.is_empty() {
+            let keys: Vec<String> = versions.at.iter().map(Timestamp::sort_key).collect();
+            let p = self.push(keys);
+            terms.push(format!("version = ANY({p})"));
+        }
+        match terms.len() {
+            0 => sql.push_str(" AND false"),
+            1 => sql.push_str(&format!(" AND {}", terms[0])),
+            _ => sql.push_str(&format!(" AND ({})", terms.join(" OR "))),
+        }
+    }
+}
+
+pub(crate) fn parse_version(text: &str) -> StoreResult<Timestamp> {
+    Timestamp::parse(text).map_err(|e| StoreError::Internal(format!("stored version is unreadable: {e}")))
+}
+
+pub(crate) async fn objects(client: &deadpool_postgres::Client, collection_id: &str, filter: &ObjectFilter, with_body: bool) -> StoreResult<Page> {
+    let mut p = Params::default();
+    let coll = p.push(collection_id.to_owned());
+    // An unknown collection selects nothing: an empty page, as for an empty collection.
+    let mut sql = format!(
+        "SELECT date_added, stix_id, type, version, spec_version{} FROM objects WHERE coll = (SELECT pk FROM collections WHERE id = {coll})",
+        if with_body { ", body" } else { "" }
+    );
+    let after = filter.after.map(|c| c.0).max(filter.added_after.map(|t| t.as_micros()));
+    if let Some(after) = after {
+        let a = p.push(after);
+        sql.push_str(&format!(" AND date_added > {a}"));
+    }
+    p.push_in(&mut sql, "stix_id", &filter.ids);
+    p.push_in(&mut sql, "type", &filter.types);
+    if !filter.spec_versions.is_empty() {
+        let s = p.push(filter.spec_versions.clone());
+        sql.push_str(&format!(" AND spec_version = ANY({s})"));
+    }
+    p.push_version_filter(&mut sql, &filter.versions);
+    let limit = filter.limit.max(1);
+    let l = p.push((limit + 1) as i64);
+    sql.push_str(&format!(" ORDER BY date_added LIMIT {l}"));
+
+    let st = client.prepare_cached(&sql).await.map_err(pg_err)?;
+    let rows = client.query(&st, &p.refs()).await.map_err(pg_err)?;
+    let more = rows.len() > limit;
+    let mut items = Vec::with_capacity(rows.len().min(limit));
+    for row in rows.iter().take(limit) {
+        let date_added: i64 = row.try_get(0).map_err(pg_err)?;
+        let version: &str = row.try_get(3).map_err(pg_err)?;
+        items.push(StoredObject {
+            id: row.try_get(1).map_err(pg_err)?,
+            object_type: row.try_get(2).map_err(pg_err)?,
+            version: parse_version(version)?,
+            date_added: Timestamp::from_micros(date_added),
+            spec_version: row.try_get(4).map_err(pg_err)?,
+            body: if with_body { Some(row.try_get(5).map_err(pg_err)?) } else { None },
+            cursor: Cursor(date_added),
+        });
+    }
+    Ok(Page { items, more })
+}

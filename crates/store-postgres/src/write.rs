@@ -1,0 +1,273 @@
+//! Object writes: `add_objects` and `delete_object`, each one transaction holding its
+//! collection's row lock (see the crate documentation for why).
+
+use std::collections::HashMap;
+
+use deadpool_postgres::Client;
+use tearline_stix::Timestamp;
+use tearline_store::*;
+
+use crate::read::{Params, parse_version};
+use crate::{is_unique_violation, pg_err};
+
+/// Locks the collection for this transaction and reads where its `date_added` sequence
+/// stands, with the database's clock in microseconds (one clock for every node).
+const LOCK_COLLECTION: &str = "SELECT pk, last_added, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
+     FROM collections WHERE id = $1 FOR NO KEY UPDATE";
+
+const EXISTING: &str = "SELECT stix_id, version, hash FROM objects WHERE coll = $1 AND stix_id = ANY($2)";
+
+const INSERT: &str = "INSERT INTO objects (coll, date_added, stix_id, type, version, spec_version, is_first, is_last, hash, body)
+     SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::bool[], $9::bytea[], $10::text[])";
+
+// `date_added < $3` keeps the rows of this very request out, whatever order the pipelined
+// statements reach the server in.
+const CLEAR_LAST: &str = "UPDATE objects SET is_last = false WHERE coll = $1 AND stix_id = ANY($2) AND is_last AND date_added < $3";
+const CLEAR_FIRST: &str = "UPDATE objects SET is_first = false WHERE coll = $1 AND stix_id = ANY($2) AND is_first AND date_added < $3";
+
+const SET_LAST_ADDED: &str = "UPDATE collections SET last_added = $2 WHERE pk = $1";
+
+const INSERT_STATUS: &str = "INSERT INTO statuses (id, account, created, body) VALUES ($1, $2, $3, $4)";
+
+/// A version of one object: already stored, or added by this request (its row's index).
+struct Known {
+    key: String,
+    hash: Vec<u8>,
+    new_row: Option<usize>,
+}
+
+/// The columns of the rows to insert, as arrays for `unnest`.
+#[derive(Default)]
+struct Rows<'a> {
+    date_added: Vec<i64>,
+    stix_id: Vec<&'a str>,
+    object_type: Vec<&'a str>,
+    version: Vec<String>,
+    spec_version: Vec<&'a str>,
+    is_first: Vec<bool>,
+    is_last: Vec<bool>,
+    hash: Vec<&'a [u8]>,
+    body: Vec<&'a str>,
+}
+
+pub(crate) async fn add_objects(client: &mut Client, collection_id: &str, items: Vec<Submission>, status: Option<StatusDraft>) -> StoreResult<AddResult> {
+    let mut ids: Vec<&str> = items
+        .iter()
+        .filter_map(|i| match i {
+            Submission::Accepted(o) => Some(o.id.as_str()),
+            Submission::Rejected { .. } => None,
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+
+    let tx = client.transaction().await.map_err(pg_err)?;
+    let lock = tx.prepare_cached(LOCK_COLLECTION).await.map_err(pg_err)?;
+    let row = tx
+        .query_opt(&lock, &[&collection_id])
+        .await
+        .map_err(pg_err)?
+        .ok_or_else(|| StoreError::NotFound(format!("collection '{collection_id}'")))?;
+    let coll: i64 = row.try_get(0).map_err(pg_err)?;
+    let mut last_added: i64 = row.try_get(1).map_err(pg_err)?;
+    let now: i64 = row.try_get(2).map_err(pg_err)?;
+    let last_before = last_added;
+
+    // Every stored version of the objects named, read after the lock: nothing can change
+    // them until this transaction ends.
+    let mut known: HashMap<&str, Vec<Known>> = HashMap::with_capacity(ids.len());
+    if !ids.is_empty() {
+        let existing = tx.prepare_cached(EXISTING).await.map_err(pg_err)?;
+        for row in tx.query(&existing, &[&coll, &ids]).await.map_err(pg_err)? {
+            let id: &str = row.try_get(0).map_err(pg_err)?;
+            // Borrow the id from the request (the same text) so the map outlives the rows.
+            let Ok(at) = ids.binary_search(&id) else { continue };
+            known.entry(ids[at]).or_default().push(Known {
+                key: row.try_get(1).map_err(pg_err)?,
+                hash: row.try_get(2).map_err(pg_err)?,
+                new_row: None,
+            });
+        }
+    }
+
+    let mut rows = Rows::default();
+    let mut outcomes = Vec::with_capacity(items.len());
+    for item in &items {
+        let obj = match item {
+            Submission::Rejected { id, version, message } => {
+                outcomes.push(Outcome::Rejected { id: id.clone(), version: version.clone(), message: message.clone() });
+                continue;
+            }
+            Submission::Accepted(obj) => obj,
+        };
+        let id = obj.id.as_str();
+        let versions = known.entry(id).or_default();
+        let version_key = match obj.version {
+            Some(v) => Some(v.sort_key()),
+            // No version of its own: an identical copy already stored is the same object.
+            None => match versions.iter().find(|k| k.hash == obj.content_hash) {
+                Some(same) => {
+                    outcomes.push(Outcome::Unchanged { id: id.to_owned(), version: parse_version(&same.key)? });
+                    continue;
+                }
+                None => None,
+            },
+        };
+        if let Some(key) = &version_key {
+            if let Some(same) = versions.iter().find(|k| &k.key == key) {
+                let version = parse_version(key)?;
+                let id = id.to_owned();
+                outcomes.push(if same.hash == obj.content_hash { Outcome::Unchanged { id, version } } else { Outcome::Conflict { id, version } });
+                continue;
+            }
+        }
+        last_added = now.max(last_added + 1);
+        let key = version_key.unwrap_or_else(|| Timestamp::from_micros(last_added).sort_key());
+        outcomes.push(Outcome::Added { id: id.to_owned(), version: parse_version(&key)?, note: obj.note.clone() });
+        versions.push(Known { key: key.clone(), hash: obj.content_hash.to_vec(), new_row: Some(rows.date_added.len()) });
+        rows.date_added.push(last_added);
+        rows.stix_id.push(id);
+        rows.object_type.push(&obj.object_type);
+        rows.version.push(key);
+        rows.spec_version.push(&obj.spec_version);
+        rows.is_first.push(false);
+        rows.is_last.push(false);
+        rows.hash.push(&obj.content_hash);
+        rows.body.push(&obj.body);
+    }
+
+    // First and last versions, over what was stored and what this request adds.
+    let mut clear_last: Vec<&str> = Vec::new();
+    let mut clear_first: Vec<&str> = Vec::new();
+    for (id, versions) in &known {
+        if versions.iter().all(|k| k.new_row.is_none()) {
+            continue;
+        }
+        let had_stored = versions.iter().any(|k| k.new_row.is_none());
+        let (Some(last), Some(first)) = (versions.iter().max_by(|a, b| a.key.cmp(&b.key)), versions.iter().min_by(|a, b| a.key.cmp(&b.key)))
+        else {
+            continue;
+        };
+        if let Some(row) = last.new_row {
+            rows.is_last[row] = true;
+            if had_stored {
+                clear_last.push(id);
+            }
+        }
+        if let Some(row) = first.new_row {
+            rows.is_first[row] = true;
+            if had_stored {
+                clear_first.push(id);
+            }
+        }
+    }
+
+    let record = status.as_ref().map(|draft| StatusRecord::complete(draft, &outcomes));
+    let status_body = record.as_ref().map(serde_json::to_string).transpose().map_err(|e| StoreError::Internal(e.to_string()))?;
+
+    // The writes go out pipelined: one round trip for all of them.
+    let first_new = rows.date_added.first().copied().unwrap_or(i64::MAX);
+    let st_clear_last = if clear_last.is_empty() { None } else { Some(tx.prepare_cached(CLEAR_LAST).await.map_err(pg_err)?) };
+    let st_clear_first = if clear_first.is_empty() { None } else { Some(tx.prepare_cached(CLEAR_FIRST).await.map_err(pg_err)?) };
+    let st_insert = if rows.date_added.is_empty() { None } else { Some(tx.prepare_cached(INSERT).await.map_err(pg_err)?) };
+    let st_last_added = if last_added == last_before { None } else { Some(tx.prepare_cached(SET_LAST_ADDED).await.map_err(pg_err)?) };
+    let st_status = if status.is_some() { Some(tx.prepare_cached(INSERT_STATUS).await.map_err(pg_err)?) } else { None };
+
+    let t = &tx;
+    let clear_last_f = async {
+        match &st_clear_last {
+            Some(st) => t.execute(st, &[&coll, &clear_last, &first_new]).await.map(drop),
+            None => Ok(()),
+        }
+    };
+    let clear_first_f = async {
+        match &st_clear_first {
+            Some(st) => t.execute(st, &[&coll, &clear_first, &first_new]).await.map(drop),
+            None => Ok(()),
+        }
+    };
+    let insert_f = async {
+        match &st_insert {
+            Some(st) => {
+                t.execute(
+                    st,
+                    &[
+                        &coll,
+                        &rows.date_added,
+                        &rows.stix_id,
+                        &rows.object_type,
+                        &rows.version,
+                        &rows.spec_version,
+                        &rows.is_first,
+                        &rows.is_last,
+                        &rows.hash,
+                        &rows.body,
+                    ],
+                )
+                .await
+                .map(drop)
+            }
+            None => Ok(()),
+        }
+    };
+    let last_added_f = async {
+        match &st_last_added {
+            Some(st) => t.execute(st, &[&coll, &last_added]).await.map(drop),
+            None => Ok(()),
+        }
+    };
+    let status_f = async {
+        match (&st_status, &status, &status_body) {
+            (Some(st), Some(draft), Some(body)) => {
+                t.execute(st, &[&draft.id, &draft.account_id, &draft.request_timestamp.as_micros(), body]).await.map(drop)
+            }
+            _ => Ok(()),
+        }
+    };
+    let written = tokio::try_join!(clear_last_f, clear_first_f, insert_f, last_added_f, status_f);
+    if let Err(e) = written {
+        return Err(if is_unique_violation(&e) && e.as_db_error().and_then(|d| d.table()) == Some("statuses") {
+            StoreError::Conflict(format!("status '{}'", status.map(|d| d.id).unwrap_or_default()))
+        } else {
+            pg_err(e)
+        });
+    }
+    // Durable once COMMIT returns (synchronous_commit is on).
+    tx.commit().await.map_err(pg_err)?;
+    Ok(AddResult { outcomes, status: record })
+}
+
+pub(crate) async fn delete_object(client: &mut Client, collection_id: &str, object_id: &str, versions: &VersionFilter, spec_versions: &[String]) -> StoreResult<u64> {
+    let tx = client.transaction().await.map_err(pg_err)?;
+    // The same lock as writers take: flags are recomputed with no concurrent add in between.
+    let lock = tx.prepare_cached("SELECT pk FROM collections WHERE id = $1 FOR NO KEY UPDATE").await.map_err(pg_err)?;
+    let Some(row) = tx.query_opt(&lock, &[&collection_id]).await.map_err(pg_err)? else {
+        tx.rollback().await.map_err(pg_err)?;
+        return Ok(0);
+    };
+    let coll: i64 = row.try_get(0).map_err(pg_err)?;
+    let mut p = Params::default();
+    let c = p.push(coll);
+    let o = p.push(object_id.to_owned());
+    let mut sql = format!("DELETE FROM objects WHERE coll = {c} AND stix_id = {o}");
+    p.push_version_filter(&mut sql, versions);
+    if !spec_versions.is_empty() {
+        let s = p.push(spec_versions.to_vec());
+        sql.push_str(&format!(" AND spec_version = ANY({s})"));
+    }
+    let st = tx.prepare_cached(&sql).await.map_err(pg_err)?;
+    let n = tx.execute(&st, &p.refs()).await.map_err(pg_err)?;
+    if n > 0 {
+        let st = tx
+            .prepare_cached(
+                "UPDATE objects o SET is_first = (o.version = m.lo), is_last = (o.version = m.hi)
+                 FROM (SELECT min(version) AS lo, max(version) AS hi FROM objects WHERE coll = $1 AND stix_id = $2) m
+                 WHERE o.coll = $1 AND o.stix_id = $2 AND (o.is_first <> (o.version = m.lo) OR o.is_last <> (o.version = m.hi))",
+            )
+            .await
+            .map_err(pg_err)?;
+        tx.execute(&st, &[&coll, &object_id]).await.map_err(pg_err)?;
+    }
+    tx.commit().await.map_err(pg_err)?;
+    Ok(n)
+}
