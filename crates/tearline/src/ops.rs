@@ -20,7 +20,7 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
             let store = tokio::task::spawn_blocking(move || tearline_store_sqlite::SqliteStore::open(path)).await??;
             Ok(Arc::new(store))
         }
-        DatabaseUrl::Postgres(_) => bail!("this build of tearline has no PostgreSQL backend yet; use a sqlite:// URL"),
+        DatabaseUrl::Postgres(url) => Ok(Arc::new(tearline_store_postgres::PgStore::connect(&url).await?)),
     }
 }
 
