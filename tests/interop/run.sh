@@ -73,7 +73,7 @@ case $database_url in
     sqlite://*) ;;
     *) echo "run.sh: unsupported database URL: $database_url" >&2; exit 2 ;;
 esac
-echo "run.sh: database ${database_url%%\?*}"
+echo "run.sh: database $(printf %s "$database_url" | sed -E "s#//[^@/]*@#//***@#; s#\?.*##")"
 
 # Run a tearline CLI command; its last stdout line is the result.
 cli_last_line() {

@@ -40,7 +40,10 @@ pub struct Article {
 
 impl Article {
     pub fn new(text: impl Into<String>, meta: Meta) -> Article {
-        Article { text: text.into(), meta }
+        Article {
+            text: text.into(),
+            meta,
+        }
     }
 }
 
@@ -60,7 +63,10 @@ fn apply(meta: &mut Meta, t: &toml::Table) -> Result<(), ArticleError> {
         match t.get(k) {
             None => Ok(None),
             Some(toml::Value::String(v)) => Ok(Some(v.clone())),
-            Some(other) => Err(ArticleError::Field(k, format!("expected a string, found {}", other.type_str()))),
+            Some(other) => Err(ArticleError::Field(
+                k,
+                format!("expected a string, found {}", other.type_str()),
+            )),
         }
     };
     if let Some(v) = s("id")? {
@@ -82,9 +88,19 @@ fn apply(meta: &mut Meta, t: &toml::Table) -> Result<(), ArticleError> {
         let raw = match v {
             toml::Value::String(s) => s.clone(),
             toml::Value::Datetime(d) => d.to_string(),
-            other => return Err(ArticleError::Field("published", format!("expected a date, found {}", other.type_str()))),
+            other => {
+                return Err(ArticleError::Field(
+                    "published",
+                    format!("expected a date, found {}", other.type_str()),
+                ));
+            }
         };
-        let day = Day::parse(&raw).ok_or_else(|| ArticleError::Field("published", format!("'{raw}' is not YYYY-MM-DD[THH:MM:SSZ]")))?;
+        let day = Day::parse(&raw).ok_or_else(|| {
+            ArticleError::Field(
+                "published",
+                format!("'{raw}' is not YYYY-MM-DD[THH:MM:SSZ]"),
+            )
+        })?;
         meta.published = Some(day);
         meta.published_raw = Some(raw);
     }
@@ -94,10 +110,19 @@ fn apply(meta: &mut Meta, t: &toml::Table) -> Result<(), ArticleError> {
         Some(toml::Value::Array(a)) => {
             meta.attributed_to = a
                 .iter()
-                .map(|x| x.as_str().map(str::to_owned).ok_or_else(|| ArticleError::Field("attributed_to", "expected strings".into())))
+                .map(|x| {
+                    x.as_str().map(str::to_owned).ok_or_else(|| {
+                        ArticleError::Field("attributed_to", "expected strings".into())
+                    })
+                })
                 .collect::<Result<_, _>>()?
         }
-        Some(other) => return Err(ArticleError::Field("attributed_to", format!("expected a list of strings, found {}", other.type_str()))),
+        Some(other) => {
+            return Err(ArticleError::Field(
+                "attributed_to",
+                format!("expected a list of strings, found {}", other.type_str()),
+            ));
+        }
     }
     Ok(())
 }
@@ -112,7 +137,10 @@ pub fn parse_article(text: &str, sidecar_toml: Option<&str>) -> Result<Article, 
     let first = text.lines().next().unwrap_or("");
     if first.trim_end() == "+++" {
         let after = &text[first.len()..];
-        let after = after.strip_prefix("\r\n").or_else(|| after.strip_prefix('\n')).unwrap_or(after);
+        let after = after
+            .strip_prefix("\r\n")
+            .or_else(|| after.strip_prefix('\n'))
+            .unwrap_or(after);
         let mut end = None;
         let mut pos = 0;
         for line in after.split_inclusive('\n') {
@@ -131,7 +159,10 @@ pub fn parse_article(text: &str, sidecar_toml: Option<&str>) -> Result<Article, 
         let table: toml::Table = toml::from_str(sc)?;
         apply(&mut meta, &table)?;
     }
-    Ok(Article { text: body.trim_start_matches(['\n', '\r']).to_owned(), meta })
+    Ok(Article {
+        text: body.trim_start_matches(['\n', '\r']).to_owned(),
+        meta,
+    })
 }
 
 #[cfg(test)]
@@ -140,14 +171,25 @@ mod tests {
 
     #[test]
     fn front_matter_and_sidecar() {
-        let a = parse_article("+++\noutlet = \"A\"\npublished = 2025-01-25\n+++\nBody.", Some("url = \"https://x\"\noutlet = \"B\"")).unwrap();
+        let a = parse_article(
+            "+++\noutlet = \"A\"\npublished = 2025-01-25\n+++\nBody.",
+            Some("url = \"https://x\"\noutlet = \"B\""),
+        )
+        .unwrap();
         assert_eq!(a.text, "Body.");
         assert_eq!(a.meta.outlet.as_deref(), Some("B"));
         assert_eq!(a.meta.url.as_deref(), Some("https://x"));
         assert_eq!(a.meta.published, Day::from_ymd(2025, 1, 25));
-        let b = parse_article("No front matter.", Some("published = \"2025-01-25T08:00:00Z\"\nattributed_to = \"The Washington Post\"")).unwrap();
+        let b = parse_article(
+            "No front matter.",
+            Some("published = \"2025-01-25T08:00:00Z\"\nattributed_to = \"The Washington Post\""),
+        )
+        .unwrap();
         assert_eq!(b.meta.published, Day::from_ymd(2025, 1, 25));
-        assert_eq!(b.meta.attributed_to, vec!["The Washington Post".to_string()]);
+        assert_eq!(
+            b.meta.attributed_to,
+            vec!["The Washington Post".to_string()]
+        );
         assert!(parse_article("+++\noutlet = \"A\"\nBody", None).is_err());
         assert!(parse_article("x", Some("published = \"yesterday\"")).is_err());
     }

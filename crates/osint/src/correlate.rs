@@ -34,7 +34,12 @@ pub struct CorrelatorConfig {
 
 impl Default for CorrelatorConfig {
     fn default() -> Self {
-        CorrelatorConfig { duplicate_threshold: 0.5, attach_threshold: 0.62, window_days: 7, max_bucket: 64 }
+        CorrelatorConfig {
+            duplicate_threshold: 0.5,
+            attach_threshold: 0.62,
+            window_days: 7,
+            max_bucket: 64,
+        }
     }
 }
 
@@ -175,10 +180,18 @@ pub struct ClusterSummary {
 
 impl Correlator {
     pub fn new(extractor: &Extractor) -> Correlator {
-        Correlator::with_data(extractor.gazetteer.clone(), extractor.aliases.clone(), CorrelatorConfig::default())
+        Correlator::with_data(
+            extractor.gazetteer.clone(),
+            extractor.aliases.clone(),
+            CorrelatorConfig::default(),
+        )
     }
 
-    pub fn with_data(gaz: Arc<Gazetteer>, aliases: Arc<Aliases>, config: CorrelatorConfig) -> Correlator {
+    pub fn with_data(
+        gaz: Arc<Gazetteer>,
+        aliases: Arc<Aliases>,
+        config: CorrelatorConfig,
+    ) -> Correlator {
         Correlator {
             config,
             gaz,
@@ -216,7 +229,9 @@ impl Correlator {
 
     fn event_range(ev: Option<&Event>, published: Option<Day>) -> Option<DateRange> {
         ev.and_then(|e| e.date.as_ref().map(|d| d.value))
-            .or_else(|| published.map(|p| DateRange::new(p.plus(-10), p, crate::date::Precision::Week)))
+            .or_else(|| {
+                published.map(|p| DateRange::new(p.plus(-10), p, crate::date::Precision::Week))
+            })
     }
 
     fn weeks(r: Option<DateRange>, slack: i32) -> Vec<i32> {
@@ -242,13 +257,17 @@ impl Correlator {
             let mut seen: Vec<u32> = Vec::new();
             for b in x.signature.bands() {
                 if let Some(list) = self.lsh.get(&b) {
-                    for &r in list {
-                        if seen.contains(&r) {
-                            continue;
-                        }
-                        seen.push(r);
+                    seen.extend_from_slice(list);
+                }
+            }
+            seen.sort_unstable();
+            seen.dedup();
+            {
+                {
+                    for &r in &seen {
                         let s = x.signature.similarity(&self.reports[r as usize].signature);
-                        if s >= self.config.duplicate_threshold && best.is_none_or(|(_, bs)| s > bs) {
+                        if s >= self.config.duplicate_threshold && best.is_none_or(|(_, bs)| s > bs)
+                        {
                             best = Some((r as usize, s));
                         }
                     }
@@ -274,7 +293,9 @@ impl Correlator {
                 v.extend(e.counts.iter().map(|f| f.sentence));
                 v.sort_unstable();
                 v.dedup();
-                v.into_iter().map(|s| (s, x.sentence(s).to_owned())).collect()
+                v.into_iter()
+                    .map(|s| (s, x.sentence(s).to_owned()))
+                    .collect()
             })
             .unwrap_or_default();
         let mut entry = ReportEntry {
@@ -298,10 +319,13 @@ impl Correlator {
             entry.score = sim;
             self.cluster_of[root]
         } else {
-            self.best_cluster(&entry).map_or_else(|| self.new_cluster(), |(c, s)| {
-                entry.score = s;
-                c
-            })
+            self.best_cluster(&entry).map_or_else(
+                || self.new_cluster(),
+                |(c, s)| {
+                    entry.score = s;
+                    c
+                },
+            )
         };
         self.reports.push(entry);
         self.cluster_of.push(cid);
@@ -310,7 +334,15 @@ impl Correlator {
     }
 
     fn new_cluster(&mut self) -> ClusterId {
-        self.clusters.push(ClusterState { reports: Vec::new(), family: None, event_type: None, place: None, date: None, actors: Vec::new(), keys: Vec::new() });
+        self.clusters.push(ClusterState {
+            reports: Vec::new(),
+            family: None,
+            event_type: None,
+            place: None,
+            date: None,
+            actors: Vec::new(),
+            keys: Vec::new(),
+        });
         ClusterId((self.clusters.len() - 1) as u32)
     }
 
@@ -318,8 +350,19 @@ impl Correlator {
         let ev = self.reports[idx].event.clone();
         let published = self.reports[idx].published;
         let family = ev.as_ref().map(|e| self.family_id(&e.family));
-        let place = ev.as_ref().and_then(|e| e.place.as_ref()).and_then(|p| self.gaz.index_of(&p.value.id));
-        let actors: Vec<usize> = ev.as_ref().map(|e| e.actors.iter().filter_map(|a| self.aliases.index_of(&a.value.id)).collect()).unwrap_or_default();
+        let place = ev
+            .as_ref()
+            .and_then(|e| e.place.as_ref())
+            .and_then(|p| self.gaz.index_of(&p.value.id));
+        let actors: Vec<usize> = ev
+            .as_ref()
+            .map(|e| {
+                e.actors
+                    .iter()
+                    .filter_map(|a| self.aliases.index_of(&a.value.id))
+                    .collect()
+            })
+            .unwrap_or_default();
         let range = Self::event_range(ev.as_ref(), published);
         let gaz = self.gaz.clone();
         let c = &mut self.clusters[cid.0 as usize];
@@ -331,7 +374,12 @@ impl Correlator {
         if let Some(p) = place {
             match c.place {
                 None => c.place = Some(p),
-                Some(q) if gaz.places[p].kind.specificity() > gaz.places[q].kind.specificity() && place_compatible(&gaz, p, q) => c.place = Some(p),
+                Some(q)
+                    if gaz.places[p].kind.specificity() > gaz.places[q].kind.specificity()
+                        && place_compatible(&gaz, p, q) =>
+                {
+                    c.place = Some(p)
+                }
                 _ => {}
             }
         }
@@ -349,11 +397,15 @@ impl Correlator {
         }
         // Blocking keys (new ones only).
         let Some(fam) = c.family else { return };
-        let country = c.place.and_then(|p| gaz.country_of(p)).map_or(NO_COUNTRY, |x| x as u32);
+        let country = c
+            .place
+            .and_then(|p| gaz.country_of(p))
+            .map_or(NO_COUNTRY, |x| x as u32);
         let weeks = Self::weeks(c.date, 0);
         let mut new_keys = Vec::new();
         for w in weeks {
-            for k in [(fam, country, w), (fam, NO_COUNTRY, w)] {
+            // A cluster with a country is found through its country; one without, by anyone.
+            for k in [(fam, country, w)] {
                 if !c.keys.contains(&k) {
                     c.keys.push(k);
                     new_keys.push(k);
@@ -373,25 +425,39 @@ impl Correlator {
     fn best_cluster(&mut self, r: &ReportEntry) -> Option<(ClusterId, f64)> {
         let ev = r.event.as_ref()?;
         let fam = self.family_id(&ev.family);
-        let place = ev.place.as_ref().and_then(|p| self.gaz.index_of(&p.value.id));
-        let country = place.and_then(|p| self.gaz.country_of(p)).map_or(NO_COUNTRY, |x| x as u32);
+        let place = ev
+            .place
+            .as_ref()
+            .and_then(|p| self.gaz.index_of(&p.value.id));
+        let country = place
+            .and_then(|p| self.gaz.country_of(p))
+            .map_or(NO_COUNTRY, |x| x as u32);
         let range = Self::event_range(Some(ev), r.published);
-        let actors: Vec<usize> = ev.actors.iter().filter_map(|a| self.aliases.index_of(&a.value.id)).collect();
+        let actors: Vec<usize> = ev
+            .actors
+            .iter()
+            .filter_map(|a| self.aliases.index_of(&a.value.id))
+            .collect();
         let mut cands: Vec<u32> = Vec::new();
         for w in Self::weeks(range, self.config.window_days) {
-            for k in [(fam, country, w), (fam, NO_COUNTRY, w)] {
-                if let Some(list) = self.blocks.get(&k) {
-                    for &c in list {
-                        if !cands.contains(&c) {
-                            cands.push(c);
-                        }
-                    }
+            let keys = [(fam, country, w), (fam, NO_COUNTRY, w)];
+            for k in &keys[..if country == NO_COUNTRY { 1 } else { 2 }] {
+                if let Some(list) = self.blocks.get(k) {
+                    cands.extend_from_slice(list);
                 }
             }
         }
+        cands.sort_unstable();
+        cands.dedup();
         let mut best: Option<(ClusterId, f64)> = None;
         for c in cands {
-            let s = self.score(&self.clusters[c as usize], &ev.event_type, place, range, &actors);
+            let s = self.score(
+                &self.clusters[c as usize],
+                &ev.event_type,
+                place,
+                range,
+                &actors,
+            );
             if s >= self.config.attach_threshold && best.is_none_or(|(_, b)| s > b) {
                 best = Some((ClusterId(c), s));
             }
@@ -399,15 +465,32 @@ impl Correlator {
         best
     }
 
-    fn score(&self, c: &ClusterState, ty: &str, place: Option<usize>, range: Option<DateRange>, actors: &[usize]) -> f64 {
-        let type_s = if c.event_type.as_deref() == Some(ty) { 1.0 } else { 0.8 };
+    fn score(
+        &self,
+        c: &ClusterState,
+        ty: &str,
+        place: Option<usize>,
+        range: Option<DateRange>,
+        actors: &[usize],
+    ) -> f64 {
+        let type_s = if c.event_type.as_deref() == Some(ty) {
+            1.0
+        } else {
+            0.8
+        };
         let time_s = match (c.date, range) {
             (Some(a), Some(b)) => {
                 let gap = a.gap(&b);
                 if gap == 0 {
-                    // A vague range overlapping a precise one is weaker evidence.
+                    // The same day is strong evidence; a vague range overlapping is weaker.
                     let vague = a.len_days().max(b.len_days());
-                    if vague > 62 { 0.6 } else { 1.0 }
+                    if vague == 1 {
+                        1.0
+                    } else if vague > 62 {
+                        0.6
+                    } else {
+                        0.9
+                    }
                 } else if gap <= self.config.window_days {
                     1.0 - 0.5 * gap as f64 / self.config.window_days as f64
                 } else {
@@ -416,15 +499,20 @@ impl Correlator {
             }
             _ => 0.5,
         };
+        let mut places_conflict = false;
         let place_s = match (c.place, place) {
             (Some(a), Some(b)) => {
                 let g = &self.gaz;
-                let (sa, sb) = (g.places[a].kind.specificity(), g.places[b].kind.specificity());
+                let (sa, sb) = (
+                    g.places[a].kind.specificity(),
+                    g.places[b].kind.specificity(),
+                );
                 if a == b {
                     if sa <= 1 { 0.6 } else { 1.0 }
                 } else if place_compatible(g, a, b) {
                     if sa.min(sb) <= 1 { 0.55 } else { 0.9 }
                 } else if g.country_of(a).is_some() && g.country_of(a) == g.country_of(b) {
+                    places_conflict = true;
                     0.2
                 } else {
                     return 0.0;
@@ -434,17 +522,27 @@ impl Correlator {
         };
         let actor_s = if c.actors.is_empty() || actors.is_empty() {
             0.5
-        } else if actors.iter().any(|&a| c.actors.iter().any(|&b| self.aliases.related(a, b))) {
+        } else if actors
+            .iter()
+            .any(|&a| c.actors.iter().any(|&b| self.aliases.related(a, b)))
+        {
             1.0
         } else {
             0.0
         };
+        // Two different towns of one country: the same event only if the same day and the same
+        // actors say so (the place is then a disagreement between sources).
+        if places_conflict && (time_s < 1.0 || actor_s < 1.0) {
+            return 0.0;
+        }
         0.2 * type_s + 0.3 * time_s + 0.35 * place_s + 0.15 * actor_s
     }
 
     /// Summaries of every cluster.
     pub fn clusters(&self) -> Vec<ClusterSummary> {
-        (0..self.clusters.len()).filter_map(|i| self.cluster(ClusterId(i as u32))).collect()
+        (0..self.clusters.len())
+            .filter_map(|i| self.cluster(ClusterId(i as u32)))
+            .collect()
     }
 
     /// Summary of one cluster.
@@ -456,7 +554,10 @@ impl Correlator {
         let mut original_sources: Vec<String> = Vec::new();
         let mut origins: Vec<String> = Vec::new();
         for r in &reports {
-            let o = r.outlet.clone().unwrap_or_else(|| format!("unknown outlet ({})", r.article_id));
+            let o = r
+                .outlet
+                .clone()
+                .unwrap_or_else(|| format!("unknown outlet ({})", r.article_id));
             if !outlets.contains(&o) {
                 outlets.push(o.clone());
             }
@@ -485,9 +586,13 @@ impl Correlator {
         let first_seen = reports.iter().filter_map(|r| r.published).min();
         let last_seen = reports.iter().filter_map(|r| r.published).max();
         let confidence = if reports.len() <= 1 {
-            reports.first().and_then(|r| r.event.as_ref()).map_or(0, |e| e.confidence)
+            reports
+                .first()
+                .and_then(|r| r.event.as_ref())
+                .map_or(0, |e| e.confidence)
         } else {
-            let s: f64 = reports[1..].iter().map(|r| r.score).sum::<f64>() / (reports.len() - 1) as f64;
+            let s: f64 =
+                reports[1..].iter().map(|r| r.score).sum::<f64>() / (reports.len() - 1) as f64;
             (s * 100.0).round().clamp(0.0, 100.0) as u8
         };
         let (contributions, points) = self.compare(&reports);
@@ -495,9 +600,23 @@ impl Correlator {
             id,
             confidence,
             event_type: c.event_type.clone(),
-            place: c.place.map(|p| (self.gaz.places[p].id.clone(), self.gaz.places[p].name.clone())),
+            place: c.place.map(|p| {
+                (
+                    self.gaz.places[p].id.clone(),
+                    self.gaz.places[p].name.clone(),
+                )
+            }),
             date: c.date,
-            actors: c.actors.iter().map(|&a| (self.aliases.actors[a].id.clone(), self.aliases.actors[a].name.clone())).collect(),
+            actors: c
+                .actors
+                .iter()
+                .map(|&a| {
+                    (
+                        self.aliases.actors[a].id.clone(),
+                        self.aliases.actors[a].name.clone(),
+                    )
+                })
+                .collect(),
             reports: reports
                 .iter()
                 .map(|r| ClusterReport {
@@ -524,75 +643,151 @@ impl Correlator {
     }
 
     fn facts(r: &ReportEntry) -> Vec<SourceFact> {
-        let Some(e) = r.event.as_ref() else { return Vec::new() };
-        let sent = |i: usize| r.event_sentences.iter().find(|(s, _)| *s == i).map_or(String::new(), |(_, t)| t.clone());
-        let mut v = vec![SourceFact { field: "event-type".into(), value: e.event_type.clone(), sentence: sent(e.sentences[0]) }];
+        let Some(e) = r.event.as_ref() else {
+            return Vec::new();
+        };
+        let sent = |i: usize| {
+            r.event_sentences
+                .iter()
+                .find(|(s, _)| *s == i)
+                .map_or(String::new(), |(_, t)| t.clone())
+        };
+        let mut v = vec![SourceFact {
+            field: "event-type".into(),
+            value: e.event_type.clone(),
+            sentence: sent(e.sentences[0]),
+        }];
         if let Some(p) = &e.place {
-            v.push(SourceFact { field: "place".into(), value: p.value.id.clone(), sentence: sent(p.sentence) });
+            v.push(SourceFact {
+                field: "place".into(),
+                value: p.value.id.clone(),
+                sentence: sent(p.sentence),
+            });
         }
         if let Some(d) = &e.date {
-            v.push(SourceFact { field: "date".into(), value: d.value.to_string(), sentence: sent(d.sentence) });
+            v.push(SourceFact {
+                field: "date".into(),
+                value: d.value.to_string(),
+                sentence: sent(d.sentence),
+            });
         }
         for a in &e.actors {
-            v.push(SourceFact { field: "actor".into(), value: a.value.id.clone(), sentence: sent(a.sentence) });
+            v.push(SourceFact {
+                field: "actor".into(),
+                value: a.value.id.clone(),
+                sentence: sent(a.sentence),
+            });
         }
         if let Some(t) = &e.target {
-            v.push(SourceFact { field: "target".into(), value: t.value.clone(), sentence: sent(t.sentence) });
+            v.push(SourceFact {
+                field: "target".into(),
+                value: t.value.clone(),
+                sentence: sent(t.sentence),
+            });
         }
         for c in &e.counts {
-            v.push(SourceFact { field: format!("count:{}", count_name(c.kind)), value: c.value.to_string(), sentence: sent(c.sentence) });
+            v.push(SourceFact {
+                field: format!("count:{}", count_name(c.kind)),
+                value: c.value.to_string(),
+                sentence: sent(c.sentence),
+            });
         }
         v
     }
 
     fn compare(&self, reports: &[&ReportEntry]) -> (Vec<SourceContribution>, Vec<Point>) {
-        let mut order: Vec<&ReportEntry> = reports.iter().copied().filter(|r| r.copy_of.is_none()).collect();
+        let mut order: Vec<&ReportEntry> = reports
+            .iter()
+            .copied()
+            .filter(|r| r.copy_of.is_none())
+            .collect();
         order.sort_by_key(|r| r.published);
         order.truncate(50);
         let mut known: Vec<(String, String)> = Vec::new();
         let mut contributions = Vec::new();
         for r in &order {
-            let adds: Vec<SourceFact> = Self::facts(r).into_iter().filter(|f| !known.iter().any(|(a, b)| *a == f.field && *b == f.value)).collect();
+            let adds: Vec<SourceFact> = Self::facts(r)
+                .into_iter()
+                .filter(|f| !known.iter().any(|(a, b)| *a == f.field && *b == f.value))
+                .collect();
             for f in &adds {
                 known.push((f.field.clone(), f.value.clone()));
             }
-            contributions.push(SourceContribution { article_id: r.article_id.clone(), outlet: r.outlet.clone(), adds });
+            contributions.push(SourceContribution {
+                article_id: r.article_id.clone(),
+                outlet: r.outlet.clone(),
+                adds,
+            });
         }
         let mut points = Vec::new();
         let sv = |r: &ReportEntry, value: String, sentence: usize| SourceValue {
             article_id: r.article_id.clone(),
             outlet: r.outlet.clone(),
             value,
-            sentence: r.event_sentences.iter().find(|(s, _)| *s == sentence).map_or(String::new(), |(_, t)| t.clone()),
+            sentence: r
+                .event_sentences
+                .iter()
+                .find(|(s, _)| *s == sentence)
+                .map_or(String::new(), |(_, t)| t.clone()),
         };
         for (i, a) in order.iter().enumerate() {
             for b in order.iter().skip(i + 1) {
-                let (Some(ea), Some(eb)) = (&a.event, &b.event) else { continue };
+                let (Some(ea), Some(eb)) = (&a.event, &b.event) else {
+                    continue;
+                };
                 if let (Some(da), Some(db)) = (&ea.date, &eb.date)
                     && da.value != db.value
                 {
-                    let kind = if da.value.overlaps(&db.value) { PointKind::Refinement } else { PointKind::Disagreement };
-                    points.push(Point { field: "date".into(), kind, values: vec![sv(a, da.value.to_string(), da.sentence), sv(b, db.value.to_string(), db.sentence)] });
+                    let kind = if da.value.overlaps(&db.value) {
+                        PointKind::Refinement
+                    } else {
+                        PointKind::Disagreement
+                    };
+                    points.push(Point {
+                        field: "date".into(),
+                        kind,
+                        values: vec![
+                            sv(a, da.value.to_string(), da.sentence),
+                            sv(b, db.value.to_string(), db.sentence),
+                        ],
+                    });
                 }
                 if let (Some(pa), Some(pb)) = (&ea.place, &eb.place)
                     && pa.value.id != pb.value.id
                 {
-                    let compatible = match (self.gaz.index_of(&pa.value.id), self.gaz.index_of(&pb.value.id)) {
+                    let compatible = match (
+                        self.gaz.index_of(&pa.value.id),
+                        self.gaz.index_of(&pb.value.id),
+                    ) {
                         (Some(x), Some(y)) => place_compatible(&self.gaz, x, y),
                         _ => false,
                     };
-                    let kind = if compatible { PointKind::Refinement } else { PointKind::Disagreement };
+                    let kind = if compatible {
+                        PointKind::Refinement
+                    } else {
+                        PointKind::Disagreement
+                    };
                     points.push(Point {
                         field: "place".into(),
                         kind,
-                        values: vec![sv(a, format!("{} ({})", pa.value.name, pa.text), pa.sentence), sv(b, format!("{} ({})", pb.value.name, pb.text), pb.sentence)],
+                        values: vec![
+                            sv(a, format!("{} ({})", pa.value.name, pa.text), pa.sentence),
+                            sv(b, format!("{} ({})", pb.value.name, pb.text), pb.sentence),
+                        ],
                     });
                 }
                 if ea.event_type != eb.event_type {
                     points.push(Point {
                         field: "event-type".into(),
-                        kind: if ea.family == eb.family { PointKind::Refinement } else { PointKind::Disagreement },
-                        values: vec![sv(a, ea.event_type.clone(), ea.sentences[0]), sv(b, eb.event_type.clone(), eb.sentences[0])],
+                        kind: if ea.family == eb.family {
+                            PointKind::Refinement
+                        } else {
+                            PointKind::Disagreement
+                        },
+                        values: vec![
+                            sv(a, ea.event_type.clone(), ea.sentences[0]),
+                            sv(b, eb.event_type.clone(), eb.sentences[0]),
+                        ],
                     });
                 }
                 for ca in &ea.counts {
@@ -601,7 +796,10 @@ impl Correlator {
                             points.push(Point {
                                 field: format!("count:{}", count_name(ca.kind)),
                                 kind: PointKind::Disagreement,
-                                values: vec![sv(a, ca.value.to_string(), ca.sentence), sv(b, cb.value.to_string(), cb.sentence)],
+                                values: vec![
+                                    sv(a, ca.value.to_string(), ca.sentence),
+                                    sv(b, cb.value.to_string(), cb.sentence),
+                                ],
                             });
                         }
                     }
@@ -614,7 +812,8 @@ impl Correlator {
 
 fn count_refines(a: &Count, b: &Count) -> bool {
     // "at least 10" vs "12" is not a contradiction.
-    (a.text.contains("at least") && b.value >= a.value) || (b.text.contains("at least") && a.value >= b.value)
+    (a.text.contains("at least") && b.value >= a.value)
+        || (b.text.contains("at least") && a.value >= b.value)
 }
 
 pub(crate) fn count_name(k: CountKind) -> &'static str {
@@ -632,5 +831,7 @@ pub(crate) fn place_compatible(g: &Gazetteer, a: usize, b: usize) -> bool {
         || g.encloses(a, b)
         || g.encloses(b, a)
         || g.declared_near(a, b)
-        || (g.places[a].kind.specificity() >= 3 && g.places[b].kind.specificity() >= 3 && g.distance_km(a, b).is_some_and(|d| d < 60.0))
+        || (g.places[a].kind.specificity() >= 3
+            && g.places[b].kind.specificity() >= 3
+            && g.distance_km(a, b).is_some_and(|d| d < 60.0))
 }

@@ -119,7 +119,12 @@ impl Gazetteer {
                 None => parent.push(None),
                 Some(id) => match by_id.get(id) {
                     Some(&j) => parent.push(Some(j)),
-                    None => return Err(DataError::Invalid(format!("place '{}': unknown parent '{id}'", p.id))),
+                    None => {
+                        return Err(DataError::Invalid(format!(
+                            "place '{}': unknown parent '{id}'",
+                            p.id
+                        )));
+                    }
                 },
             }
         }
@@ -143,15 +148,26 @@ impl Gazetteer {
                 cur = parent[c];
                 steps += 1;
                 if steps > 32 {
-                    return Err(DataError::Invalid(format!("place '{}': parent cycle", places[i].id)));
+                    return Err(DataError::Invalid(format!(
+                        "place '{}': parent cycle",
+                        places[i].id
+                    )));
                 }
             }
             if found.is_none() {
-                found = places[i].country.as_deref().and_then(|c| country_by_code.get(c).copied());
+                found = places[i]
+                    .country
+                    .as_deref()
+                    .and_then(|c| country_by_code.get(c).copied());
             }
             country.push(found);
         }
-        Ok(Gazetteer { places, by_id, parent, country })
+        Ok(Gazetteer {
+            places,
+            by_id,
+            parent,
+            country,
+        })
     }
 
     pub fn get(&self, id: &str) -> Option<&Place> {
@@ -173,7 +189,10 @@ impl Gazetteer {
 
     /// ISO alpha-3 code of the place's country.
     pub fn country_code(&self, i: usize) -> Option<&str> {
-        self.places[i].country.as_deref().or_else(|| self.country[i].and_then(|c| self.places[c].country.as_deref()))
+        self.places[i]
+            .country
+            .as_deref()
+            .or_else(|| self.country[i].and_then(|c| self.places[c].country.as_deref()))
     }
 
     /// Whether `a` is `b` or encloses it.
@@ -218,7 +237,8 @@ impl Gazetteer {
 
     /// Whether one of the two lists the other as `near`.
     pub fn declared_near(&self, a: usize, b: usize) -> bool {
-        self.places[a].near.iter().any(|n| n == &self.places[b].id) || self.places[b].near.iter().any(|n| n == &self.places[a].id)
+        self.places[a].near.iter().any(|n| n == &self.places[b].id)
+            || self.places[b].near.iter().any(|n| n == &self.places[a].id)
     }
 
     /// The path from the place up to its root, most specific first.
@@ -238,9 +258,12 @@ impl Gazetteer {
     /// Looks a name up (any spelling); homonyms are returned most important first.
     pub fn lookup(&self, name: &str) -> Vec<&Place> {
         let n = normalize(name);
-        let mut v: Vec<&Place> =
-            self.places.iter().filter(|p| normalize(&p.name) == n || p.names.iter().any(|a| normalize(a) == n)).collect();
-        v.sort_by(|a, b| b.importance.cmp(&a.importance));
+        let mut v: Vec<&Place> = self
+            .places
+            .iter()
+            .filter(|p| normalize(&p.name) == n || p.names.iter().any(|a| normalize(a) == n))
+            .collect();
+        v.sort_by_key(|p| std::cmp::Reverse(p.importance));
         v
     }
 }
@@ -316,7 +339,10 @@ impl Aliases {
             if let Some(p) = &a.parent
                 && !by_id.contains_key(p)
             {
-                return Err(DataError::Invalid(format!("actor '{}': unknown parent '{p}'", a.id)));
+                return Err(DataError::Invalid(format!(
+                    "actor '{}': unknown parent '{p}'",
+                    a.id
+                )));
             }
         }
         Ok(Aliases { actors, by_id })
@@ -334,7 +360,9 @@ impl Aliases {
     pub fn resolve(&self, name: &str) -> Option<&Actor> {
         let n = normalize(name);
         let n2 = n.strip_prefix("the ").unwrap_or(&n);
-        self.actors.iter().find(|a| normalize(&a.name) == n2 || a.aliases.iter().any(|x| normalize(x) == n2))
+        self.actors
+            .iter()
+            .find(|a| normalize(&a.name) == n2 || a.aliases.iter().any(|x| normalize(x) == n2))
     }
 
     /// Whether two actors are the same group or one is a branch of the other.
@@ -342,7 +370,12 @@ impl Aliases {
         if a == b {
             return true;
         }
-        let up = |i: usize| self.actors[i].parent.as_deref().and_then(|p| self.index_of(p));
+        let up = |i: usize| {
+            self.actors[i]
+                .parent
+                .as_deref()
+                .and_then(|p| self.index_of(p))
+        };
         let chain = |mut i: usize| {
             let mut v = vec![i];
             while let Some(p) = up(i) {
@@ -409,10 +442,16 @@ impl Vocab {
         let mut seen = std::collections::HashSet::new();
         for e in &f.event {
             if !seen.insert(e.id.clone()) {
-                return Err(DataError::Invalid(format!("duplicate event type '{}'", e.id)));
+                return Err(DataError::Invalid(format!(
+                    "duplicate event type '{}'",
+                    e.id
+                )));
             }
             if e.triggers.is_empty() {
-                return Err(DataError::Invalid(format!("event type '{}' has no triggers", e.id)));
+                return Err(DataError::Invalid(format!(
+                    "event type '{}' has no triggers",
+                    e.id
+                )));
             }
         }
         Ok(Vocab { events: f.event })

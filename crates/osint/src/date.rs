@@ -56,7 +56,11 @@ impl Day {
         let s = s.trim();
         let date = s.get(..10)?;
         let rest = &s[10..];
-        if !(rest.is_empty() || rest.starts_with('T') || rest.starts_with('t') || rest.starts_with(' ')) {
+        if !(rest.is_empty()
+            || rest.starts_with('T')
+            || rest.starts_with('t')
+            || rest.starts_with(' '))
+        {
             return None;
         }
         let mut it = date.split('-');
@@ -126,11 +130,27 @@ pub struct DateRange {
 
 impl DateRange {
     pub fn day(d: Day) -> DateRange {
-        DateRange { start: d, end: d, precision: Precision::Day }
+        DateRange {
+            start: d,
+            end: d,
+            precision: Precision::Day,
+        }
     }
 
     pub fn new(start: Day, end: Day, precision: Precision) -> DateRange {
-        if start <= end { DateRange { start, end, precision } } else { DateRange { start: end, end: start, precision } }
+        if start <= end {
+            DateRange {
+                start,
+                end,
+                precision,
+            }
+        } else {
+            DateRange {
+                start: end,
+                end: start,
+                precision,
+            }
+        }
     }
 
     pub fn month(y: i32, m: u32) -> Option<DateRange> {
@@ -140,7 +160,11 @@ impl DateRange {
     }
 
     pub fn year(y: i32) -> Option<DateRange> {
-        Some(DateRange::new(Day::from_ymd(y, 1, 1)?, Day::from_ymd(y, 12, 31)?, Precision::Year))
+        Some(DateRange::new(
+            Day::from_ymd(y, 1, 1)?,
+            Day::from_ymd(y, 12, 31)?,
+            Precision::Year,
+        ))
     }
 
     pub fn len_days(&self) -> i32 {
@@ -169,17 +193,29 @@ impl DateRange {
     pub fn intersect(&self, other: &DateRange) -> Option<DateRange> {
         let s = self.start.max(other.start);
         let e = self.end.min(other.end);
-        (s <= e).then(|| DateRange { start: s, end: e, precision: self.precision.max(other.precision) })
+        (s <= e).then(|| DateRange {
+            start: s,
+            end: e,
+            precision: self.precision.max(other.precision),
+        })
     }
 
     pub fn clamp_end(self, last: Day) -> DateRange {
-        if self.end > last && self.start <= last { DateRange { end: last, ..self } } else { self }
+        if self.end > last && self.start <= last {
+            DateRange { end: last, ..self }
+        } else {
+            self
+        }
     }
 }
 
 impl fmt::Display for DateRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.start == self.end { write!(f, "{}", self.start) } else { write!(f, "{}/{}", self.start, self.end) }
+        if self.start == self.end {
+            write!(f, "{}", self.start)
+        } else {
+            write!(f, "{}/{}", self.start, self.end)
+        }
     }
 }
 
@@ -191,10 +227,16 @@ mod tests {
     #[test]
     fn known_days() {
         assert_eq!(Day::from_ymd(1970, 1, 1), Some(Day(0)));
-        assert_eq!(Day::from_ymd(2025, 1, 25).map(|d| d.to_string()), Some("2025-01-25".into()));
+        assert_eq!(
+            Day::from_ymd(2025, 1, 25).map(|d| d.to_string()),
+            Some("2025-01-25".into())
+        );
         assert_eq!(Day::parse("2025-01-25").map(Day::weekday), Some(5)); // a Saturday
         assert_eq!(Day::from_ymd(2025, 2, 29), None);
-        assert_eq!(Day::parse("2025-01-25T10:00:00Z"), Day::from_ymd(2025, 1, 25));
+        assert_eq!(
+            Day::parse("2025-01-25T10:00:00Z"),
+            Day::from_ymd(2025, 1, 25)
+        );
     }
 
     proptest! {

@@ -62,11 +62,21 @@ impl PhraseIndex {
         }
         let need_cap: Vec<bool> = toks.iter().map(|t| t.cap).collect();
         let letters = phrase.chars().filter(|c| c.is_alphabetic()).count();
-        let all_upper = phrase.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase);
-        let need_upper: Vec<bool> = toks.iter().map(|t| t.upper && all_upper && letters <= UPPER_ONLY_MAX).collect();
+        let all_upper = phrase
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .all(char::is_uppercase);
+        let need_upper: Vec<bool> = toks
+            .iter()
+            .map(|t| t.upper && all_upper && letters <= UPPER_ONLY_MAX)
+            .collect();
         let key = normalize(phrase);
         let n = toks.len();
-        let entry = Entry { target, need_cap, need_upper };
+        let entry = Entry {
+            target,
+            need_cap,
+            need_upper,
+        };
         let list = self.exact.entry(key.clone()).or_default();
         merge(list, &entry);
         let f = self.first.entry(toks[0].norm.clone()).or_insert(0);
@@ -84,8 +94,16 @@ impl PhraseIndex {
     }
 
     fn ok(entry: &Entry, toks: &[Token]) -> bool {
-        entry.need_cap.iter().zip(toks).all(|(&c, t)| !c || t.cap || t.numeric)
-            && entry.need_upper.iter().zip(toks).all(|(&u, t)| !u || t.upper)
+        entry
+            .need_cap
+            .iter()
+            .zip(toks)
+            .all(|(&c, t)| !c || t.cap || t.numeric)
+            && entry
+                .need_upper
+                .iter()
+                .zip(toks)
+                .all(|(&u, t)| !u || t.upper)
     }
 
     /// Longest-first, left-to-right, non-overlapping matches within each sentence.
@@ -110,17 +128,27 @@ impl PhraseIndex {
                         key.push_str(&t.norm);
                     }
                     if let Some(entries) = self.exact.get(key.as_str()) {
-                        let targets: Vec<Target> =
-                            entries.iter().filter(|e| Self::ok(e, &tokens[i..i + l])).map(|e| e.target).collect();
+                        let targets: Vec<Target> = entries
+                            .iter()
+                            .filter(|e| Self::ok(e, &tokens[i..i + l]))
+                            .map(|e| e.target)
+                            .collect();
                         if !targets.is_empty() {
-                            found = Some(Match { start: i, end: i + l, targets, fuzzy: false });
+                            found = Some(Match {
+                                start: i,
+                                end: i + l,
+                                targets,
+                                fuzzy: false,
+                            });
                             break;
                         }
                     }
                 }
             }
             if found.is_none() && tokens[i].cap && !self.skel_first.is_empty() {
-                let sk0 = skels[i].get_or_insert_with(|| skeleton(&tokens[i].norm)).clone();
+                let sk0 = skels[i]
+                    .get_or_insert_with(|| skeleton(&tokens[i].norm))
+                    .clone();
                 if let Some(&maxl) = self.skel_first.get(sk0.as_str()) {
                     for l in (1..=maxl).rev() {
                         if i + l > n || tokens[i + l - 1].sentence != tokens[i].sentence {
@@ -135,10 +163,18 @@ impl PhraseIndex {
                             key.push_str(s);
                         }
                         if let Some(entries) = self.skel.get(key.as_str()) {
-                            let targets: Vec<Target> =
-                                entries.iter().filter(|e| Self::ok(e, &tokens[i..i + l])).map(|e| e.target).collect();
+                            let targets: Vec<Target> = entries
+                                .iter()
+                                .filter(|e| Self::ok(e, &tokens[i..i + l]))
+                                .map(|e| e.target)
+                                .collect();
                             if !targets.is_empty() {
-                                found = Some(Match { start: i, end: i + l, targets, fuzzy: true });
+                                found = Some(Match {
+                                    start: i,
+                                    end: i + l,
+                                    targets,
+                                    fuzzy: true,
+                                });
                                 break;
                             }
                         }
@@ -160,7 +196,10 @@ impl PhraseIndex {
 /// Adds an entry; two spellings of one target that differ only in case keep the laxer rule
 /// ("Lido Beach" and "Lido beach" accept either).
 fn merge(list: &mut Vec<Entry>, entry: &Entry) {
-    match list.iter_mut().find(|e| e.target == entry.target && e.need_cap.len() == entry.need_cap.len()) {
+    match list
+        .iter_mut()
+        .find(|e| e.target == entry.target && e.need_cap.len() == entry.need_cap.len())
+    {
         Some(e) => {
             for (a, b) in e.need_cap.iter_mut().zip(&entry.need_cap) {
                 *a = *a && *b;

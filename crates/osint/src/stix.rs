@@ -67,20 +67,32 @@ impl Builder<'_> {
         m.insert("created".into(), self.created.clone().into());
         m.insert("modified".into(), self.created.clone().into());
         if ty != "extension-definition" || self.opts.created_by_ref.is_some() {
-            m.insert("created_by_ref".into(), self.opts.created_by_ref.clone().unwrap_or_else(|| PRODUCER_ID.into()).into());
+            m.insert(
+                "created_by_ref".into(),
+                self.opts
+                    .created_by_ref
+                    .clone()
+                    .unwrap_or_else(|| PRODUCER_ID.into())
+                    .into(),
+            );
         } else {
             m.insert("created_by_ref".into(), PRODUCER_ID.into());
         }
         if let Value::Object(p) = props {
             for (k, v) in p {
-                let empty = matches!(&v, Value::Array(a) if a.is_empty()) || v.is_null() || matches!(&v, Value::String(s) if s.is_empty());
+                let empty = matches!(&v, Value::Array(a) if a.is_empty())
+                    || v.is_null()
+                    || matches!(&v, Value::String(s) if s.is_empty());
                 if !empty {
                     m.insert(k, v);
                 }
             }
         }
         if !self.opts.object_marking_refs.is_empty() {
-            m.insert("object_marking_refs".into(), json!(self.opts.object_marking_refs));
+            m.insert(
+                "object_marking_refs".into(),
+                json!(self.opts.object_marking_refs),
+            );
         }
         self.objects.push(Value::Object(m));
         id.to_owned()
@@ -123,7 +135,13 @@ fn ext(props: Value) -> Value {
 }
 
 /// Adds the STIX object for an entity; returns its id.
-fn entity_object(b: &mut Builder, ex: &Extractor, kind: EntityKind, id: &str, name: &str) -> String {
+fn entity_object(
+    b: &mut Builder,
+    ex: &Extractor,
+    kind: EntityKind,
+    id: &str,
+    name: &str,
+) -> String {
     match kind {
         EntityKind::Place => {
             let g = &ex.gazetteer;
@@ -133,8 +151,16 @@ fn entity_object(b: &mut Builder, ex: &Extractor, kind: EntityKind, id: &str, na
             };
             let p = &g.places[i];
             let country = g.country_of(i).and_then(|c| g.places[c].iso2.clone());
-            let admin = g.ancestry(i).into_iter().find(|&a| g.places[a].kind == PlaceKind::Admin1).map(|a| g.places[a].name.clone());
-            let city = g.ancestry(i).into_iter().find(|&a| g.places[a].kind == PlaceKind::City).map(|a| g.places[a].name.clone());
+            let admin = g
+                .ancestry(i)
+                .into_iter()
+                .find(|&a| g.places[a].kind == PlaceKind::Admin1)
+                .map(|a| g.places[a].name.clone());
+            let city = g
+                .ancestry(i)
+                .into_iter()
+                .find(|&a| g.places[a].kind == PlaceKind::City)
+                .map(|a| g.places[a].name.clone());
             let coords = g.coords(i);
             let mut props = json!({"name": p.name, "country": country, "administrative_area": admin, "city": city});
             if let Some((lat, lon)) = coords {
@@ -145,7 +171,9 @@ fn entity_object(b: &mut Builder, ex: &Extractor, kind: EntityKind, id: &str, na
                 props["region"] = json!("world");
             }
             let parent = p.parent.clone();
-            props["extensions"] = ext(json!({"gazetteer_id": p.id, "place_kind": format!("{:?}", p.kind).to_lowercase(), "parent_gazetteer_id": parent, "alternate_names": p.names}));
+            props["extensions"] = ext(
+                json!({"gazetteer_id": p.id, "place_kind": format!("{:?}", p.kind).to_lowercase(), "parent_gazetteer_id": parent, "alternate_names": p.names}),
+            );
             let sid = object_id("location", &p.id);
             b.sdo("location", &sid, props)
         }
@@ -153,23 +181,45 @@ fn entity_object(b: &mut Builder, ex: &Extractor, kind: EntityKind, id: &str, na
             let a = ex.aliases.get(id);
             let aliases: Vec<&String> = a.map(|a| a.aliases.iter().collect()).unwrap_or_default();
             let key = a.map_or(id, |a| a.id.as_str());
-            if a.is_some_and(|a| a.kind == ActorKind::IntrusionSet) || kind == EntityKind::IntrusionSet {
+            if a.is_some_and(|a| a.kind == ActorKind::IntrusionSet)
+                || kind == EntityKind::IntrusionSet
+            {
                 let sid = object_id("intrusion-set", key);
-                b.sdo("intrusion-set", &sid, json!({"name": name, "aliases": aliases}))
+                b.sdo(
+                    "intrusion-set",
+                    &sid,
+                    json!({"name": name, "aliases": aliases}),
+                )
             } else {
                 let types: Vec<String> = a.map(|a| a.types.clone()).unwrap_or_default();
                 let sid = object_id("threat-actor", key);
-                b.sdo("threat-actor", &sid, json!({"name": name, "aliases": aliases, "threat_actor_types": types}))
+                b.sdo(
+                    "threat-actor",
+                    &sid,
+                    json!({"name": name, "aliases": aliases, "threat_actor_types": types}),
+                )
             }
         }
         EntityKind::Organization | EntityKind::Outlet => {
             let sid = object_id("identity", id);
-            let roles: Vec<&str> = if kind == EntityKind::Outlet { vec!["news-outlet"] } else { vec![] };
-            b.sdo("identity", &sid, json!({"name": name, "identity_class": "organization", "roles": roles}))
+            let roles: Vec<&str> = if kind == EntityKind::Outlet {
+                vec!["news-outlet"]
+            } else {
+                vec![]
+            };
+            b.sdo(
+                "identity",
+                &sid,
+                json!({"name": name, "identity_class": "organization", "roles": roles}),
+            )
         }
         EntityKind::Person => {
             let sid = object_id("identity", id);
-            b.sdo("identity", &sid, json!({"name": name, "identity_class": "individual"}))
+            b.sdo(
+                "identity",
+                &sid,
+                json!({"name": name, "identity_class": "individual"}),
+            )
         }
     }
 }
@@ -193,11 +243,19 @@ impl Extraction {
     /// sentences are in the report's `x-tearline-osint` extension.
     pub fn to_stix(&self, ex: &Extractor, opts: &StixOptions) -> Vec<Value> {
         let created = if opts.created.is_empty() {
-            self.meta.published_raw.as_deref().and_then(ts).unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
+            self.meta
+                .published_raw
+                .as_deref()
+                .and_then(ts)
+                .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
         } else {
             ts(&opts.created).unwrap_or_else(|| opts.created.clone())
         };
-        let mut b = Builder { opts, created: created.clone(), objects: Vec::new() };
+        let mut b = Builder {
+            opts,
+            created: created.clone(),
+            objects: Vec::new(),
+        };
         let rid = report_id(&self.article_id);
         b.objects.push(Value::Null); // the report, filled in last
         b.base();
@@ -213,7 +271,10 @@ impl Extraction {
             }
         }
         let outlet_ref = self.outlet.as_ref().map(|o| {
-            let id = ex.aliases.resolve(o).map_or_else(|| format!("outlet:{}", crate::text::normalize(o)), |a| a.id.clone());
+            let id = ex.aliases.resolve(o).map_or_else(
+                || format!("outlet:{}", crate::text::normalize(o)),
+                |a| a.id.clone(),
+            );
             entity_object(&mut b, ex, EntityKind::Outlet, &id, o)
         });
         if let Some(o) = &outlet_ref
@@ -229,14 +290,27 @@ impl Extraction {
         }
         let mut event_json = Value::Null;
         if let Some(ev) = &self.event {
-            let place_ref = ev.place.as_ref().map(|p| entity_object(&mut b, ex, EntityKind::Place, &p.value.id, &p.value.name));
-            let actor_refs: Vec<String> = ev.actors.iter().map(|a| entity_object(&mut b, ex, a.value.kind, &a.value.id, &a.value.name)).collect();
+            let place_ref = ev
+                .place
+                .as_ref()
+                .map(|p| entity_object(&mut b, ex, EntityKind::Place, &p.value.id, &p.value.name));
+            let actor_refs: Vec<String> = ev
+                .actors
+                .iter()
+                .map(|a| entity_object(&mut b, ex, a.value.kind, &a.value.id, &a.value.name))
+                .collect();
             let iid = object_id("incident", &self.article_id);
             let name = format!(
                 "{}{}{}",
                 ev.label,
-                ev.place.as_ref().map_or(String::new(), |p| format!(" {} {}", if p.value.near { "near" } else { "at" }, p.value.name)),
-                ev.date.as_ref().map_or(String::new(), |d| format!(" ({})", d.value))
+                ev.place.as_ref().map_or(String::new(), |p| format!(
+                    " {} {}",
+                    if p.value.near { "near" } else { "at" },
+                    p.value.name
+                )),
+                ev.date
+                    .as_ref()
+                    .map_or(String::new(), |d| format!(" ({})", d.value))
             );
             let sentences: Vec<&str> = ev.sentences.iter().map(|&s| self.sentence(s)).collect();
             event_json = json!({
@@ -262,7 +336,11 @@ impl Extraction {
             b.sdo("incident", &iid, json!({"name": name, "description": sentences.join(" "), "extensions": ext(event_json.clone())}));
             refs.push(iid.clone());
             if let Some(p) = &place_ref {
-                let r = b.sdo("relationship", &object_id("relationship", &format!("{iid}/located-at/{p}")), json!({"relationship_type": "located-at", "source_ref": iid, "target_ref": p}));
+                let r = b.sdo(
+                    "relationship",
+                    &object_id("relationship", &format!("{iid}/located-at/{p}")),
+                    json!({"relationship_type": "located-at", "source_ref": iid, "target_ref": p}),
+                );
                 refs.push(r);
             }
             for a in &actor_refs {
@@ -273,12 +351,25 @@ impl Extraction {
         if refs.is_empty() {
             refs.push(PRODUCER_ID.to_owned());
         }
-        let published = self.meta.published_raw.as_deref().and_then(ts).unwrap_or_else(|| created.clone());
+        let published = self
+            .meta
+            .published_raw
+            .as_deref()
+            .and_then(ts)
+            .unwrap_or_else(|| created.clone());
         let name = self.title.clone().unwrap_or_else(|| {
             let s = self.sentence(0);
-            if s.chars().count() > 120 { format!("{}…", s.chars().take(119).collect::<String>()) } else { s.to_owned() }
+            if s.chars().count() > 120 {
+                format!("{}…", s.chars().take(119).collect::<String>())
+            } else {
+                s.to_owned()
+            }
         });
-        let name = if name.is_empty() { self.article_id.clone() } else { name };
+        let name = if name.is_empty() {
+            self.article_id.clone()
+        } else {
+            name
+        };
         let mut ext_refs = Vec::new();
         if self.outlet.is_some() || self.meta.url.is_some() {
             let mut r = json!({"source_name": self.outlet.clone().unwrap_or_else(|| "unknown outlet".into()), "description": "the article this report was extracted from"});
@@ -297,7 +388,9 @@ impl Extraction {
                 "from_metadata": a.sentence == usize::MAX})
             })
             .collect();
-        let case = self.proposes_case().map(|c| serde_json::to_value(c).unwrap_or(Value::Null));
+        let case = self
+            .proposes_case()
+            .map(|c| serde_json::to_value(c).unwrap_or(Value::Null));
         let report = json!({
             "type": "report",
             "spec_version": "2.1",
@@ -347,37 +440,64 @@ impl ClusterSummary {
     /// entities of the event, with provenance in the `x-tearline-osint` extension. With
     /// `case_ref` (a duty-to-warn case's STIX id), a `relationship` of type `corroborates`
     /// links the grouping to the case as open-source corroboration of its outcome.
-    pub fn to_stix(&self, ex: &Extractor, opts: &StixOptions, case_ref: Option<&str>) -> Vec<Value> {
+    pub fn to_stix(
+        &self,
+        ex: &Extractor,
+        opts: &StixOptions,
+        case_ref: Option<&str>,
+    ) -> Vec<Value> {
         let created = if opts.created.is_empty() {
-            self.last_seen.map(|d| format!("{d}T00:00:00.000Z")).unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
+            self.last_seen
+                .map(|d| format!("{d}T00:00:00.000Z"))
+                .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
         } else {
             ts(&opts.created).unwrap_or_else(|| opts.created.clone())
         };
-        let mut b = Builder { opts, created, objects: Vec::new() };
+        let mut b = Builder {
+            opts,
+            created,
+            objects: Vec::new(),
+        };
         let first = self.reports.first().map_or("", |r| r.article_id.as_str());
         let gid = object_id("grouping", &format!("cluster/{first}"));
         b.objects.push(Value::Null);
         b.base();
         let mut refs: Vec<String> = self.reports.iter().map(|r| r.stix_id.clone()).collect();
-        let place_ref = self.place.as_ref().map(|(id, name)| entity_object(&mut b, ex, EntityKind::Place, id, name));
+        let place_ref = self
+            .place
+            .as_ref()
+            .map(|(id, name)| entity_object(&mut b, ex, EntityKind::Place, id, name));
         refs.extend(place_ref.iter().cloned());
         let actor_refs: Vec<String> = self
             .actors
             .iter()
             .map(|(id, name)| {
-                let kind = ex.aliases.get(id).map_or(EntityKind::ThreatActor, |a| a.kind.into());
+                let kind = ex
+                    .aliases
+                    .get(id)
+                    .map_or(EntityKind::ThreatActor, |a| a.kind.into());
                 entity_object(&mut b, ex, kind, id, name)
             })
             .collect();
         refs.extend(actor_refs.iter().cloned());
-        let label = self.event_type.as_ref().map(|t| ex.vocab.get(t).map_or(t.clone(), |e| e.label.clone())).unwrap_or_else(|| "Unclassified report".into());
+        let label = self
+            .event_type
+            .as_ref()
+            .map(|t| ex.vocab.get(t).map_or(t.clone(), |e| e.label.clone()))
+            .unwrap_or_else(|| "Unclassified report".into());
         let name = format!(
             "Event cluster: {}{}{}",
             label,
-            self.place.as_ref().map_or(String::new(), |(_, n)| format!(" — {n}")),
+            self.place
+                .as_ref()
+                .map_or(String::new(), |(_, n)| format!(" — {n}")),
             self.date.map_or(String::new(), |d| format!(", {d}"))
         );
-        let disagreements = self.points.iter().filter(|p| p.kind == PointKind::Disagreement).count();
+        let disagreements = self
+            .points
+            .iter()
+            .filter(|p| p.kind == PointKind::Disagreement)
+            .count();
         let description = format!(
             "{} report(s) from {} outlet(s) ({} after removing copies), {} independent source(s); {} disagreement(s).",
             self.reports.len(),

@@ -37,16 +37,21 @@ fn fold(c: char, out: &mut String) {
     let mapped = match c {
         'A'..='Z' => return out.push(c.to_ascii_lowercase()),
         'a'..='z' | '0'..='9' => return out.push(c),
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ā' => 'a',
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å'
+        | 'Ā' => 'a',
         'ç' | 'ć' | 'č' | 'Ç' | 'Ć' | 'Č' => 'c',
         'ď' | 'đ' | 'ḍ' | 'Ď' | 'Đ' | 'Ḍ' => 'd',
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'È' | 'É' | 'Ê' | 'Ë' | 'Ē' => 'e',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'È' | 'É' | 'Ê' | 'Ë' | 'Ē' => {
+            'e'
+        }
         'ğ' | 'Ğ' => 'g',
         'ḥ' | 'Ḥ' => 'h',
         'ì' | 'í' | 'î' | 'ï' | 'ī' | 'ı' | 'İ' | 'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' => 'i',
         'ł' | 'Ł' => 'l',
         'ñ' | 'ń' | 'ň' | 'Ñ' | 'Ń' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' => 'o',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' => {
+            'o'
+        }
         'ř' | 'Ř' => 'r',
         'ś' | 'š' | 'ş' | 'ș' | 'ṣ' | 'Ś' | 'Š' | 'Ş' | 'Ș' | 'Ṣ' => 's',
         'ß' => return out.push_str("ss"),
@@ -90,9 +95,10 @@ fn is_word_char(c: char) -> bool {
 
 /// Words that end with a period without ending a sentence.
 const ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep", "prof", "no", "vs", "jan", "feb",
-    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "maj", "brig", "adm", "cpl", "pvt", "jr", "sr",
-    "inc", "co", "corp", "ltd", "approx", "est", "mt", "ft", "fig", "al",
+    "mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep", "prof",
+    "no", "vs", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+    "dec", "maj", "brig", "adm", "cpl", "pvt", "jr", "sr", "inc", "co", "corp", "ltd", "approx",
+    "est", "mt", "ft", "fig", "al",
 ];
 
 /// Splits a text into sentences. A sentence ends at `.`, `!` or `?` followed by a space and an
@@ -109,7 +115,10 @@ pub fn split_sentences(text: &str) -> Vec<SentenceSpan> {
         let lead = seg.len() - seg.trim_start().len();
         let trail = seg.len() - seg.trim_end().len();
         if lead + trail < seg.len() {
-            out.push(SentenceSpan { start: s + lead, end: e - trail });
+            out.push(SentenceSpan {
+                start: s + lead,
+                end: e - trail,
+            });
         }
     };
     while i < n {
@@ -118,7 +127,10 @@ pub fn split_sentences(text: &str) -> Vec<SentenceSpan> {
             // Blank line, or line ending in terminal punctuation, or a short headline-like line.
             let line_start = text[..pos].rfind('\n').map_or(0, |p| p + 1);
             let line = text[line_start..pos].trim();
-            let next_blank = text[pos + 1..].lines().next().is_some_and(|l| l.trim().is_empty());
+            let next_blank = text[pos + 1..]
+                .lines()
+                .next()
+                .is_some_and(|l| l.trim().is_empty());
             let ends_terminal = line.ends_with(['.', '!', '?', '"', '”', ':', '»']);
             let headline = !line.is_empty() && line.len() < 160 && !line.ends_with([',', ';']);
             if next_blank || ends_terminal || headline || line.is_empty() {
@@ -140,9 +152,13 @@ pub fn split_sentences(text: &str) -> Vec<SentenceSpan> {
                     k += 1;
                 }
                 let next = if k < n { bytes[k].1 } else { 'A' };
-                let starts_new = next.is_uppercase() || next.is_ascii_digit() || matches!(next, '"' | '“' | '‘' | '\'' | '«' | '\n');
+                let starts_new = next.is_uppercase()
+                    || next.is_ascii_digit()
+                    || matches!(next, '"' | '“' | '‘' | '\'' | '«' | '\n');
                 let abbrev = c == '.' && {
-                    let word_start = text[..pos].rfind(|ch: char| !ch.is_alphanumeric() && ch != '.').map_or(0, |p| p + 1);
+                    let word_start = text[..pos]
+                        .rfind(|ch: char| !ch.is_alphanumeric() && ch != '.')
+                        .map_or(0, |p| p + 1);
                     let w = &text[word_start..pos];
                     let letters = w.chars().filter(|c| c.is_alphabetic()).count();
                     (letters == 1 && w.chars().next().is_some_and(char::is_uppercase))
@@ -201,7 +217,8 @@ pub fn tokenize_sentence(s: &str, offset: usize, sentence: usize) -> Vec<Token> 
                 i += 1;
             } else if is_apostrophe(ch) && i + 1 < n && chars[i + 1].1.is_alphabetic() {
                 // Possessive 's: end the word here and skip it.
-                let poss = matches!(chars[i + 1].1, 's' | 'S') && (i + 2 >= n || !is_word_char(chars[i + 2].1));
+                let poss = matches!(chars[i + 1].1, 's' | 'S')
+                    && (i + 2 >= n || !is_word_char(chars[i + 2].1));
                 if poss {
                     end = p;
                     i += 2;
@@ -209,16 +226,32 @@ pub fn tokenize_sentence(s: &str, offset: usize, sentence: usize) -> Vec<Token> 
                 }
                 i += 1; // an apostrophe inside a name: dropped
                 continue;
-            } else if ch == '.' && i + 2 < n && letters == 1 && digits == 0 && chars[i + 1].1.is_uppercase() && chars[i + 2].1 == '.' {
+            } else if ch == '.'
+                && i + 2 < n
+                && letters == 1
+                && digits == 0
+                && chars[i + 1].1.is_uppercase()
+                && chars[i + 2].1 == '.'
+            {
                 // Initialisms: U.S. / U.N. / U.K.
                 i += 1;
                 continue;
-            } else if ch == '.' && letters == uppers && letters >= 2 && i > 0 && chars[i - 2].1 == '.' {
+            } else if ch == '.'
+                && letters == uppers
+                && letters >= 2
+                && i > 0
+                && chars[i - 2].1 == '.'
+            {
                 // Final period of an initialism (kept out of the word).
                 end = p;
                 i += 1;
                 break;
-            } else if matches!(ch, ',' | '.') && digits > 0 && letters == 0 && i + 1 < n && chars[i + 1].1.is_ascii_digit() {
+            } else if matches!(ch, ',' | '.')
+                && digits > 0
+                && letters == 0
+                && i + 1 < n
+                && chars[i + 1].1.is_ascii_digit()
+            {
                 // 2,000 / 1.5
                 if ch == '.' {
                     norm.push('.');
@@ -291,8 +324,19 @@ mod tests {
     #[test]
     fn splits_sentences() {
         let t = "Title line here\n\nU.S. officials said on Jan. 11 that it happened. The CIA declined.\nNext para.";
-        let s: Vec<&str> = split_sentences(t).iter().map(|s| &t[s.start..s.end]).collect();
-        assert_eq!(s, vec!["Title line here", "U.S. officials said on Jan. 11 that it happened.", "The CIA declined.", "Next para."]);
+        let s: Vec<&str> = split_sentences(t)
+            .iter()
+            .map(|s| &t[s.start..s.end])
+            .collect();
+        assert_eq!(
+            s,
+            vec![
+                "Title line here",
+                "U.S. officials said on Jan. 11 that it happened.",
+                "The CIA declined.",
+                "Next para."
+            ]
+        );
         let toks = tokenize_sentence("The U.S. said", 0, 0);
         assert!(toks[1].upper && toks[1].norm == "us");
     }

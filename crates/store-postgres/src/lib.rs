@@ -241,8 +241,18 @@ impl PgStore {
     }
 }
 
-/// Runs a read on a pooled connection; if it fails because that connection turned out to be
-/// dead, runs it once more on a fresh one.
+/// Drops a connection instead of returning it to the pool when a call on it failed as
+/// unavailable: it is most likely dead (the database restarted, or the network cut), and a
+/// healthy one dropped by mistake only costs a reconnect.
+pub(crate) fn settle<T>(client: Object, result: &StoreResult<T>) {
+    if matches!(result, Err(StoreError::Unavailable(_))) {
+        drop(Object::take(client));
+    }
+}
+
+/// Runs a read on a pooled connection; if it fails as unavailable, drops that connection and
+/// tries again on another, a couple of times, so that reads go on across a database restart
+/// without surfacing the dead connections the pool still held.
 macro_rules! with_read {
     ($self:ident, |$client:ident| $body:expr) => {{
         let mut attempt = 0;
@@ -252,14 +262,25 @@ macro_rules! with_read {
                 let $client = &pooled;
                 async { $body }.await
             };
+            settle(pooled, &result);
             match result {
-                Err(_) if attempt == 0 && pooled.is_closed() => {
-                    attempt += 1;
-                    continue;
-                }
+                Err(StoreError::Unavailable(_)) if attempt < 2 => attempt += 1,
                 other => break other,
             }
         }
+    }};
+}
+
+/// Runs a write on a pooled connection, dropping the connection if the write found it dead.
+macro_rules! with_write {
+    ($self:ident, |$client:ident| $body:expr) => {{
+        let mut pooled = $self.client().await?;
+        let result: StoreResult<_> = {
+            let $client = &mut pooled;
+            async { $body }.await
+        };
+        settle(pooled, &result);
+        result
     }};
 }
 
@@ -310,36 +331,39 @@ impl Store for PgStore {
     }
 
     async fn add_account(&self, name: &str, role: Role, secret_hash: SecretHash) -> StoreResult<Account> {
-        let client = self.client().await?;
-        let created = now_text();
-        let st = client
-            .prepare_cached(
-                "INSERT INTO accounts (name, role, secret_hash, created, disabled) VALUES ($1, $2, $3, $4, false)
-                 ON CONFLICT (name) DO NOTHING RETURNING id",
-            )
-            .await
-            .map_err(pg_err)?;
-        let row = client.query_opt(&st, &[&name, &role.as_str(), &&secret_hash[..], &created]).await.map_err(|e| {
-            if is_unique_violation(&e) { StoreError::Conflict("an account with this secret".into()) } else { pg_err(e) }
-        })?;
-        let row = row.ok_or_else(|| StoreError::Conflict(format!("account '{name}'")))?;
-        Ok(Account { id: row.try_get(0).map_err(pg_err)?, name: name.to_owned(), role, created, disabled: false })
+        with_write!(self, |client| {
+            let created = now_text();
+            let st = client
+                .prepare_cached(
+                    "INSERT INTO accounts (name, role, secret_hash, created, disabled) VALUES ($1, $2, $3, $4, false)
+                     ON CONFLICT (name) DO NOTHING RETURNING id",
+                )
+                .await
+                .map_err(pg_err)?;
+            let row = client.query_opt(&st, &[&name, &role.as_str(), &&secret_hash[..], &created]).await.map_err(|e| {
+                if is_unique_violation(&e) { StoreError::Conflict("an account with this secret".into()) } else { pg_err(e) }
+            })?;
+            let row = row.ok_or_else(|| StoreError::Conflict(format!("account '{name}'")))?;
+            Ok(Account { id: row.try_get(0).map_err(pg_err)?, name: name.to_owned(), role, created, disabled: false })
+        })
     }
 
     async fn set_account_secret(&self, name: &str, secret_hash: SecretHash) -> StoreResult<()> {
-        let client = self.client().await?;
-        let st = client.prepare_cached("UPDATE accounts SET secret_hash = $1 WHERE name = $2").await.map_err(pg_err)?;
-        let n = client.execute(&st, &[&&secret_hash[..], &name]).await.map_err(|e| {
-            if is_unique_violation(&e) { StoreError::Conflict("an account with this secret".into()) } else { pg_err(e) }
-        })?;
-        if n == 0 { Err(StoreError::NotFound(format!("account '{name}'"))) } else { Ok(()) }
+        with_write!(self, |client| {
+            let st = client.prepare_cached("UPDATE accounts SET secret_hash = $1 WHERE name = $2").await.map_err(pg_err)?;
+            let n = client.execute(&st, &[&&secret_hash[..], &name]).await.map_err(|e| {
+                if is_unique_violation(&e) { StoreError::Conflict("an account with this secret".into()) } else { pg_err(e) }
+            })?;
+            if n == 0 { Err(StoreError::NotFound(format!("account '{name}'"))) } else { Ok(()) }
+        })
     }
 
     async fn disable_account(&self, name: &str) -> StoreResult<()> {
-        let client = self.client().await?;
-        let st = client.prepare_cached("UPDATE accounts SET disabled = true WHERE name = $1").await.map_err(pg_err)?;
-        let n = client.execute(&st, &[&name]).await.map_err(pg_err)?;
-        if n == 0 { Err(StoreError::NotFound(format!("account '{name}'"))) } else { Ok(()) }
+        with_write!(self, |client| {
+            let st = client.prepare_cached("UPDATE accounts SET disabled = true WHERE name = $1").await.map_err(pg_err)?;
+            let n = client.execute(&st, &[&name]).await.map_err(pg_err)?;
+            if n == 0 { Err(StoreError::NotFound(format!("account '{name}'"))) } else { Ok(()) }
+        })
     }
 
     async fn accounts(&self) -> StoreResult<Vec<Account>> {
@@ -391,91 +415,93 @@ impl Store for PgStore {
     }
 
     async fn add_collection(&self, new: NewCollection) -> StoreResult<Collection> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(pg_err)?;
-        let names: Vec<&str> = new.readers.iter().chain(&new.writers).map(String::as_str).collect();
-        let st = tx.prepare_cached("SELECT name, id FROM accounts WHERE name = ANY($1)").await.map_err(pg_err)?;
-        let found: std::collections::HashMap<String, i64> = tx
-            .query(&st, &[&names])
-            .await
-            .map_err(pg_err)?
-            .iter()
-            .map(|r| Ok((r.try_get(0).map_err(pg_err)?, r.try_get(1).map_err(pg_err)?)))
-            .collect::<StoreResult<_>>()?;
-        let mut grants: Vec<(i64, Access)> = Vec::new();
-        for name in &names {
-            let id = *found
-                .get(*name)
-                .ok_or_else(|| StoreError::NotFound(format!("account '{name}' (create it with 'tearline account add {name}')")))?;
-            let access = Access { can_read: new.readers.iter().any(|r| r == name), can_write: new.writers.iter().any(|w| w == name) };
-            if !grants.iter().any(|(g, _)| *g == id) {
-                grants.push((id, access));
+        with_write!(self, |client| {
+            let tx = client.transaction().await.map_err(pg_err)?;
+            let names: Vec<&str> = new.readers.iter().chain(&new.writers).map(String::as_str).collect();
+            let st = tx.prepare_cached("SELECT name, id FROM accounts WHERE name = ANY($1)").await.map_err(pg_err)?;
+            let found: std::collections::HashMap<String, i64> = tx
+                .query(&st, &[&names])
+                .await
+                .map_err(pg_err)?
+                .iter()
+                .map(|r| Ok((r.try_get(0).map_err(pg_err)?, r.try_get(1).map_err(pg_err)?)))
+                .collect::<StoreResult<_>>()?;
+            let mut grants: Vec<(i64, Access)> = Vec::new();
+            for name in &names {
+                let id = *found
+                    .get(*name)
+                    .ok_or_else(|| StoreError::NotFound(format!("account '{name}' (create it with 'tearline account add {name}')")))?;
+                let access = Access { can_read: new.readers.iter().any(|r| r == name), can_write: new.writers.iter().any(|w| w == name) };
+                if !grants.iter().any(|(g, _)| *g == id) {
+                    grants.push((id, access));
+                }
             }
-        }
-        let st = tx
-            .prepare_cached("INSERT INTO api_roots (name, title) VALUES ($1, $1) ON CONFLICT (name) DO NOTHING")
-            .await
-            .map_err(pg_err)?;
-        tx.execute(&st, &[&new.api_root]).await.map_err(pg_err)?;
-        let id = uuid::Uuid::new_v4().to_string();
-        let st = tx
-            .prepare_cached("INSERT INTO collections (id, api_root, title, description, alias) VALUES ($1, $2, $3, $4, $5) RETURNING pk")
-            .await
-            .map_err(pg_err)?;
-        let pk: i64 = tx
-            .query_one(&st, &[&id, &new.api_root, &new.title, &new.description, &new.alias])
-            .await
-            .map_err(pg_err)?
-            .try_get(0)
-            .map_err(pg_err)?;
-        if !grants.is_empty() {
-            let accounts: Vec<i64> = grants.iter().map(|g| g.0).collect();
-            let reads: Vec<bool> = grants.iter().map(|g| g.1.can_read).collect();
-            let writes: Vec<bool> = grants.iter().map(|g| g.1.can_write).collect();
             let st = tx
-                .prepare_cached(
-                    "INSERT INTO grants (collection, account, can_read, can_write)
-                     SELECT $1, * FROM unnest($2::bigint[], $3::bool[], $4::bool[])",
-                )
+                .prepare_cached("INSERT INTO api_roots (name, title) VALUES ($1, $1) ON CONFLICT (name) DO NOTHING")
                 .await
                 .map_err(pg_err)?;
-            tx.execute(&st, &[&pk, &accounts, &reads, &writes]).await.map_err(pg_err)?;
-        }
-        tx.commit().await.map_err(pg_err)?;
-        Ok(Collection { id, api_root: new.api_root, title: new.title, description: new.description, alias: new.alias })
+            tx.execute(&st, &[&new.api_root]).await.map_err(pg_err)?;
+            let id = uuid::Uuid::new_v4().to_string();
+            let st = tx
+                .prepare_cached("INSERT INTO collections (id, api_root, title, description, alias) VALUES ($1, $2, $3, $4, $5) RETURNING pk")
+                .await
+                .map_err(pg_err)?;
+            let pk: i64 = tx
+                .query_one(&st, &[&id, &new.api_root, &new.title, &new.description, &new.alias])
+                .await
+                .map_err(pg_err)?
+                .try_get(0)
+                .map_err(pg_err)?;
+            if !grants.is_empty() {
+                let accounts: Vec<i64> = grants.iter().map(|g| g.0).collect();
+                let reads: Vec<bool> = grants.iter().map(|g| g.1.can_read).collect();
+                let writes: Vec<bool> = grants.iter().map(|g| g.1.can_write).collect();
+                let st = tx
+                    .prepare_cached(
+                        "INSERT INTO grants (collection, account, can_read, can_write)
+                         SELECT $1, * FROM unnest($2::bigint[], $3::bool[], $4::bool[])",
+                    )
+                    .await
+                    .map_err(pg_err)?;
+                tx.execute(&st, &[&pk, &accounts, &reads, &writes]).await.map_err(pg_err)?;
+            }
+            tx.commit().await.map_err(pg_err)?;
+            Ok(Collection { id, api_root: new.api_root, title: new.title, description: new.description, alias: new.alias })
+        })
     }
 
     async fn set_grant(&self, collection_id: &str, account: &str, access: Access) -> StoreResult<()> {
-        let client = self.client().await?;
-        let st = client
-            .prepare_cached(
-                "SELECT (SELECT pk FROM collections WHERE id = $1), (SELECT id FROM accounts WHERE name = $2)",
-            )
-            .await
-            .map_err(pg_err)?;
-        let row = client.query_one(&st, &[&collection_id, &account]).await.map_err(pg_err)?;
-        let pk: i64 = row
-            .try_get::<_, Option<i64>>(0)
-            .map_err(pg_err)?
-            .ok_or_else(|| StoreError::NotFound(format!("collection '{collection_id}'")))?;
-        let acct: i64 = row
-            .try_get::<_, Option<i64>>(1)
-            .map_err(pg_err)?
-            .ok_or_else(|| StoreError::NotFound(format!("account '{account}'")))?;
-        if access.any() {
+        with_write!(self, |client| {
             let st = client
                 .prepare_cached(
-                    "INSERT INTO grants (collection, account, can_read, can_write) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (collection, account) DO UPDATE SET can_read = excluded.can_read, can_write = excluded.can_write",
+                    "SELECT (SELECT pk FROM collections WHERE id = $1), (SELECT id FROM accounts WHERE name = $2)",
                 )
                 .await
                 .map_err(pg_err)?;
-            client.execute(&st, &[&pk, &acct, &access.can_read, &access.can_write]).await.map_err(pg_err)?;
-        } else {
-            let st = client.prepare_cached("DELETE FROM grants WHERE collection = $1 AND account = $2").await.map_err(pg_err)?;
-            client.execute(&st, &[&pk, &acct]).await.map_err(pg_err)?;
-        }
-        Ok(())
+            let row = client.query_one(&st, &[&collection_id, &account]).await.map_err(pg_err)?;
+            let pk: i64 = row
+                .try_get::<_, Option<i64>>(0)
+                .map_err(pg_err)?
+                .ok_or_else(|| StoreError::NotFound(format!("collection '{collection_id}'")))?;
+            let acct: i64 = row
+                .try_get::<_, Option<i64>>(1)
+                .map_err(pg_err)?
+                .ok_or_else(|| StoreError::NotFound(format!("account '{account}'")))?;
+            if access.any() {
+                let st = client
+                    .prepare_cached(
+                        "INSERT INTO grants (collection, account, can_read, can_write) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (collection, account) DO UPDATE SET can_read = excluded.can_read, can_write = excluded.can_write",
+                    )
+                    .await
+                    .map_err(pg_err)?;
+                client.execute(&st, &[&pk, &acct, &access.can_read, &access.can_write]).await.map_err(pg_err)?;
+            } else {
+                let st = client.prepare_cached("DELETE FROM grants WHERE collection = $1 AND account = $2").await.map_err(pg_err)?;
+                client.execute(&st, &[&pk, &acct]).await.map_err(pg_err)?;
+            }
+            Ok(())
+        })
     }
 
     async fn collections(&self) -> StoreResult<Vec<Collection>> {
@@ -534,7 +560,9 @@ impl Store for PgStore {
 
     async fn add_objects(&self, collection_id: &str, items: Vec<Submission>, status: Option<StatusDraft>) -> StoreResult<AddResult> {
         let mut client = self.client().await?;
-        write::add_objects(&mut client, collection_id, items, status).await
+        let result = write::add_objects(&mut client, collection_id, items, status).await;
+        settle(client, &result);
+        result
     }
 
     async fn objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool) -> StoreResult<Page> {
@@ -543,7 +571,9 @@ impl Store for PgStore {
 
     async fn delete_object(&self, collection_id: &str, object_id: &str, versions: &VersionFilter, spec_versions: &[String]) -> StoreResult<u64> {
         let mut client = self.client().await?;
-        write::delete_object(&mut client, collection_id, object_id, versions, spec_versions).await
+        let result = write::delete_object(&mut client, collection_id, object_id, versions, spec_versions).await;
+        settle(client, &result);
+        result
     }
 
     async fn status(&self, status_id: &str, account_id: i64) -> StoreResult<Option<StatusRecord>> {

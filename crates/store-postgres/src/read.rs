@@ -93,10 +93,36 @@ pub(crate) async fn objects(client: &deadpool_postgres::Client, collection_id: &
     let limit = filter.limit.max(1);
     let l = p.push((limit + 1) as i64);
     sql.push_str(&format!(" ORDER BY date_added LIMIT {l}"));
+    if with_body {
+        // The byte budget is applied in the database, so bodies past it never travel: keep
+        // the rows whose running body size stays within the budget (and always the first),
+        // and count the candidates to know whether more remain.
+        let m = p.push(i64::try_from(filter.max_bytes).unwrap_or(i64::MAX));
+        let n = p.push(limit as i64);
+        sql = format!(
+            "SELECT date_added, stix_id, type, version, spec_version, body, total FROM (
+                SELECT page.*,
+                    sum(octet_length(body)) OVER w AS running,
+                    row_number() OVER w AS n,
+                    count(*) OVER () AS total
+                FROM ({sql}) page
+                WINDOW w AS (ORDER BY date_added ROWS UNBOUNDED PRECEDING)
+             ) budgeted
+             WHERE n <= {n} AND (n = 1 OR running <= {m})
+             ORDER BY date_added"
+        );
+    }
 
     let st = client.prepare_cached(&sql).await.map_err(pg_err)?;
     let rows = client.query(&st, &p.refs()).await.map_err(pg_err)?;
-    let more = rows.len() > limit;
+    let more = if with_body {
+        match rows.first() {
+            Some(row) => row.try_get::<_, i64>(6).map_err(pg_err)? > rows.len() as i64,
+            None => false,
+        }
+    } else {
+        rows.len() > limit
+    };
     let mut items = Vec::with_capacity(rows.len().min(limit));
     for row in rows.iter().take(limit) {
         let date_added: i64 = row.try_get(0).map_err(pg_err)?;

@@ -136,6 +136,7 @@ pub(crate) async fn migrate(client: &mut Client, schema: Option<&str>) -> StoreR
     // Fast path for the usual start of an up-to-date node: no lock, no DDL.
     if let Some(found) = applied_version(&tx).await? {
         if found > SCHEMA_VERSION {
+            tx.rollback().await.map_err(pg_err)?;
             return Err(StoreError::SchemaTooNew { found, known: SCHEMA_VERSION });
         }
         if found == SCHEMA_VERSION {
@@ -159,6 +160,7 @@ pub(crate) async fn migrate(client: &mut Client, schema: Option<&str>) -> StoreR
     // Read again under the lock: another node may have migrated while we waited.
     let current = applied_version(&tx).await?.unwrap_or(0);
     if current > SCHEMA_VERSION {
+        tx.rollback().await.map_err(pg_err)?;
         return Err(StoreError::SchemaTooNew { found: current, known: SCHEMA_VERSION });
     }
     for (i, (description, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {

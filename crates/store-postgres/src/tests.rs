@@ -66,11 +66,15 @@ impl Drop for SchemaGuard {
     }
 }
 
-/// A store in `schema`, its connections named after the schema (see [`SchemaGuard`]).
-async fn open(url: &str, schema: &str) -> PgStore {
+/// `url` with its connections named after `schema`, so that [`SchemaGuard`] can end them.
+fn named(url: &str, schema: &str) -> String {
     let sep = if url.contains('?') { '&' } else { '?' };
-    let url = format!("{url}{sep}application_name={schema}");
-    PgStore::connect_with(&url, PgOptions { schema: Some(schema.to_owned()), max_connections: 4, ..PgOptions::default() })
+    format!("{url}{sep}application_name={schema}")
+}
+
+/// A store in `schema`, its connections named after the schema.
+async fn open(url: &str, schema: &str) -> PgStore {
+    PgStore::connect_with(&named(url, schema), PgOptions { schema: Some(schema.to_owned()), max_connections: 4, ..PgOptions::default() })
         .await
         .unwrap_or_else(|e| panic!("{URL_VAR} is set, but the PostgreSQL store cannot be opened: {e}"))
 }
@@ -173,7 +177,7 @@ async fn refuses_a_newer_schema() {
     raw.execute(&format!("INSERT INTO \"{schema}\".schema_migrations (version, description) VALUES ($1, 'from the future')"), &[&(SCHEMA_VERSION + 1)])
         .await
         .unwrap();
-    match PgStore::connect_schema(&url, &schema).await {
+    match PgStore::connect_schema(&named(&url, &schema), &schema).await {
         Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (SCHEMA_VERSION + 1, SCHEMA_VERSION)),
         Err(e) => panic!("unexpected error {e}"),
         Ok(_) => panic!("opened a database with a newer schema"),
@@ -238,11 +242,11 @@ async fn concurrent_writers_on_two_nodes_keep_date_added_increasing_and_paging_c
         tokio::spawn(async move {
             let mut seen = Vec::new();
             let mut after: Option<Cursor> = None;
-            let mut turn = 0usize;
+            let mut on_a = true;
             loop {
                 let finished = done.load(Ordering::SeqCst);
-                let store = if turn % 2 == 0 { &a } else { &b };
-                turn += 1;
+                let store = if on_a { &a } else { &b };
+                on_a = !on_a;
                 let page = store.objects(&coll, &ObjectFilter { after, limit: 7, ..Default::default() }, false).await.unwrap();
                 if let Some(last) = page.items.last() {
                     after = Some(last.cursor);
@@ -289,7 +293,7 @@ async fn the_pool_recovers_when_its_connections_are_killed() {
             .unwrap();
         assert!(!killed.is_empty(), "round {round}: the store had open connections");
         // Reads are retried on a fresh connection; a write may fail once as unavailable.
-        assert_eq!(store.accounts().await.unwrap().len(), 1, "round {round}");
+        assert_eq!(store.accounts().await.unwrap().len(), round + 1, "round {round}");
         store.ping().await.unwrap();
         let name = format!("bob{round}");
         match store.add_account(&name, Role::Analyst, [round as u8 + 2; 32]).await {

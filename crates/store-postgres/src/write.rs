@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use deadpool_postgres::Client;
 use tearline_stix::Timestamp;
 use tearline_store::*;
+use tokio_postgres::types::ToSql;
 
 use crate::read::{Params, parse_version};
 use crate::{is_unique_violation, pg_err};
@@ -15,15 +16,21 @@ use crate::{is_unique_violation, pg_err};
 const LOCK_COLLECTION: &str = "SELECT pk, last_added, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
      FROM collections WHERE id = $1 FOR NO KEY UPDATE";
 
-const EXISTING: &str = "SELECT stix_id, version, hash FROM objects WHERE coll = $1 AND stix_id = ANY($2)";
+/// Every stored version of the named objects. One index probe per id, whatever the table's
+/// statistics: the `OFFSET 0` keeps the planner from flattening the lateral subquery into a
+/// join it might run as a scan of the whole collection (as a generic plan over a table not yet
+/// analysed does with `stix_id = ANY($2)`).
+const EXISTING: &str = "SELECT i.id, o.version, o.hash, o.date_added, o.is_first, o.is_last
+     FROM unnest($2::text[]) AS i (id)
+     CROSS JOIN LATERAL (SELECT version, hash, date_added, is_first, is_last FROM objects
+                         WHERE coll = (SELECT pk FROM collections WHERE id = $1) AND stix_id = i.id OFFSET 0) o";
 
 const INSERT: &str = "INSERT INTO objects (coll, date_added, stix_id, type, version, spec_version, is_first, is_last, hash, body)
      SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::bool[], $9::bytea[], $10::text[])";
 
-// `date_added < $3` keeps the rows of this very request out, whatever order the pipelined
-// statements reach the server in.
-const CLEAR_LAST: &str = "UPDATE objects SET is_last = false WHERE coll = $1 AND stix_id = ANY($2) AND is_last AND date_added < $3";
-const CLEAR_FIRST: &str = "UPDATE objects SET is_first = false WHERE coll = $1 AND stix_id = ANY($2) AND is_first AND date_added < $3";
+// Stored rows losing their flag, named by primary key (found by EXISTING).
+const CLEAR_LAST: &str = "UPDATE objects SET is_last = false WHERE coll = $1 AND date_added = ANY($2)";
+const CLEAR_FIRST: &str = "UPDATE objects SET is_first = false WHERE coll = $1 AND date_added = ANY($2)";
 
 const SET_LAST_ADDED: &str = "UPDATE collections SET last_added = $2 WHERE pk = $1";
 
@@ -34,6 +41,10 @@ struct Known {
     key: String,
     hash: Vec<u8>,
     new_row: Option<usize>,
+    /// For a stored row: its date_added and flags.
+    date_added: i64,
+    is_first: bool,
+    is_last: bool,
 }
 
 /// The columns of the rows to insert, as arrays for `unnest`.
@@ -63,31 +74,34 @@ pub(crate) async fn add_objects(client: &mut Client, collection_id: &str, items:
 
     let tx = client.transaction().await.map_err(pg_err)?;
     let lock = tx.prepare_cached(LOCK_COLLECTION).await.map_err(pg_err)?;
-    let row = tx
-        .query_opt(&lock, &[&collection_id])
-        .await
-        .map_err(pg_err)?
-        .ok_or_else(|| StoreError::NotFound(format!("collection '{collection_id}'")))?;
+    let existing = tx.prepare_cached(EXISTING).await.map_err(pg_err)?;
+    // Pipelined, one round trip: the server runs the lookup only once the lock is granted, and
+    // with a snapshot of its own taken then, so it sees every row committed before the lock
+    // passed to us; nothing can change those rows until this transaction ends. (An unknown
+    // collection makes the lookup find nothing.)
+    let lock_params: [&(dyn ToSql + Sync); 1] = [&collection_id];
+    let existing_params: [&(dyn ToSql + Sync); 2] = [&collection_id, &ids];
+    let (locked, found) = tokio::try_join!(tx.query_opt(&lock, &lock_params), tx.query(&existing, &existing_params))
+    .map_err(pg_err)?;
+    let row = locked.ok_or_else(|| StoreError::NotFound(format!("collection '{collection_id}'")))?;
     let coll: i64 = row.try_get(0).map_err(pg_err)?;
     let mut last_added: i64 = row.try_get(1).map_err(pg_err)?;
     let now: i64 = row.try_get(2).map_err(pg_err)?;
     let last_before = last_added;
 
-    // Every stored version of the objects named, read after the lock: nothing can change
-    // them until this transaction ends.
     let mut known: HashMap<&str, Vec<Known>> = HashMap::with_capacity(ids.len());
-    if !ids.is_empty() {
-        let existing = tx.prepare_cached(EXISTING).await.map_err(pg_err)?;
-        for row in tx.query(&existing, &[&coll, &ids]).await.map_err(pg_err)? {
-            let id: &str = row.try_get(0).map_err(pg_err)?;
-            // Borrow the id from the request (the same text) so the map outlives the rows.
-            let Ok(at) = ids.binary_search(&id) else { continue };
-            known.entry(ids[at]).or_default().push(Known {
-                key: row.try_get(1).map_err(pg_err)?,
-                hash: row.try_get(2).map_err(pg_err)?,
-                new_row: None,
-            });
-        }
+    for row in found {
+        let id: &str = row.try_get(0).map_err(pg_err)?;
+        // Borrow the id from the request (the same text) so the map outlives the rows.
+        let Ok(at) = ids.binary_search(&id) else { continue };
+        known.entry(ids[at]).or_default().push(Known {
+            key: row.try_get(1).map_err(pg_err)?,
+            hash: row.try_get(2).map_err(pg_err)?,
+            new_row: None,
+            date_added: row.try_get(3).map_err(pg_err)?,
+            is_first: row.try_get(4).map_err(pg_err)?,
+            is_last: row.try_get(5).map_err(pg_err)?,
+        });
     }
 
     let mut rows = Rows::default();
@@ -113,18 +127,23 @@ pub(crate) async fn add_objects(client: &mut Client, collection_id: &str, items:
                 None => None,
             },
         };
-        if let Some(key) = &version_key {
-            if let Some(same) = versions.iter().find(|k| &k.key == key) {
-                let version = parse_version(key)?;
-                let id = id.to_owned();
-                outcomes.push(if same.hash == obj.content_hash { Outcome::Unchanged { id, version } } else { Outcome::Conflict { id, version } });
-                continue;
-            }
+        if let Some(same) = version_key.as_ref().and_then(|key| versions.iter().find(|k| &k.key == key)) {
+            let version = parse_version(&same.key)?;
+            let id = id.to_owned();
+            outcomes.push(if same.hash == obj.content_hash { Outcome::Unchanged { id, version } } else { Outcome::Conflict { id, version } });
+            continue;
         }
         last_added = now.max(last_added + 1);
         let key = version_key.unwrap_or_else(|| Timestamp::from_micros(last_added).sort_key());
         outcomes.push(Outcome::Added { id: id.to_owned(), version: parse_version(&key)?, note: obj.note.clone() });
-        versions.push(Known { key: key.clone(), hash: obj.content_hash.to_vec(), new_row: Some(rows.date_added.len()) });
+        versions.push(Known {
+            key: key.clone(),
+            hash: obj.content_hash.to_vec(),
+            new_row: Some(rows.date_added.len()),
+            date_added: last_added,
+            is_first: false,
+            is_last: false,
+        });
         rows.date_added.push(last_added);
         rows.stix_id.push(id);
         rows.object_type.push(&obj.object_type);
@@ -137,28 +156,24 @@ pub(crate) async fn add_objects(client: &mut Client, collection_id: &str, items:
     }
 
     // First and last versions, over what was stored and what this request adds.
-    let mut clear_last: Vec<&str> = Vec::new();
-    let mut clear_first: Vec<&str> = Vec::new();
-    for (id, versions) in &known {
+    let mut clear_last: Vec<i64> = Vec::new();
+    let mut clear_first: Vec<i64> = Vec::new();
+    for versions in known.values() {
         if versions.iter().all(|k| k.new_row.is_none()) {
             continue;
         }
-        let had_stored = versions.iter().any(|k| k.new_row.is_none());
+        let stored = || versions.iter().filter(|k| k.new_row.is_none());
         let (Some(last), Some(first)) = (versions.iter().max_by(|a, b| a.key.cmp(&b.key)), versions.iter().min_by(|a, b| a.key.cmp(&b.key)))
         else {
             continue;
         };
         if let Some(row) = last.new_row {
             rows.is_last[row] = true;
-            if had_stored {
-                clear_last.push(id);
-            }
+            clear_last.extend(stored().filter(|k| k.is_last).map(|k| k.date_added));
         }
         if let Some(row) = first.new_row {
             rows.is_first[row] = true;
-            if had_stored {
-                clear_first.push(id);
-            }
+            clear_first.extend(stored().filter(|k| k.is_first).map(|k| k.date_added));
         }
     }
 
@@ -166,7 +181,6 @@ pub(crate) async fn add_objects(client: &mut Client, collection_id: &str, items:
     let status_body = record.as_ref().map(serde_json::to_string).transpose().map_err(|e| StoreError::Internal(e.to_string()))?;
 
     // The writes go out pipelined: one round trip for all of them.
-    let first_new = rows.date_added.first().copied().unwrap_or(i64::MAX);
     let st_clear_last = if clear_last.is_empty() { None } else { Some(tx.prepare_cached(CLEAR_LAST).await.map_err(pg_err)?) };
     let st_clear_first = if clear_first.is_empty() { None } else { Some(tx.prepare_cached(CLEAR_FIRST).await.map_err(pg_err)?) };
     let st_insert = if rows.date_added.is_empty() { None } else { Some(tx.prepare_cached(INSERT).await.map_err(pg_err)?) };
@@ -176,13 +190,13 @@ pub(crate) async fn add_objects(client: &mut Client, collection_id: &str, items:
     let t = &tx;
     let clear_last_f = async {
         match &st_clear_last {
-            Some(st) => t.execute(st, &[&coll, &clear_last, &first_new]).await.map(drop),
+            Some(st) => t.execute(st, &[&coll, &clear_last]).await.map(drop),
             None => Ok(()),
         }
     };
     let clear_first_f = async {
         match &st_clear_first {
-            Some(st) => t.execute(st, &[&coll, &clear_first, &first_new]).await.map(drop),
+            Some(st) => t.execute(st, &[&coll, &clear_first]).await.map(drop),
             None => Ok(()),
         }
     };

@@ -43,8 +43,15 @@ pub fn load(dir: &str) -> Vec<Labelled> {
             let sidecar = std::fs::read_to_string(dir.join(format!("{name}.meta.toml"))).ok();
             let mut article = parse_article(&text, sidecar.as_deref()).expect("article");
             article.meta.id = Some(name.clone());
-            let gold: Gold = toml::from_str(&std::fs::read_to_string(dir.join(format!("{name}.gold.toml"))).expect("gold")).expect("gold toml");
-            Labelled { name, article, gold }
+            let gold: Gold = toml::from_str(
+                &std::fs::read_to_string(dir.join(format!("{name}.gold.toml"))).expect("gold"),
+            )
+            .expect("gold toml");
+            Labelled {
+                name,
+                article,
+                gold,
+            }
         })
         .collect()
 }
@@ -58,10 +65,18 @@ pub struct Pr {
 
 impl Pr {
     pub fn precision(&self) -> f64 {
-        if self.tp + self.fp == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fp) as f64 }
+        if self.tp + self.fp == 0 {
+            1.0
+        } else {
+            self.tp as f64 / (self.tp + self.fp) as f64
+        }
     }
     pub fn recall(&self) -> f64 {
-        if self.tp + self.fn_ == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fn_) as f64 }
+        if self.tp + self.fn_ == 0 {
+            1.0
+        } else {
+            self.tp as f64 / (self.tp + self.fn_) as f64
+        }
     }
     fn add_sets(&mut self, pred: &BTreeSet<String>, gold: &BTreeSet<String>) {
         self.tp += pred.intersection(gold).count();
@@ -104,7 +119,14 @@ impl Scores {
             ("clustering (pairwise)", self.clustering),
             ("copy detection", self.copies),
         ] {
-            println!("{n:40} P={:.2} R={:.2}  (tp={} fp={} fn={})", p.precision(), p.recall(), p.tp, p.fp, p.fn_);
+            println!(
+                "{n:40} P={:.2} R={:.2}  (tp={} fp={} fn={})",
+                p.precision(),
+                p.recall(),
+                p.tp,
+                p.fp,
+                p.fn_
+            );
         }
         for e in &self.errors {
             println!("  - {e}");
@@ -121,29 +143,46 @@ pub fn evaluate(set: &[Labelled]) -> (Scores, Vec<Extraction>, Correlator) {
     for l in set {
         let x = ex.extract(&l.article);
         let g = &l.gold;
-        let ids = |k: &[EntityKind]| -> BTreeSet<String> { x.entities().into_iter().filter(|e| k.contains(&e.kind)).map(|e| e.id).collect() };
+        let ids = |k: &[EntityKind]| -> BTreeSet<String> {
+            x.entities()
+                .into_iter()
+                .filter(|e| k.contains(&e.kind))
+                .map(|e| e.id)
+                .collect()
+        };
         let pa = ids(&[EntityKind::ThreatActor, EntityKind::IntrusionSet]);
         let ga: BTreeSet<String> = g.actors.iter().cloned().collect();
         s.actors.add_sets(&pa, &ga);
         if pa != ga {
-            s.errors.push(format!("{}: actors {:?} vs gold {:?}", l.name, pa, ga));
+            s.errors
+                .push(format!("{}: actors {:?} vs gold {:?}", l.name, pa, ga));
         }
         let pp = ids(&[EntityKind::Place]);
         let gp: BTreeSet<String> = g.places.iter().cloned().collect();
         s.places.add_sets(&pp, &gp);
         if pp != gp {
-            s.errors.push(format!("{}: places {:?} vs gold {:?}", l.name, pp, gp));
+            s.errors
+                .push(format!("{}: places {:?} vs gold {:?}", l.name, pp, gp));
         }
         let ev = x.event.as_ref();
         let et = ev.map(|e| e.event_type.clone());
-        let ep = ev.and_then(|e| e.place.as_ref()).map(|p| p.value.id.clone());
-        let ed = ev.and_then(|e| e.date.as_ref()).map(|d| d.value.to_string());
+        let ep = ev
+            .and_then(|e| e.place.as_ref())
+            .map(|p| p.value.id.clone());
+        let ed = ev
+            .and_then(|e| e.date.as_ref())
+            .map(|d| d.value.to_string());
         s.event_type.add_one(et.as_deref(), &g.event_type);
         s.event_place.add_one(ep.as_deref(), &g.event_place);
         s.event_date.add_one(ed.as_deref(), &g.event_date);
-        for (what, p, gv) in [("type", &et, &g.event_type), ("place", &ep, &g.event_place), ("date", &ed, &g.event_date)] {
+        for (what, p, gv) in [
+            ("type", &et, &g.event_type),
+            ("place", &ep, &g.event_place),
+            ("date", &ed, &g.event_date),
+        ] {
             if p.as_deref() != Some(gv.as_str()) {
-                s.errors.push(format!("{}: event {what} {:?} vs gold {gv}", l.name, p));
+                s.errors
+                    .push(format!("{}: event {what} {:?} vs gold {gv}", l.name, p));
             }
         }
         let cid = corr.add(&x);
@@ -159,11 +198,17 @@ pub fn evaluate(set: &[Labelled]) -> (Scores, Vec<Extraction>, Correlator) {
                 (true, true) => s.clustering.tp += 1,
                 (true, false) => {
                     s.clustering.fp += 1;
-                    s.errors.push(format!("clustered together, gold apart: {} / {}", set[i].name, set[j].name));
+                    s.errors.push(format!(
+                        "clustered together, gold apart: {} / {}",
+                        set[i].name, set[j].name
+                    ));
                 }
                 (false, true) => {
                     s.clustering.fn_ += 1;
-                    s.errors.push(format!("apart, gold together: {} / {}", set[i].name, set[j].name));
+                    s.errors.push(format!(
+                        "apart, gold together: {} / {}",
+                        set[i].name, set[j].name
+                    ));
                 }
                 _ => {}
             }
@@ -172,7 +217,10 @@ pub fn evaluate(set: &[Labelled]) -> (Scores, Vec<Extraction>, Correlator) {
     // Copy detection.
     let summaries = corr.clusters();
     for (i, l) in set.iter().enumerate() {
-        let rep = summaries.iter().flat_map(|c| c.reports.iter()).find(|r| r.article_id == l.name);
+        let rep = summaries
+            .iter()
+            .flat_map(|c| c.reports.iter())
+            .find(|r| r.article_id == l.name);
         let pred = rep.and_then(|r| r.copy_of.clone());
         match (&pred, &l.gold.copy_of) {
             (Some(p), Some(g)) if p == g => s.copies.tp += 1,
@@ -182,7 +230,8 @@ pub fn evaluate(set: &[Labelled]) -> (Scores, Vec<Extraction>, Correlator) {
             }
             (Some(p), None) => {
                 s.copies.fp += 1;
-                s.errors.push(format!("{}: marked copy of {p}", set[i].name));
+                s.errors
+                    .push(format!("{}: marked copy of {p}", set[i].name));
             }
             (None, Some(_)) => s.copies.fn_ += 1,
             (None, None) => {}
