@@ -7,12 +7,28 @@
 
 mod country;
 mod error;
+pub mod ingest;
+pub mod osint;
 pub mod partners;
 
 pub use country::CountryCode;
 pub use error::{ServiceError, ServiceResult};
 
-use tearline_store::{Account, Role};
+use tearline_store::{Account, Collection, Role, Store};
+
+/// The collection, if the actor may write to it. A collection an account cannot see is "not
+/// found", exactly like one that does not exist; the operator may write anywhere.
+pub async fn writable_collection(store: &dyn Store, actor: &Actor, collection_id: &str) -> ServiceResult<Collection> {
+    let not_found = || ServiceError::NotFound(format!("collection '{collection_id}'"));
+    let collection = store.collection(collection_id).await?.ok_or_else(not_found)?;
+    if let Actor::Account(a) = actor {
+        let (_, access) = store.collection_for(a.id, &collection.api_root, collection_id).await?.ok_or_else(not_found)?;
+        if !access.can_write {
+            return Err(ServiceError::Forbidden("this account may not write to that collection".into()));
+        }
+    }
+    Ok(collection)
+}
 
 /// Who performs an action: an authenticated account, or the local operator running a CLI
 /// command directly on the database (who has the machine, hence every operator power).
@@ -29,6 +45,8 @@ pub enum Action {
     Read,
     /// Create, change and remove partners and their members.
     ManagePartners,
+    /// Add intelligence (open-source articles, bundles through the management API).
+    Ingest,
 }
 
 impl Actor {
@@ -40,6 +58,7 @@ impl Actor {
         match action {
             Action::Read => matches!(role, Role::Admin | Role::Analyst | Role::ReleaseOfficer | Role::Auditor),
             Action::ManagePartners => role == Role::Admin,
+            Action::Ingest => matches!(role, Role::Admin | Role::Analyst),
         }
     }
 
@@ -50,6 +69,7 @@ impl Actor {
             Err(ServiceError::Forbidden(format!("this account's role may not {}", match action {
                 Action::Read => "read management data",
                 Action::ManagePartners => "manage partners (admin only)",
+                Action::Ingest => "add intelligence (admin and analyst only)",
             })))
         }
     }

@@ -10,15 +10,15 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use tearline_service::{Actor, ServiceError, partners};
+use tearline_service::{Actor, ServiceError, osint, partners};
 use tearline_store::StoreError;
 
 use crate::AppState;
 use crate::auth::authenticate;
 use crate::error::ApiError;
 
-/// Largest management request body.
-const MAX_BODY: usize = 1024 * 1024;
+/// Largest management request body (articles included).
+const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// A management API error: `{"error": {"code", "message"}}` with its HTTP status.
 #[derive(Debug)]
@@ -154,6 +154,20 @@ pub async fn add_member(
     Ok(ok(StatusCode::CREATED, &json!({"account": account, "secret": secret})))
 }
 
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OsintRequest {
+    collection: String,
+    articles: Vec<osint::ArticleInput>,
+}
+
+/// Open-source articles into a collection; answers with the extraction and the clusters.
+pub async fn ingest_articles(State(state): State<AppState>, Caller(actor): Caller, headers: HeaderMap, body: Body) -> Result<Response, MgmtError> {
+    let req: OsintRequest = json_body(&headers, body).await?;
+    let outcome = osint::ingest(&*state.store, &actor, &req.collection, req.articles).await?;
+    Ok(ok(StatusCode::OK, &outcome))
+}
+
 pub async fn not_found() -> MgmtError {
     MgmtError(StatusCode::NOT_FOUND, "not-found", "no such management endpoint; see /api/v1/openapi.json".into())
 }
@@ -193,6 +207,15 @@ pub fn openapi_document() -> Value {
                 "post": {"summary": "Add a member account to a partner (admin); the secret is returned once",
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}}},
                     "responses": {"201": {"description": "the account and its secret"}, "401": err, "403": err, "404": err, "409": err, "422": err}}
+            },
+            "/api/v1/osint/articles": {
+                "post": {"summary": "Ingest open-source articles (analyst, admin): STIX reports of their entities, places, events and dates, and the event clusters they join",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["collection", "articles"], "additionalProperties": false, "properties": {
+                        "collection": {"type": "string", "format": "uuid"},
+                        "articles": {"type": "array", "maxItems": 10000, "items": {"type": "object", "required": ["name", "text"], "additionalProperties": false, "properties": {
+                            "name": {"type": "string"}, "text": {"type": "string", "description": "plain text, optional TOML front matter between +++ lines"},
+                            "meta_toml": {"type": "string", "description": "sidecar metadata (outlet, url, language, published, title, attributed_to)"}}}}}}}}},
+                    "responses": {"200": {"description": "per-article extraction summary and the clusters touched"}, "401": err, "403": err, "404": err, "422": err}}
             },
             "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3.1"}}}}
         },

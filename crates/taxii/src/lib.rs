@@ -10,7 +10,6 @@ pub mod auth;
 pub mod egress;
 pub mod error;
 mod handlers;
-pub mod ingest;
 pub mod media;
 pub mod metrics;
 pub mod query;
@@ -96,6 +95,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PATCH", "/api/v1/partners/{name}"),
     ("DELETE", "/api/v1/partners/{name}"),
     ("POST", "/api/v1/partners/{name}/members"),
+    ("POST", "/api/v1/osint/articles"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -133,6 +133,7 @@ fn management_routes() -> Router<AppState> {
         .route("/partners", get(api::list_partners).merge(post(api::add_partner)))
         .route("/partners/{name}", get(api::show_partner).merge(patch(api::update_partner)).merge(delete(api::remove_partner)))
         .route("/partners/{name}/members", post(api::add_member))
+        .route("/osint/articles", post(api::ingest_articles))
         .fallback(api::not_found)
 }
 

@@ -2,6 +2,7 @@
 
 mod config;
 mod ops;
+mod osint;
 mod partner;
 
 use std::path::PathBuf;
@@ -39,6 +40,8 @@ enum Command {
     /// Manage partner organisations and their member accounts.
     #[command(subcommand)]
     Partner(partner::PartnerCmd),
+    /// Turn open-source articles into STIX reports and group reports of the same event.
+    IngestText(osint::IngestTextArgs),
     /// Bulk-load STIX bundles into a collection.
     Import(ImportArgs),
     /// Write a collection as a STIX bundle to stdout.
@@ -195,6 +198,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Partner(cmd) => {
             let store = ops::open_store(&database).await?;
             partner::run(&*store, cmd).await
+        }
+        Command::IngestText(args) => {
+            let store = ops::open_store(&database).await?;
+            osint::run(&*store, args).await
         }
         Command::Import(args) => {
             let store = ops::open_store(&database).await?;

@@ -208,7 +208,7 @@ pub async fn import(store: Arc<dyn Store>, collection: &str, files: &[PathBuf], 
                 }
             };
             let len = bytes.len() as u64;
-            let subs = match tearline_taxii::ingest::submissions(&bytes, usize::MAX) {
+            let subs = match tearline_service::ingest::submissions(&bytes, usize::MAX) {
                 Ok(s) => s,
                 Err(e) => {
                     let _ = tx.blocking_send(Err(anyhow::anyhow!("{}: {e}", file.display())));

@@ -56,6 +56,7 @@ const CASES: &[Case] = &[
     api("PATCH", "/api/v1/partners/{name}", "admin", 200, r#"{"trust_tier": 4}"#),
     api("POST", "/api/v1/partners/{name}/members", "admin", 201, r#"{"name": "gsd-liaison"}"#),
     case("DELETE", "/api/v1/partners/{name}", Some("admin"), 204),
+    api("POST", "/api/v1/osint/articles", "alice", 200, r#"{"collection": "{id}", "articles": [{"name": "a1", "text": "+++\noutlet = \"Example Wire\"\npublished = \"2025-01-12\"\n+++\nSyrian security forces foiled an Islamic State plot to bomb the Sayyida Zaynab shrine near Damascus on 11 January."}]}"#),
     case("DELETE", "/taxii2/{root}/collections/{id}/objects/{object_id}/", Some("alice"), 200),
 ];
 
@@ -85,7 +86,8 @@ async fn every_route_answers_through_its_own_handler() {
             .replace("{name}", "syria-gsd");
         let method = Method::from_bytes(c.method.as_bytes()).unwrap();
         let mut req = if let Some(json) = c.json {
-            Req::new(method, &path).header("content-type", "application/json").body(json.as_bytes().to_vec())
+            let json = json.replace("{id}", &fx.alpha);
+            Req::new(method, &path).header("content-type", "application/json").body(json.into_bytes())
         } else if method == Method::POST {
             Req::post(&path, &envelope(&[indicator(2, 1)]))
         } else {
