@@ -59,8 +59,18 @@ trap 'exit 130' INT TERM
 
 # The single place that chooses the database: PostgreSQL when asked, else SQLite.
 database_url=${TEARLINE_TEST_DATABASE_URL:-sqlite://$work/tearline.sqlite}
+pg_schema=
 case $database_url in
-    postgres://* | postgresql://* | sqlite://*) ;;
+    postgres://* | postgresql://*)
+        # A fresh schema per run, dropped at exit, so runs never see each other's accounts.
+        pg_schema="interop_$$_$RANDOM"
+        psql -q "$database_url" -c "CREATE SCHEMA $pg_schema" >/dev/null
+        case $database_url in *\?*) sep='&' ;; *) sep='?' ;; esac
+        base_url=$database_url
+        database_url="$database_url${sep}options=-csearch_path%3D$pg_schema"
+        trap 'psql -q "$base_url" -c "DROP SCHEMA IF EXISTS $pg_schema CASCADE" >/dev/null 2>&1 || true; cleanup' EXIT
+        ;;
+    sqlite://*) ;;
     *) echo "run.sh: unsupported database URL: $database_url" >&2; exit 2 ;;
 esac
 echo "run.sh: database $(printf %s "$database_url" | sed -E "s#//[^@/]*@#//***@#; s#\?.*##")"

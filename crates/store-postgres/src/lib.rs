@@ -51,6 +51,7 @@
 //!   command line; without it, the call says to use `pg_dump`.
 
 mod combine;
+mod partners;
 mod read;
 mod schema;
 mod write;
@@ -294,11 +295,11 @@ macro_rules! with_write {
     }};
 }
 
-fn now_text() -> String {
+pub(crate) fn now_text() -> String {
     tearline_stix::Timestamp::now().to_micros_string()
 }
 
-fn account_from_row(row: &tokio_postgres::Row) -> StoreResult<Account> {
+pub(crate) fn account_from_row(row: &tokio_postgres::Row) -> StoreResult<Account> {
     let role: String = row.try_get(2).map_err(pg_err)?;
     Ok(Account {
         id: row.try_get(0).map_err(pg_err)?,
@@ -589,6 +590,34 @@ impl Store for PgStore {
             c.query_opt(&st, &[&status_id, &account_id]).await.map_err(pg_err)?.map(|r| r.try_get(0).map_err(pg_err)).transpose()
         })?;
         body.map(|b| serde_json::from_str(&b).map_err(|e| StoreError::Internal(format!("stored status is unreadable: {e}")))).transpose()
+    }
+
+    async fn add_partner(&self, profile: PartnerProfile) -> StoreResult<Partner> {
+        self.partner_add(profile).await
+    }
+
+    async fn update_partner(&self, profile: PartnerProfile) -> StoreResult<Partner> {
+        self.partner_update(profile).await
+    }
+
+    async fn partners(&self) -> StoreResult<Vec<Partner>> {
+        self.partners_all().await
+    }
+
+    async fn partner(&self, name: &str) -> StoreResult<Option<Partner>> {
+        self.partner_by_name(name).await
+    }
+
+    async fn partner_of(&self, account_id: i64) -> StoreResult<Option<Partner>> {
+        self.partner_of_account(account_id).await
+    }
+
+    async fn remove_partner(&self, name: &str) -> StoreResult<()> {
+        self.partner_remove(name).await
+    }
+
+    async fn add_partner_member(&self, partner: &str, account: &str, secret_hash: SecretHash) -> StoreResult<Account> {
+        self.partner_add_member(partner, account, secret_hash).await
     }
 
     async fn backup(&self, dest: &Path) -> StoreResult<()> {

@@ -77,6 +77,22 @@ const MIGRATIONS: &[(&str, &str)] = &[(
         body TEXT NOT NULL
     );
     "#,
+), (
+    "partners and their member accounts",
+    r#"
+    CREATE TABLE partners (
+        name TEXT PRIMARY KEY,
+        profile TEXT NOT NULL,
+        collection BIGINT NOT NULL REFERENCES collections (pk),
+        created TEXT NOT NULL,
+        removed BOOLEAN NOT NULL DEFAULT false
+    );
+    CREATE TABLE partner_members (
+        account BIGINT PRIMARY KEY REFERENCES accounts (id),
+        partner TEXT NOT NULL REFERENCES partners (name)
+    );
+    CREATE INDEX partner_members_by_partner ON partner_members (partner);
+    "#,
 )];
 
 /// The schema version this binary writes.

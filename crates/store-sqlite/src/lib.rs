@@ -12,6 +12,7 @@
 //!   strictly increasing values, so it is the page order, the cursor and the `added_after`
 //!   bound at once.
 
+mod partners;
 mod read;
 mod schema;
 mod write;
@@ -38,6 +39,13 @@ struct Inner {
 }
 
 const MAX_IDLE_READERS: usize = 16;
+
+/// The per-id index key of a STIX id.
+pub(crate) fn id_key(stix_id: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(stix_id.as_bytes());
+    i64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+}
 
 pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
     match e {
@@ -145,7 +153,7 @@ fn start_checkpointer(conn: Connection, store: std::sync::Weak<Inner>) -> StoreR
         .map_err(|e| StoreError::Internal(format!("cannot start the checkpoint thread: {e}")))
 }
 
-fn now_text() -> String {
+pub(crate) fn now_text() -> String {
     tearline_stix::Timestamp::now().to_micros_string()
 }
 
@@ -166,6 +174,41 @@ fn collection_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Collection> 
 
 fn to_hash(v: Vec<u8>) -> StoreResult<SecretHash> {
     v.try_into().map_err(|_| StoreError::Internal("stored secret hash has the wrong length".into()))
+}
+
+/// Inserts a collection (and its API root if new) with its grants; unknown account names fail
+/// before anything is written.
+pub(crate) fn insert_collection(c: &Connection, new: NewCollection) -> StoreResult<(i64, Collection)> {
+    let account_id = |name: &str| -> StoreResult<i64> {
+        c.query_row("SELECT id FROM accounts WHERE name = ?1", [name], |r| r.get(0))
+            .optional()
+            .map_err(db_err)?
+            .ok_or_else(|| StoreError::NotFound(format!("account '{name}' (create it with 'tearline account add {name}')")))
+    };
+    let mut grants: Vec<(i64, Access)> = Vec::new();
+    for name in new.readers.iter().chain(&new.writers) {
+        let id = account_id(name)?;
+        let access = Access { can_read: new.readers.contains(name), can_write: new.writers.contains(name) };
+        if !grants.iter().any(|(g, _)| *g == id) {
+            grants.push((id, access));
+        }
+    }
+    c.execute("INSERT INTO api_roots (name, title) VALUES (?1, ?1) ON CONFLICT (name) DO NOTHING", [&new.api_root]).map_err(db_err)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    c.execute(
+        "INSERT INTO collections (id, api_root, title, description, alias) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, new.api_root, new.title, new.description, new.alias],
+    )
+    .map_err(db_err)?;
+    let pk = c.last_insert_rowid();
+    for (account, access) in grants {
+        c.execute(
+            "INSERT INTO grants (collection, account, can_read, can_write) VALUES (?1, ?2, ?3, ?4)",
+            params![pk, account, access.can_read, access.can_write],
+        )
+        .map_err(db_err)?;
+    }
+    Ok((pk, Collection { id, api_root: new.api_root, title: new.title, description: new.description, alias: new.alias }))
 }
 
 const ACCOUNT_COLS: &str = "id, name, role, created, disabled";
@@ -255,43 +298,7 @@ impl Store for SqliteStore {
     }
 
     async fn add_collection(&self, new: NewCollection) -> StoreResult<Collection> {
-        self.write(move |c| {
-            let account_id = |name: &str| -> StoreResult<i64> {
-                c.query_row("SELECT id FROM accounts WHERE name = ?1", [name], |r| r.get(0))
-                    .optional()
-                    .map_err(db_err)?
-                    .ok_or_else(|| StoreError::NotFound(format!("account '{name}' (create it with 'tearline account add {name}')")))
-            };
-            let mut grants: Vec<(i64, Access)> = Vec::new();
-            for name in new.readers.iter().chain(&new.writers) {
-                let id = account_id(name)?;
-                let access = Access { can_read: new.readers.contains(name), can_write: new.writers.contains(name) };
-                if !grants.iter().any(|(g, _)| *g == id) {
-                    grants.push((id, access));
-                }
-            }
-            c.execute(
-                "INSERT INTO api_roots (name, title) VALUES (?1, ?1) ON CONFLICT (name) DO NOTHING",
-                [&new.api_root],
-            )
-            .map_err(db_err)?;
-            let id = uuid::Uuid::new_v4().to_string();
-            c.execute(
-                "INSERT INTO collections (id, api_root, title, description, alias) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, new.api_root, new.title, new.description, new.alias],
-            )
-            .map_err(db_err)?;
-            let pk = c.last_insert_rowid();
-            for (account, access) in grants {
-                c.execute(
-                    "INSERT INTO grants (collection, account, can_read, can_write) VALUES (?1, ?2, ?3, ?4)",
-                    params![pk, account, access.can_read, access.can_write],
-                )
-                .map_err(db_err)?;
-            }
-            Ok(Collection { id, api_root: new.api_root, title: new.title, description: new.description, alias: new.alias })
-        })
-        .await
+        self.write(move |c| insert_collection(c, new).map(|(_, coll)| coll)).await
     }
 
     async fn set_grant(&self, collection_id: &str, account: &str, access: Access) -> StoreResult<()> {
@@ -407,6 +414,37 @@ impl Store for SqliteStore {
             body.map(|b| serde_json::from_str(&b).map_err(|e| StoreError::Internal(format!("stored status is unreadable: {e}")))).transpose()
         })
         .await
+    }
+
+    async fn add_partner(&self, profile: PartnerProfile) -> StoreResult<Partner> {
+        self.write(move |c| partners::add(c, profile)).await
+    }
+
+    async fn update_partner(&self, profile: PartnerProfile) -> StoreResult<Partner> {
+        self.write(move |c| partners::update(c, profile)).await
+    }
+
+    async fn partners(&self) -> StoreResult<Vec<Partner>> {
+        self.read(partners::all).await
+    }
+
+    async fn partner(&self, name: &str) -> StoreResult<Option<Partner>> {
+        let name = name.to_owned();
+        self.read(move |c| partners::by_name(c, &name)).await
+    }
+
+    async fn partner_of(&self, account_id: i64) -> StoreResult<Option<Partner>> {
+        self.read(move |c| partners::of_account(c, account_id)).await
+    }
+
+    async fn remove_partner(&self, name: &str) -> StoreResult<()> {
+        let name = name.to_owned();
+        self.write(move |c| partners::remove(c, &name)).await
+    }
+
+    async fn add_partner_member(&self, partner: &str, account: &str, secret_hash: SecretHash) -> StoreResult<Account> {
+        let (partner, account) = (partner.to_owned(), account.to_owned());
+        self.write(move |c| partners::add_member(c, &partner, &account, secret_hash)).await
     }
 
     async fn backup(&self, dest: &Path) -> StoreResult<()> {

@@ -70,6 +70,12 @@ pub(crate) fn objects(conn: &Connection, collection_id: &str, filter: &ObjectFil
         args.push(after.into());
         sql.push_str(&format!(" AND date_added > ?{}", args.len()));
     }
+    if !filter.ids.is_empty() {
+        let start = args.len();
+        args.extend(filter.ids.iter().map(|id| Sql::from(crate::id_key(id))));
+        let keys: Vec<String> = (start..args.len()).map(|i| format!("?{}", i + 1)).collect();
+        sql.push_str(&format!(" AND id_key IN ({})", keys.join(",")));
+    }
     push_in(&mut sql, &mut args, "stix_id", filter.ids.iter().cloned());
     // With several types, scan in date_added order and filter (`+type` keeps SQLite from
     // gathering every match of each type and sorting them).

@@ -43,6 +43,9 @@ const MIGRATIONS: &[&str] = &[
         date_added INTEGER PRIMARY KEY,
         coll INTEGER NOT NULL REFERENCES collections (pk),
         stix_id TEXT NOT NULL,
+        -- First 8 bytes of SHA-256(stix_id): a small, well-spread key for the per-id index
+        -- (ids are checked in full on every match).
+        id_key INTEGER NOT NULL,
         type TEXT NOT NULL,
         version TEXT NOT NULL,
         spec_version TEXT NOT NULL,
@@ -51,7 +54,7 @@ const MIGRATIONS: &[&str] = &[
         hash BLOB NOT NULL,
         body TEXT NOT NULL
     );
-    CREATE UNIQUE INDEX objects_by_id ON objects (coll, stix_id, version);
+    CREATE INDEX objects_by_id ON objects (coll, id_key);
     CREATE INDEX objects_by_coll ON objects (coll);
     CREATE INDEX objects_by_type ON objects (coll, type);
     CREATE INDEX objects_last ON objects (coll) WHERE is_last = 1;
@@ -62,6 +65,19 @@ const MIGRATIONS: &[&str] = &[
         created INTEGER NOT NULL,
         body TEXT NOT NULL
     );",
+    // 2: partners and their member accounts.
+    "CREATE TABLE partners (
+        name TEXT PRIMARY KEY,
+        profile TEXT NOT NULL,
+        collection INTEGER NOT NULL REFERENCES collections (pk),
+        created TEXT NOT NULL,
+        removed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE partner_members (
+        account INTEGER PRIMARY KEY REFERENCES accounts (id),
+        partner TEXT NOT NULL REFERENCES partners (name)
+    );
+    CREATE INDEX partner_members_by_partner ON partner_members (partner);",
 ];
 
 /// The schema version this binary writes.

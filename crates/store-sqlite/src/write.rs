@@ -140,17 +140,30 @@ fn run_batch(conn: &Connection, state: &mut WriterState, batch: Vec<Box<dyn Job>
         return;
     }
     let mut finishes = Vec::with_capacity(batch.len());
-    for job in batch {
-        // Each request in its own savepoint: one failing request leaves the others intact.
-        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
-            job.fail(db_err(e));
-            continue;
-        }
+    if batch.len() == 1 {
+        // Alone in its transaction: no savepoint needed (and none of its page copies); a
+        // failure rolls the whole transaction back.
+        let job = batch.into_iter().next().expect("one job");
         let (ok, finish) = job.run(conn, state);
-        let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
-        match conn.execute_batch(end) {
-            Ok(()) => finishes.push(finish),
-            Err(e) => finish(Err(db_err(e))),
+        if !ok {
+            let _ = conn.execute_batch("ROLLBACK");
+            finish(Ok(()));
+            return;
+        }
+        finishes.push(finish);
+    } else {
+        for job in batch {
+            // Each request in its own savepoint: one failing request leaves the others intact.
+            if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+                job.fail(db_err(e));
+                continue;
+            }
+            let (ok, finish) = job.run(conn, state);
+            let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+            match conn.execute_batch(end) {
+                Ok(()) => finishes.push(finish),
+                Err(e) => finish(Err(db_err(e))),
+            }
         }
     }
     // synchronous=FULL: COMMIT returns after the WAL is fsynced.
@@ -187,12 +200,12 @@ fn parse_version(text: &str) -> StoreResult<Timestamp> {
 fn insert_objects(conn: &Connection, state: &mut WriterState, collection_id: &str, items: Vec<Submission>) -> StoreResult<Vec<Outcome>> {
     let coll = collection_pk(conn, collection_id)?.ok_or_else(|| StoreError::NotFound(format!("collection '{collection_id}'")))?;
     let mut existing_q = conn
-        .prepare_cached("SELECT version, hash FROM objects WHERE coll = ?1 AND stix_id = ?2")
+        .prepare_cached("SELECT version, hash FROM objects WHERE coll = ?1 AND id_key = ?2 AND stix_id = ?3")
         .map_err(db_err)?;
     let mut insert = conn
         .prepare_cached(
-            "INSERT INTO objects (date_added, coll, stix_id, type, version, spec_version, is_first, is_last, hash, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO objects (date_added, coll, stix_id, id_key, type, version, spec_version, is_first, is_last, hash, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )
         .map_err(db_err)?;
     let mut outcomes = Vec::with_capacity(items.len());
@@ -205,8 +218,9 @@ fn insert_objects(conn: &Connection, state: &mut WriterState, collection_id: &st
             Submission::Accepted(obj) => obj,
         };
         let id = obj.id.as_str();
+        let key = crate::id_key(id);
         let existing: Vec<Existing> = existing_q
-            .query_map(params![coll, id], |r| Ok(Existing { version: r.get(0)?, hash: r.get(1)? }))
+            .query_map(params![coll, key, id], |r| Ok(Existing { version: r.get(0)?, hash: r.get(1)? }))
             .map_err(db_err)?
             .collect::<Result<_, _>>()
             .map_err(db_err)?;
@@ -221,34 +235,34 @@ fn insert_objects(conn: &Connection, state: &mut WriterState, collection_id: &st
                 None => None,
             },
         };
-        if let Some(key) = &version_key {
-            if let Some(same) = existing.iter().find(|e| &e.version == key) {
-                let version = parse_version(key)?;
+        if let Some(vk) = &version_key {
+            if let Some(same) = existing.iter().find(|e| &e.version == vk) {
+                let version = parse_version(vk)?;
                 let id = id.to_owned();
                 outcomes.push(if same.hash == obj.content_hash { Outcome::Unchanged { id, version } } else { Outcome::Conflict { id, version } });
                 continue;
             }
         }
         let date_added = state.next_added();
-        let key = version_key.unwrap_or_else(|| Timestamp::from_micros(date_added).sort_key());
-        let is_last = existing.iter().all(|e| e.version < key);
-        let is_first = existing.iter().all(|e| e.version > key);
+        let version = version_key.unwrap_or_else(|| Timestamp::from_micros(date_added).sort_key());
+        let is_last = existing.iter().all(|e| e.version < version);
+        let is_first = existing.iter().all(|e| e.version > version);
         if is_last && !existing.is_empty() {
-            conn.prepare_cached("UPDATE objects SET is_last = 0 WHERE coll = ?1 AND stix_id = ?2 AND is_last = 1")
+            conn.prepare_cached("UPDATE objects SET is_last = 0 WHERE coll = ?1 AND id_key = ?2 AND stix_id = ?3 AND is_last = 1")
                 .map_err(db_err)?
-                .execute(params![coll, id])
+                .execute(params![coll, key, id])
                 .map_err(db_err)?;
         }
         if is_first && !existing.is_empty() {
-            conn.prepare_cached("UPDATE objects SET is_first = 0 WHERE coll = ?1 AND stix_id = ?2 AND is_first = 1")
+            conn.prepare_cached("UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id_key = ?2 AND stix_id = ?3 AND is_first = 1")
                 .map_err(db_err)?
-                .execute(params![coll, id])
+                .execute(params![coll, key, id])
                 .map_err(db_err)?;
         }
         insert
-            .execute(params![date_added, coll, id, &obj.object_type, key, &obj.spec_version, is_first, is_last, &obj.content_hash[..], &obj.body])
+            .execute(params![date_added, coll, id, key, &obj.object_type, version, &obj.spec_version, is_first, is_last, &obj.content_hash[..], &obj.body])
             .map_err(db_err)?;
-        outcomes.push(Outcome::Added { id: id.to_owned(), version: parse_version(&key)?, note: obj.note });
+        outcomes.push(Outcome::Added { id: id.to_owned(), version: parse_version(&version)?, note: obj.note });
     }
     Ok(outcomes)
 }
@@ -257,18 +271,19 @@ pub(crate) fn delete_object(conn: &Connection, collection_id: &str, object_id: &
     let Some(coll) = collection_pk(conn, collection_id)? else {
         return Ok(0);
     };
-    let mut sql = String::from("DELETE FROM objects WHERE coll = ?1 AND stix_id = ?2");
-    let mut args: Vec<rusqlite::types::Value> = vec![coll.into(), object_id.to_owned().into()];
+    let key = crate::id_key(object_id);
+    let mut sql = String::from("DELETE FROM objects WHERE coll = ?1 AND stix_id = ?2 AND id_key = ?3");
+    let mut args: Vec<rusqlite::types::Value> = vec![coll.into(), object_id.to_owned().into(), key.into()];
     crate::read::push_version_filter(&mut sql, &mut args, versions);
     crate::read::push_in(&mut sql, &mut args, "spec_version", spec_versions.iter().cloned());
     let n = conn.execute(&sql, rusqlite::params_from_iter(args)).map_err(db_err)?;
     if n > 0 {
         conn.execute(
             "UPDATE objects SET
-                is_first = (version = (SELECT min(version) FROM objects o WHERE o.coll = ?1 AND o.stix_id = ?2)),
-                is_last = (version = (SELECT max(version) FROM objects o WHERE o.coll = ?1 AND o.stix_id = ?2))
-             WHERE coll = ?1 AND stix_id = ?2",
-            params![coll, object_id],
+                is_first = (version = (SELECT min(version) FROM objects o WHERE o.coll = ?1 AND o.id_key = ?3 AND o.stix_id = ?2)),
+                is_last = (version = (SELECT max(version) FROM objects o WHERE o.coll = ?1 AND o.id_key = ?3 AND o.stix_id = ?2))
+             WHERE coll = ?1 AND id_key = ?3 AND stix_id = ?2",
+            params![coll, object_id, key],
         )
         .map_err(db_err)?;
     }

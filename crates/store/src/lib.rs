@@ -80,6 +80,25 @@ pub trait Store: Send + Sync + 'static {
     /// A status record, only for the account that created it.
     async fn status(&self, status_id: &str, account_id: i64) -> StoreResult<Option<StatusRecord>>;
 
+    // --- partners ---
+
+    /// Creates a partner and its delivery collection (in [`PARTNER_API_ROOT`]) in one
+    /// transaction. Fails with [`StoreError::Conflict`] if the name is taken.
+    async fn add_partner(&self, profile: PartnerProfile) -> StoreResult<Partner>;
+    /// Replaces a partner's profile (its name and delivery collection stay).
+    async fn update_partner(&self, profile: PartnerProfile) -> StoreResult<Partner>;
+    /// Every partner, removed ones included.
+    async fn partners(&self) -> StoreResult<Vec<Partner>>;
+    async fn partner(&self, name: &str) -> StoreResult<Option<Partner>>;
+    /// The partner an account is a member of.
+    async fn partner_of(&self, account_id: i64) -> StoreResult<Option<Partner>>;
+    /// Marks the partner removed, disables its member accounts and revokes every grant on its
+    /// delivery collection, in one transaction. What it received stays on record.
+    async fn remove_partner(&self, name: &str) -> StoreResult<()>;
+    /// Creates a partner-member account that may read its partner's delivery collection and post
+    /// feedback into it.
+    async fn add_partner_member(&self, partner: &str, account: &str, secret_hash: SecretHash) -> StoreResult<Account>;
+
     // --- operations ---
 
     /// Writes a consistent copy of the live database to `dest` (a new file).

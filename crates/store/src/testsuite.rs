@@ -27,6 +27,7 @@ macro_rules! store_test_suite {
             objects_without_version_get_one,
             collections_are_isolated,
             pages_are_bounded_in_bytes,
+            partners_lifecycle,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -432,4 +433,52 @@ pub async fn pages_are_bounded_in_bytes(store: &dyn Store) {
     assert_eq!(store.objects(&coll.id, &tiny, true).await.unwrap().items.len(), 1, "a page holds at least one object");
     let all = all_pages(store, &coll.id, filter).await;
     assert_eq!(all.len(), 10);
+}
+
+fn profile(name: &str) -> PartnerProfile {
+    PartnerProfile {
+        name: name.into(),
+        title: format!("{name} service"),
+        identity_id: "identity--0f5a1f4e-7d3c-4b6a-9e2f-1c2d3e4f5a6b".into(),
+        country: "SYR".into(),
+        sectors: vec!["government".into()],
+        trust_tier: 4,
+        flags: vec![RelationshipFlag::NotRecognised],
+        clients: vec![],
+        communities: vec![],
+    }
+}
+
+pub async fn partners_lifecycle(store: &dyn Store) {
+    let p = store.add_partner(profile("syria-gsd")).await.unwrap();
+    assert!(!p.removed);
+    assert!(matches!(store.add_partner(profile("syria-gsd")).await, Err(StoreError::Conflict(_))));
+    let coll = store.collection(&p.collection_id).await.unwrap().unwrap();
+    assert_eq!(coll.api_root, PARTNER_API_ROOT);
+
+    let member = store.add_partner_member("syria-gsd", "gsd-liaison", hash(7)).await.unwrap();
+    assert_eq!(member.role, Role::PartnerMember);
+    assert!(matches!(store.add_partner_member("syria-gsd", "gsd-liaison", hash(8)).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.add_partner_member("nobody", "x-liaison", hash(9)).await, Err(StoreError::NotFound(_))));
+    let (_, access) = store.collection_for(member.id, PARTNER_API_ROOT, &p.collection_id).await.unwrap().unwrap();
+    assert_eq!(access, Access { can_read: true, can_write: true }, "members read their deliveries and post feedback");
+    assert_eq!(store.partner_of(member.id).await.unwrap().unwrap().profile.name, "syria-gsd");
+    assert_eq!(store.partner("syria-gsd").await.unwrap().unwrap().members, vec!["gsd-liaison".to_string()]);
+
+    let mut changed = profile("syria-gsd");
+    changed.trust_tier = 3;
+    changed.flags.push(RelationshipFlag::Designated);
+    let updated = store.update_partner(changed).await.unwrap();
+    assert_eq!(updated.profile.trust_tier, 3);
+    assert_eq!(updated.collection_id, p.collection_id, "the delivery collection stays");
+
+    store.add_partner(profile("other")).await.unwrap();
+    store.remove_partner("syria-gsd").await.unwrap();
+    assert!(store.account_by_secret(&hash(7)).await.unwrap().is_none(), "removing a partner revokes its members at once");
+    assert!(store.collection_for(member.id, PARTNER_API_ROOT, &p.collection_id).await.unwrap().is_none());
+    let all = store.partners().await.unwrap();
+    assert_eq!(all.len(), 2, "a removed partner stays on record");
+    assert!(all.iter().find(|x| x.profile.name == "syria-gsd").unwrap().removed);
+    assert!(matches!(store.remove_partner("syria-gsd").await, Err(StoreError::NotFound(_))));
+    assert!(matches!(store.add_partner_member("syria-gsd", "late", hash(10)).await, Err(StoreError::NotFound(_))));
 }

@@ -379,3 +379,86 @@ mod tests {
         assert!("root".parse::<Role>().is_err());
     }
 }
+
+/// How a partner stands with the producer. Trust and diplomatic status are separate
+/// attributes; neither is a reason to skip a warning that policy requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RelationshipFlag {
+    Hostile,
+    NotRecognised,
+    Designated,
+    Sanctioned,
+    NoDiplomaticRelations,
+}
+
+impl RelationshipFlag {
+    pub const ALL: [RelationshipFlag; 5] = [
+        RelationshipFlag::Hostile,
+        RelationshipFlag::NotRecognised,
+        RelationshipFlag::Designated,
+        RelationshipFlag::Sanctioned,
+        RelationshipFlag::NoDiplomaticRelations,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelationshipFlag::Hostile => "hostile",
+            RelationshipFlag::NotRecognised => "not-recognised",
+            RelationshipFlag::Designated => "designated",
+            RelationshipFlag::Sanctioned => "sanctioned",
+            RelationshipFlag::NoDiplomaticRelations => "no-diplomatic-relations",
+        }
+    }
+}
+
+impl FromStr for RelationshipFlag {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        RelationshipFlag::ALL.into_iter().find(|f| f.as_str() == s).ok_or_else(|| {
+            format!("unknown relationship flag '{s}'; choose from hostile, not-recognised, designated, sanctioned, no-diplomatic-relations")
+        })
+    }
+}
+
+/// A partner organisation: who it is and how it stands, as the producer records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerProfile {
+    /// Short unique handle used on the command line and in URLs (`syria-gsd`).
+    pub name: String,
+    /// Human-readable organisation name.
+    pub title: String,
+    /// The partner's STIX identity (`identity--...`).
+    pub identity_id: String,
+    /// ISO 3166-1 alpha-3 country code.
+    pub country: String,
+    #[serde(default)]
+    pub sectors: Vec<String>,
+    /// 1 (closest) to 5 (least trusted).
+    pub trust_tier: u8,
+    #[serde(default)]
+    pub flags: Vec<RelationshipFlag>,
+    /// Organisations the partner may share TLP:AMBER with (its clients).
+    #[serde(default)]
+    pub clients: Vec<String>,
+    /// Communities the partner may share TLP:GREEN with.
+    #[serde(default)]
+    pub communities: Vec<String>,
+}
+
+/// A partner as stored: its profile, its delivery collection and its state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Partner {
+    #[serde(flatten)]
+    pub profile: PartnerProfile,
+    /// The TAXII collection releases to this partner are published in.
+    pub collection_id: String,
+    pub created: String,
+    /// Removed partners keep their record and what they received; their members cannot log in.
+    pub removed: bool,
+    /// Names of the partner's member accounts.
+    pub members: Vec<String>,
+}
+
+/// The API root that holds every partner's delivery collection.
+pub const PARTNER_API_ROOT: &str = "partners";

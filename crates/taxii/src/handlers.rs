@@ -9,12 +9,13 @@ use axum::response::Response;
 use http_body_util::BodyExt;
 use serde::Serialize;
 use tearline_stix::Timestamp;
+use tearline_stix::envelope::EnvelopeError;
 use tearline_store::{Access, Collection, ObjectFilter, StatusDraft, VersionFilter};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::query::TaxiiQuery;
-use crate::{AppState, egress, ingest, media};
+use crate::{AppState, egress, media};
 
 #[derive(Serialize)]
 struct Discovery<'a> {
@@ -290,9 +291,13 @@ pub async fn add_objects(
     let request_timestamp = Timestamp::now();
     let bytes = read_body(body, state.config.max_content_length).await?;
     let max_objects = state.config.max_objects_per_request;
-    let items = tokio::task::spawn_blocking(move || ingest::submissions(&bytes, max_objects))
+    let items = tokio::task::spawn_blocking(move || tearline_service::ingest::submissions(&bytes, max_objects))
         .await
-        .map_err(|_| ApiError::Internal)??;
+        .map_err(|_| ApiError::Internal)?
+        .map_err(|e| match e {
+            EnvelopeError::TooMany { .. } => ApiError::PayloadTooLarge(e.to_string()),
+            other => ApiError::BadRequest(other.to_string()),
+        })?;
     let draft = StatusDraft { id: uuid::Uuid::new_v4().to_string(), account_id: caller.0.id, request_timestamp };
     let result = state.store.add_objects(&c.id, items, Some(draft)).await?;
     let status = result.status.ok_or(ApiError::Internal)?;

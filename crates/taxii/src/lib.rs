@@ -5,11 +5,11 @@
 //! [`egress`], the single place response bodies are built. Errors map through one table
 //! ([`error::ApiError`]) to TAXII error resources.
 
+pub mod api;
 pub mod auth;
 pub mod egress;
 pub mod error;
 mod handlers;
-pub mod ingest;
 pub mod media;
 pub mod metrics;
 pub mod query;
@@ -87,6 +87,15 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/whoami"),
+    ("GET", "/api/v1/partners"),
+    ("POST", "/api/v1/partners"),
+    ("GET", "/api/v1/partners/{name}"),
+    ("PATCH", "/api/v1/partners/{name}"),
+    ("DELETE", "/api/v1/partners/{name}"),
+    ("POST", "/api/v1/partners/{name}/members"),
+    ("POST", "/api/v1/osint/articles"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -109,9 +118,23 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_endpoint))
+        .nest("/api/v1", management_routes())
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+/// The management API (`/api/v1/`); its errors are JSON, not TAXII error resources.
+fn management_routes() -> Router<AppState> {
+    use axum::routing::{delete, patch, post};
+    Router::new()
+        .route("/openapi.json", get(api::openapi))
+        .route("/whoami", get(api::whoami))
+        .route("/partners", get(api::list_partners).merge(post(api::add_partner)))
+        .route("/partners/{name}", get(api::show_partner).merge(patch(api::update_partner)).merge(delete(api::remove_partner)))
+        .route("/partners/{name}/members", post(api::add_member))
+        .route("/osint/articles", post(api::ingest_articles))
+        .fallback(api::not_found)
 }
 
 /// Logs each request and records it in the metrics, labelled by route template only.

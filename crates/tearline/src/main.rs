@@ -2,6 +2,8 @@
 
 mod config;
 mod ops;
+mod osint;
+mod partner;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +37,11 @@ enum Command {
     /// Manage TAXII collections and who may read or write them.
     #[command(subcommand)]
     Collection(CollectionCmd),
+    /// Manage partner organisations and their member accounts.
+    #[command(subcommand)]
+    Partner(partner::PartnerCmd),
+    /// Turn open-source articles into STIX reports and group reports of the same event.
+    IngestText(osint::IngestTextArgs),
     /// Bulk-load STIX bundles into a collection.
     Import(ImportArgs),
     /// Write a collection as a STIX bundle to stdout.
@@ -187,6 +194,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 CollectionCmd::Grant { id, account, read, write } => ops::collection_grant(&*store, &id, &account, read, write).await,
                 CollectionCmd::List { json } => ops::collection_list(&*store, json).await,
             }
+        }
+        Command::Partner(cmd) => {
+            let store = ops::open_store(&database).await?;
+            partner::run(&*store, cmd).await
+        }
+        Command::IngestText(args) => {
+            let store = ops::open_store(&database).await?;
+            osint::run(&*store, args).await
         }
         Command::Import(args) => {
             let store = ops::open_store(&database).await?;

@@ -20,7 +20,7 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
             let store = tokio::task::spawn_blocking(move || tearline_store_sqlite::SqliteStore::open(path)).await??;
             Ok(Arc::new(store))
         }
-        DatabaseUrl::Postgres(_) => bail!("this build of tearline has no PostgreSQL backend yet; use a sqlite:// URL"),
+        DatabaseUrl::Postgres(url) => Ok(Arc::new(tearline_store_postgres::PgStore::connect(&url).await?)),
     }
 }
 
@@ -208,7 +208,7 @@ pub async fn import(store: Arc<dyn Store>, collection: &str, files: &[PathBuf], 
                 }
             };
             let len = bytes.len() as u64;
-            let subs = match tearline_taxii::ingest::submissions(&bytes, usize::MAX) {
+            let subs = match tearline_service::ingest::submissions(&bytes, usize::MAX) {
                 Ok(s) => s,
                 Err(e) => {
                     let _ = tx.blocking_send(Err(anyhow::anyhow!("{}: {e}", file.display())));

@@ -11,6 +11,7 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tearline_store::{NewCollection, Role, Store, secret};
 use tearline_store_sqlite::SqliteStore;
+use tearline_store_postgres::PgStore;
 use tearline_taxii::{AppState, ServerConfig, router};
 use tower::ServiceExt;
 
@@ -29,8 +30,8 @@ pub const ACCOUNTS: &[(&str, Role)] = &[
 
 /// A temporary database with the accounts above, four collections and a router over it.
 pub struct Fx {
-    pub _dir: tempfile::TempDir,
-    pub store: SqliteStore,
+    pub _db: TestDb,
+    pub store: Arc<dyn Store>,
     pub app: Router,
     secrets: HashMap<&'static str, String>,
     /// `default` root: alice rw, bob r, wo w.
@@ -47,9 +48,47 @@ pub async fn fixture() -> Fx {
     fixture_with(ServerConfig::default()).await
 }
 
+/// Where a fixture's data lives, removed when the fixture is dropped.
+pub enum TestDb {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    /// A schema of its own in the PostgreSQL database named by `TEARLINE_TEST_DATABASE_URL`.
+    Postgres { url: String, schema: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { url, schema } = self {
+            // Best effort: psql is where PostgreSQL is.
+            let _ = std::process::Command::new("psql")
+                .args(["-q", url.as_str(), "-c", &format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")])
+                .output();
+        }
+    }
+}
+
+/// A fresh, empty store: on PostgreSQL when `TEARLINE_TEST_DATABASE_URL` is set (and then an
+/// unreachable database fails the test loudly), else a temporary SQLite file.
+pub async fn fresh_store() -> (TestDb, Arc<dyn Store>) {
+    match std::env::var("TEARLINE_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => {
+            use std::sync::atomic::{AtomicU32, Ordering};
+            static N: AtomicU32 = AtomicU32::new(0);
+            let schema = format!("taxii_it_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+            let store = PgStore::connect_schema(&url, &schema)
+                .await
+                .unwrap_or_else(|e| panic!("TEARLINE_TEST_DATABASE_URL is set but PostgreSQL is unusable: {e}"));
+            (TestDb::Postgres { url, schema }, Arc::new(store))
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let store = SqliteStore::open(dir.path().join("tearline.db")).expect("open store");
+            (TestDb::Sqlite(dir), Arc::new(store))
+        }
+    }
+}
+
 pub async fn fixture_with(config: ServerConfig) -> Fx {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path().join("tearline.db")).expect("open store");
+    let (db, store) = fresh_store().await;
     let mut secrets = HashMap::new();
     for (name, role) in ACCOUNTS {
         let s = secret::generate();
@@ -71,8 +110,8 @@ pub async fn fixture_with(config: ServerConfig) -> Fx {
     c.alias = Some("charlie".into());
     c.description = None;
     let charlie = store.add_collection(c).await.unwrap().id;
-    let app = router(AppState::new(Arc::new(store.clone()) as Arc<dyn Store>, config));
-    Fx { _dir: dir, store, app, secrets, alpha, bravo, private, charlie }
+    let app = router(AppState::new(store.clone(), config));
+    Fx { _db: db, store, app, secrets, alpha, bravo, private, charlie }
 }
 
 impl Fx {

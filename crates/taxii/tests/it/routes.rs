@@ -21,10 +21,16 @@ struct Case {
     by: Option<&'static str>,
     /// The success status the route answers.
     expect: u16,
+    /// JSON body of a management API request.
+    json: Option<&'static str>,
 }
 
 const fn case(method: &'static str, template: &'static str, by: Option<&'static str>, expect: u16) -> Case {
-    Case { method, template, by, expect }
+    Case { method, template, by, expect, json: None }
+}
+
+const fn api(method: &'static str, template: &'static str, by: &'static str, expect: u16, json: &'static str) -> Case {
+    Case { method, template, by: Some(by), expect, json: Some(json) }
 }
 
 /// In execution order (the DELETE comes last: it removes the object the others read).
@@ -42,6 +48,15 @@ const CASES: &[Case] = &[
     case("GET", "/healthz", None, 200),
     case("GET", "/readyz", None, 200),
     case("GET", "/metrics", Some("admin"), 200),
+    case("GET", "/api/v1/openapi.json", None, 200),
+    case("GET", "/api/v1/whoami", Some("alice"), 200),
+    api("POST", "/api/v1/partners", "admin", 201, r#"{"name": "syria-gsd", "country": "SYR", "flags": ["not-recognised"]}"#),
+    case("GET", "/api/v1/partners", Some("alice"), 200),
+    case("GET", "/api/v1/partners/{name}", Some("auditor"), 200),
+    api("PATCH", "/api/v1/partners/{name}", "admin", 200, r#"{"trust_tier": 4}"#),
+    api("POST", "/api/v1/partners/{name}/members", "admin", 201, r#"{"name": "gsd-liaison"}"#),
+    case("DELETE", "/api/v1/partners/{name}", Some("admin"), 204),
+    api("POST", "/api/v1/osint/articles", "alice", 200, r#"{"collection": "{id}", "articles": [{"name": "a1", "text": "+++\noutlet = \"Example Wire\"\npublished = \"2025-01-12\"\n+++\nSyrian security forces foiled an Islamic State plot to bomb the Sayyida Zaynab shrine near Damascus on 11 January."}]}"#),
     case("DELETE", "/taxii2/{root}/collections/{id}/objects/{object_id}/", Some("alice"), 200),
 ];
 
@@ -67,9 +82,13 @@ async fn every_route_answers_through_its_own_handler() {
             .replace("{root}", "default")
             .replace("{id}", &fx.alpha)
             .replace("{object_id}", &object_id)
-            .replace("{status_id}", &status_id);
+            .replace("{status_id}", &status_id)
+            .replace("{name}", "syria-gsd");
         let method = Method::from_bytes(c.method.as_bytes()).unwrap();
-        let mut req = if method == Method::POST {
+        let mut req = if let Some(json) = c.json {
+            let json = json.replace("{id}", &fx.alpha);
+            Req::new(method, &path).header("content-type", "application/json").body(json.into_bytes())
+        } else if method == Method::POST {
             Req::post(&path, &envelope(&[indicator(2, 1)]))
         } else {
             Req::new(method, &path)

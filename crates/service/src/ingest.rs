@@ -1,19 +1,15 @@
 //! Turning submitted STIX into store submissions: the one ingest path shared by TAXII POST and
-//! `tearline import`. Each object is validated on its own; an invalid object becomes a
+//! `tearline import` (and open-source ingestion). Each object is validated on its own; an invalid object becomes a
 //! per-object failure naming its index, id, property and rule, and never stops the others.
 
 use serde_json::Value;
 use tearline_stix::{canonical, envelope, validate};
 use tearline_store::{NewObject, Submission};
 
-use crate::error::ApiError;
-
-/// Validates each object of an envelope; invalid ones become per-object failures.
-pub fn submissions(bytes: &[u8], max_objects: usize) -> Result<Vec<Submission>, ApiError> {
-    let objects = envelope::parse_envelope(bytes, envelope::EnvelopeLimits { max_objects }).map_err(|e| match e {
-        envelope::EnvelopeError::TooMany { .. } => ApiError::PayloadTooLarge(e.to_string()),
-        other => ApiError::BadRequest(other.to_string()),
-    })?;
+/// Validates each object of an envelope; invalid ones become per-object failures. An envelope
+/// that is not JSON, has the wrong shape or holds too many objects fails as a whole.
+pub fn submissions(bytes: &[u8], max_objects: usize) -> Result<Vec<Submission>, envelope::EnvelopeError> {
+    let objects = envelope::parse_envelope(bytes, envelope::EnvelopeLimits { max_objects })?;
     Ok(objects.iter().enumerate().map(|(i, obj)| submission(i, obj)).collect())
 }
 
