@@ -51,6 +51,23 @@ const TEARLINE_CREATED: &str = "2026-01-01T00:00:00.000Z";
 /// The five TLP 2.0 marking-definitions exactly as OASIS publishes them, in order
 /// CLEAR, GREEN, AMBER, AMBER+STRICT, RED.
 pub fn tlp2_definitions() -> Vec<Value> {
+    static DEFS: std::sync::OnceLock<Vec<Value>> = std::sync::OnceLock::new();
+    DEFS.get_or_init(build_tlp2).clone()
+}
+
+/// The TLP 2.0 definition of one id (borrowed from a static table).
+pub fn tlp2_definition(id: &str) -> Option<&'static Value> {
+    static DEFS: std::sync::OnceLock<Vec<Value>> = std::sync::OnceLock::new();
+    DEFS.get_or_init(build_tlp2).iter().find(|d| d["id"] == id)
+}
+
+/// tearline's extension-definition of one id (borrowed from a static table).
+pub fn extension_definition(id: &str) -> Option<&'static Value> {
+    static DEFS: std::sync::OnceLock<Vec<Value>> = std::sync::OnceLock::new();
+    DEFS.get_or_init(extension_definitions).iter().find(|d| d["id"] == id)
+}
+
+fn build_tlp2() -> Vec<Value> {
     [
         (TLP2_CLEAR, "TLP:CLEAR", "clear"),
         (TLP2_GREEN, "TLP:GREEN", "green"),

@@ -94,11 +94,28 @@ pub struct Pruned {
     pub dropped: BTreeSet<String>,
 }
 
-/// Removes every selected path (and containers left empty by the removal) from `obj`.
-pub fn prune(obj: &Value, removed: &BTreeSet<String>) -> Pruned {
+/// Removes every selected path (and containers left empty by the removal) from `obj`, and the
+/// top-level properties named in `skip_top`.
+pub fn prune(obj: &Value, removed: &BTreeSet<String>, skip_top: &[&str]) -> Pruned {
     let mut out = Pruned::default();
+    let Value::Object(o) = obj else { return out };
+    let mut m = Map::with_capacity(o.len());
     let mut path = String::new();
-    out.value = rec(obj, &mut path, removed, &mut out.maps, &mut out.dropped).unwrap_or(Value::Object(Map::new()));
+    for (k, x) in o {
+        if skip_top.contains(&k.as_str()) {
+            continue;
+        }
+        if removed.is_empty() {
+            m.insert(k.clone(), x.clone());
+            continue;
+        }
+        path.clear();
+        path.push_str(k);
+        if let Some(y) = rec(x, &mut path, removed, &mut out.maps, &mut out.dropped) {
+            m.insert(k.clone(), y);
+        }
+    }
+    out.value = Value::Object(m);
     out
 }
 
@@ -156,8 +173,9 @@ fn rec(v: &Value, path: &mut String, removed: &BTreeSet<String>, maps: &mut Hash
 }
 
 impl Pruned {
-    /// Where a selector of the original object points in the pruned one, if it survived.
-    pub fn map_selector(&self, s: &str) -> Option<String> {
+    /// Where a selector of the original object points in the pruned one (`pruned`: the pruned
+    /// value, or one with the same structure), if it survived.
+    pub fn map_selector(&self, s: &str, pruned: &Value) -> Option<String> {
         let segs = parse(s)?;
         let mut old = String::new();
         let mut new = String::new();
@@ -180,7 +198,7 @@ impl Pruned {
                 return None;
             }
         }
-        resolve(&self.value, &new).map(|_| new)
+        resolve(pruned, &new).map(|_| new)
     }
 }
 
@@ -205,11 +223,11 @@ mod tests {
     fn prune_shifts_indices_and_drops_empty_containers() {
         let o = json!({"labels":["a","b","c"],"external_references":[{"url":"u"}],"name":"n"});
         let removed: BTreeSet<String> = ["labels.[0]", "external_references.[0].url"].iter().map(|s| s.to_string()).collect();
-        let p = prune(&o, &removed);
+        let p = prune(&o, &removed, &[]);
         assert_eq!(p.value, json!({"labels":["b","c"],"name":"n"}));
-        assert_eq!(p.map_selector("labels.[2]").as_deref(), Some("labels.[1]"));
-        assert_eq!(p.map_selector("labels.[0]"), None);
-        assert_eq!(p.map_selector("external_references"), None);
-        assert_eq!(p.map_selector("name").as_deref(), Some("name"));
+        assert_eq!(p.map_selector("labels.[2]", &p.value).as_deref(), Some("labels.[1]"));
+        assert_eq!(p.map_selector("labels.[0]", &p.value), None);
+        assert_eq!(p.map_selector("external_references", &p.value), None);
+        assert_eq!(p.map_selector("name", &p.value).as_deref(), Some("name"));
     }
 }

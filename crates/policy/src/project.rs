@@ -129,8 +129,9 @@ pub fn project(sources: &[Value], recipient: &Recipient, policy: &Policy) -> Pro
 
     // Resolve references to a fixed point; rebuild; withhold what no longer validates; repeat.
     let mut alive: Vec<bool> = vec![true; staged.len()];
+    let graph = Graph::new(&staged);
     loop {
-        resolve_dependencies(&staged, &mut alive, &mut removals, policy);
+        resolve_dependencies(&staged, &graph, &mut alive, &mut removals, policy);
         let index: HashMap<&str, usize> = staged.iter().enumerate().filter(|(i, _)| alive[*i]).map(|(i, s)| (s.source_id.as_str(), i)).collect();
         let mut id_map = BTreeMap::new();
         for (i, st) in staged.iter().enumerate() {
@@ -180,8 +181,8 @@ pub fn project(sources: &[Value], recipient: &Recipient, policy: &Policy) -> Pro
         out.extend(used_markings.into_values());
         let mut tearline_ext = false;
         for e in &used_exts {
-            if let Some(def) = ids::extension_definitions().into_iter().find(|d| d["id"] == json!(e)) {
-                out.push(def);
+            if let Some(def) = ids::extension_definition(e) {
+                out.push(def.clone());
                 tearline_ext = true;
             } else if let Some(def) = ext_defs.get(e.as_str()) {
                 let mut d = (*def).clone();
@@ -195,8 +196,8 @@ pub fn project(sources: &[Value], recipient: &Recipient, policy: &Policy) -> Pro
         if tearline_ext {
             out.push(ids::tearline_identity());
         }
-        out.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-        out.dedup_by(|a, b| a["id"] == b["id"]);
+        out.sort_by_cached_key(|o| o.get("id").and_then(Value::as_str).unwrap_or_default().to_owned());
+        out.dedup_by(|a, b| a.get("id") == b.get("id"));
         return Projection { released: out, removals, id_map, recipient: recipient.org_identity.clone() };
     }
 }
@@ -242,7 +243,7 @@ fn stage<'a>(s: &'a Value, reg: &Registry, recipient: &Recipient, policy: &Polic
         }
     }
 
-    let mut value = s.clone();
+    let mut cut: Option<Value> = None;
     let mut changed = !removed.is_empty();
     // Source-protected text spans.
     let sp_ext = path::key("extensions", ids::EXT_SOURCE_PROTECTION);
@@ -266,7 +267,8 @@ fn stage<'a>(s: &'a Value, reg: &Registry, recipient: &Recipient, policy: &Polic
             }
         }
         for (sel, ranges) in cuts {
-            if let Some(Value::String(t)) = path::resolve_mut(&mut value, &sel) {
+            let value = cut.get_or_insert_with(|| s.clone());
+            if let Some(Value::String(t)) = path::resolve_mut(value, &sel) {
                 *t = cut_spans(t, ranges);
                 if t.is_empty() {
                     removed.insert(sel);
@@ -276,11 +278,8 @@ fn stage<'a>(s: &'a Value, reg: &Registry, recipient: &Recipient, policy: &Polic
         }
         removed.insert(sp_ext);
     }
-    for k in REBUILT {
-        removed.insert((*k).to_owned());
-    }
-    let pruned = path::prune(&value, &removed);
-    let mut value = pruned.value.clone();
+    let mut pruned = path::prune(cut.as_ref().unwrap_or(s), &removed, REBUILT);
+    let mut value = std::mem::take(&mut pruned.value);
     coarsen_times(&mut value, "", policy.granularity.micros());
     removals.extend(local);
     Ok(Some(Staged { source: s, source_id: id.to_owned(), ty: ty.to_owned(), value, pruned, objset, granular, changed }))
@@ -361,27 +360,29 @@ fn walk_refs(v: &Value, path: &str, f: &mut impl FnMut(&str, &str, &str)) {
     match v {
         Value::Object(o) => {
             for (k, x) in o {
-                let p = path::key(path, k);
                 if k.ends_with("_ref") {
                     if let Value::String(t) = x {
-                        f(&p, k, t);
+                        f(&path::key(path, k), k, t);
                     }
                 } else if k.ends_with("_refs") {
                     if let Value::Array(items) = x {
+                        let p = path::key(path, k);
                         for (i, it) in items.iter().enumerate() {
                             if let Value::String(t) = it {
                                 f(&path::index(&p, i), k, t);
                             }
                         }
                     }
-                } else {
-                    walk_refs(x, &p, f);
+                } else if matches!(x, Value::Object(_) | Value::Array(_)) {
+                    walk_refs(x, &path::key(path, k), f);
                 }
             }
         }
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {
-                walk_refs(x, &path::index(path, i), f);
+                if matches!(x, Value::Object(_) | Value::Array(_)) {
+                    walk_refs(x, &path::index(path, i), f);
+                }
             }
         }
         _ => {}
@@ -397,54 +398,117 @@ fn required_list(ty: &str, key: &str, obj: &Value) -> bool {
     }
 }
 
-fn resolve_dependencies(staged: &[Staged], alive: &mut [bool], removals: &mut Vec<Removal>, policy: &Policy) {
-    let index: HashMap<&str, usize> = staged.iter().enumerate().map(|(i, s)| (s.source_id.as_str(), i)).collect();
-    let all_refs: Vec<Vec<(String, String, bool)>> = staged.iter().map(|s| refs(&s.value, &s.ty)).collect();
-    let mut dependents: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (i, rs) in all_refs.iter().enumerate() {
-        for (_, t, _) in rs {
-            if let Some(&j) = index.get(t.as_str()) {
-                dependents.entry(j).or_default().push(i);
+/// How an object depends on one of its references.
+#[derive(Clone, Copy)]
+enum Need {
+    /// It cannot stand without the target.
+    Required,
+    /// One of a list that must keep at least one member (the list's number in `lists`).
+    List(usize),
+    Optional,
+}
+
+/// The references between staged objects, computed once.
+struct Graph {
+    /// Per object: (target staged index if staged, target id, need).
+    refs: Vec<Vec<(Option<usize>, String, Need)>>,
+    /// Per object: number of required lists.
+    lists: Vec<usize>,
+    /// Per target: (dependent, need) for every reference to it.
+    dependents: Vec<Vec<(usize, Need)>>,
+}
+
+impl Graph {
+    fn new(staged: &[Staged]) -> Graph {
+        let index: HashMap<&str, usize> = staged.iter().enumerate().map(|(i, s)| (s.source_id.as_str(), i)).collect();
+        let mut refs_out = Vec::with_capacity(staged.len());
+        let mut lists_out = Vec::with_capacity(staged.len());
+        let mut dependents: Vec<Vec<(usize, Need)>> = vec![Vec::new(); staged.len()];
+        for (i, st) in staged.iter().enumerate() {
+            let mut list_names: Vec<String> = Vec::new();
+            let mut rs = Vec::new();
+            for (p, t, required) in refs(&st.value, &st.ty) {
+                let need = if required {
+                    Need::Required
+                } else if let Some(list) = p.strip_suffix(']').and_then(|q| q.rfind(".[").map(|k| &p[..k])) {
+                    if !list.contains('.') && required_list(&st.ty, list, &st.value) {
+                        let n = match list_names.iter().position(|l| l == list) {
+                            Some(n) => n,
+                            None => {
+                                list_names.push(list.to_owned());
+                                list_names.len() - 1
+                            }
+                        };
+                        Need::List(n)
+                    } else {
+                        Need::Optional
+                    }
+                } else {
+                    Need::Optional
+                };
+                let j = index.get(t.as_str()).copied();
+                if let Some(j) = j {
+                    dependents[j].push((i, need));
+                }
+                rs.push((j, t, need));
             }
+            refs_out.push(rs);
+            lists_out.push(list_names.len());
         }
+        Graph { refs: refs_out, lists: lists_out, dependents }
     }
-    let available = |t: &str, alive: &[bool]| t == policy.org_identity || index.get(t).is_some_and(|&j| alive[j]);
-    let mut work: Vec<usize> = (0..staged.len()).filter(|&i| alive[i]).collect();
-    while let Some(i) = work.pop() {
+}
+
+/// Withholds, to a fixed point, every object that cannot stand without a withheld one. Linear
+/// in the number of references: list counts are taken once against the objects alive on entry,
+/// and every object withheld here decrements them as it goes.
+fn resolve_dependencies(staged: &[Staged], g: &Graph, alive: &mut [bool], removals: &mut Vec<Removal>, policy: &Policy) {
+    let mut counts: Vec<Vec<usize>> = g.lists.iter().map(|&n| vec![0; n]).collect();
+    let mut lost: Vec<Option<String>> = vec![None; staged.len()];
+    for i in 0..staged.len() {
         if !alive[i] {
             continue;
         }
-        let st = &staged[i];
-        let mut lost: Option<String> = None;
-        let mut lists: HashMap<&str, (usize, usize)> = HashMap::new();
-        for (p, t, required) in &all_refs[i] {
-            let ok = available(t, alive);
-            if *required && !ok {
-                lost = Some(t.clone());
-                break;
-            }
-            if p.ends_with(']') {
-                let list = &p[..p.rfind(".[").unwrap_or(p.len())];
-                let e = lists.entry(list).or_default();
-                e.0 += 1;
-                if ok {
-                    e.1 += 1;
-                }
+        for (j, t, need) in &g.refs[i] {
+            let ok = t == &policy.org_identity || j.is_some_and(|j| alive[j]);
+            match need {
+                Need::Required if !ok && lost[i].is_none() => lost[i] = Some(t.clone()),
+                Need::List(l) if ok => counts[i][*l] += 1,
+                _ => {}
             }
         }
-        if lost.is_none() {
-            for (list, (_, ok)) in &lists {
-                if *ok == 0 && !list.contains('.') && required_list(&st.ty, list, &st.value) {
-                    lost = Some(format!("every reference in {list}"));
-                }
-            }
+        if lost[i].is_none() && counts[i].contains(&0) {
+            lost[i] = Some("every reference in a required list".into());
         }
-        if let Some(t) = lost {
-            alive[i] = false;
-            let what = index.get(t.as_str()).map(|&j| staged[j].ty.clone()).unwrap_or(t);
-            removals.push(Removal { source_id: st.source_id.clone(), path: None, span: None, reason: Reason::Dependency(what) });
-            if let Some(ds) = dependents.get(&i) {
-                work.extend(ds.iter().copied().filter(|&d| alive[d]));
+    }
+    let mut queue: Vec<usize> = Vec::new();
+    let mut kill = |i: usize, why: &str, alive: &mut [bool], queue: &mut Vec<usize>| {
+        alive[i] = false;
+        queue.push(i);
+        let what = why.split_once("--").map(|(ty, _)| ty).unwrap_or(why);
+        removals.push(Removal { source_id: staged[i].source_id.clone(), path: None, span: None, reason: Reason::Dependency(what.to_owned()) });
+    };
+    for i in 0..staged.len() {
+        if alive[i]
+            && let Some(why) = &lost[i]
+        {
+            kill(i, why, alive, &mut queue);
+        }
+    }
+    while let Some(j) = queue.pop() {
+        for &(i, need) in &g.dependents[j] {
+            if !alive[i] {
+                continue;
+            }
+            match need {
+                Need::Required => kill(i, &staged[j].source_id, alive, &mut queue),
+                Need::List(l) => {
+                    counts[i][l] -= 1;
+                    if counts[i][l] == 0 {
+                        kill(i, "every reference in a required list", alive, &mut queue);
+                    }
+                }
+                Need::Optional => {}
             }
         }
     }
@@ -478,7 +542,7 @@ fn rebuild(
         None
     } else {
         let set: BTreeSet<String> = pruned_refs.iter().map(|(p, _)| p.clone()).collect();
-        let with_refs = path::prune(&st.value, &set);
+        let with_refs = path::prune(&st.value, &set, &[]);
         Some(with_refs)
     };
     if let Some(rp) = &ref_pruned {
@@ -517,10 +581,10 @@ fn rebuild(
     }
     if recipient.flags.hostile || recipient.flags.not_recognised {
         omr.push(ids::NO_ENDORSEMENT.to_owned());
-        used.insert(ids::NO_ENDORSEMENT.to_owned(), ids::no_endorsement_definition());
+        used.entry(ids::NO_ENDORSEMENT.to_owned()).or_insert_with(|| ids::no_endorsement_definition());
     }
     if let Some(t) = st.objset.tlp {
-        used.insert(t.definition_id().to_owned(), tlp_def(t));
+        used.entry(t.definition_id().to_owned()).or_insert_with(|| tlp_def(t));
     }
     omr.sort();
     omr.dedup();
@@ -530,9 +594,9 @@ fn rebuild(
     // Granular markings, carried with their selectors mapped to the pruned object.
     let mut by_ref: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (sel, refs) in &st.granular {
-        let Some(mut new_sel) = st.pruned.map_selector(sel) else { continue };
+        let Some(mut new_sel) = st.pruned.map_selector(sel, &st.value) else { continue };
         if let Some(rp) = &ref_pruned {
-            match rp.map_selector(&new_sel) {
+            match rp.map_selector(&new_sel, &rp.value) {
                 Some(s) => new_sel = s,
                 None => continue,
             }
@@ -543,7 +607,7 @@ fn rebuild(
         for r in refs {
             let out_ref = match reg.get(r) {
                 Ok(Marking::Tlp(t)) => {
-                    used.insert(t.definition_id().to_owned(), tlp_def(*t));
+                    used.entry(t.definition_id().to_owned()).or_insert_with(|| tlp_def(*t));
                     Some(t.definition_id().to_owned())
                 }
                 _ => reissue(r, reg, policy, recipient, used),
@@ -562,52 +626,56 @@ fn rebuild(
 }
 
 fn map_refs(v: &mut Value, path: &str, map: &impl Fn(&str) -> Option<String>, pruned: &mut Vec<(String, String)>) {
-    let Value::Object(o) = v else {
-        if let Value::Array(a) = v {
+    match v {
+        Value::Array(a) => {
             for (i, x) in a.iter_mut().enumerate() {
-                map_refs(x, &path::index(path, i), map, pruned);
+                if matches!(x, Value::Object(_) | Value::Array(_)) {
+                    map_refs(x, &path::index(path, i), map, pruned);
+                }
             }
         }
-        return;
-    };
-    let keys: Vec<String> = o.keys().cloned().collect();
-    for k in keys {
-        let p = path::key(path, &k);
-        if k.ends_with("_ref") {
-            if let Some(Value::String(t)) = o.get(&k) {
-                match map(t) {
-                    Some(n) => {
-                        o.insert(k, Value::String(n));
+        Value::Object(o) => {
+            let mut gone: Vec<String> = Vec::new();
+            for (k, x) in o.iter_mut() {
+                if k.ends_with("_ref") {
+                    if let Value::String(t) = x {
+                        match map(t) {
+                            Some(n) => *t = n,
+                            None => {
+                                pruned.push((path::key(path, k), t.clone()));
+                                gone.push(k.clone());
+                            }
+                        }
                     }
-                    None => {
-                        pruned.push((p, t.clone()));
-                        o.remove(&k);
+                } else if k.ends_with("_refs") {
+                    if let Value::Array(items) = x {
+                        let mut kept = Vec::with_capacity(items.len());
+                        for (i, it) in items.iter().enumerate() {
+                            match it.as_str().and_then(map) {
+                                Some(n) => kept.push(Value::String(n)),
+                                None => pruned.push((path::index(&path::key(path, k), i), it.as_str().unwrap_or_default().to_owned())),
+                            }
+                        }
+                        if kept.is_empty() {
+                            gone.push(k.clone());
+                        } else {
+                            *items = kept;
+                        }
                     }
+                } else if matches!(x, Value::Object(_) | Value::Array(_)) {
+                    map_refs(x, &path::key(path, k), map, pruned);
                 }
             }
-        } else if k.ends_with("_refs") {
-            if let Some(Value::Array(items)) = o.get_mut(&k) {
-                let mut kept = Vec::with_capacity(items.len());
-                for (i, it) in items.iter().enumerate() {
-                    match it.as_str().and_then(map) {
-                        Some(n) => kept.push(Value::String(n)),
-                        None => pruned.push((path::index(&p, i), it.as_str().unwrap_or_default().to_owned())),
-                    }
-                }
-                if kept.is_empty() {
-                    o.remove(&k);
-                } else {
-                    *items = kept;
-                }
+            for k in gone {
+                o.shift_remove(&k);
             }
-        } else if let Some(x) = o.get_mut(&k) {
-            map_refs(x, &p, map, pruned);
         }
+        _ => {}
     }
 }
 
 fn tlp_def(t: crate::markings::Tlp) -> Value {
-    ids::tlp2_definitions().into_iter().find(|d| d["id"] == json!(t.definition_id())).expect("five TLP definitions")
+    ids::tlp2_definition(t.definition_id()).expect("five TLP definitions").clone()
 }
 
 /// Re-issues a source marking for the release: TLP goes to its OASIS id (handled by the
@@ -620,7 +688,7 @@ fn reissue(r: &str, reg: &Registry, policy: &Policy, recipient: &Recipient, used
     let (name, body): (String, Value) = match m {
         Marking::Tlp(_) | Marking::SourceProtection { .. } => return None,
         Marking::Statement(s) if s == ids::NO_ENDORSEMENT_TEXT => {
-            used.insert(ids::NO_ENDORSEMENT.to_owned(), ids::no_endorsement_definition());
+            used.entry(ids::NO_ENDORSEMENT.to_owned()).or_insert_with(|| ids::no_endorsement_definition());
             return Some(ids::NO_ENDORSEMENT.to_owned());
         }
         Marking::Statement(s) => ("statement".into(), json!({"definition_type":"statement","definition":{"statement":s}})),
@@ -674,8 +742,8 @@ fn reissue(r: &str, reg: &Registry, policy: &Policy, recipient: &Recipient, used
         d.extend(b);
     }
     if matches!(m, Marking::Caveats(_) | Marking::Pap(_) | Marking::Iep(_)) {
-        used.insert(ids::EXT_MARKINGS.to_owned(), ids::extension_definitions().into_iter().next().expect("four"));
-        used.insert(ids::TEARLINE_IDENTITY.to_owned(), ids::tearline_identity());
+        used.entry(ids::EXT_MARKINGS.to_owned()).or_insert_with(|| ids::extension_definition(ids::EXT_MARKINGS).expect("defined").clone());
+        used.entry(ids::TEARLINE_IDENTITY.to_owned()).or_insert_with(|| ids::tearline_identity());
     }
     used.insert(id.clone(), def);
     Some(id)

@@ -176,9 +176,27 @@ impl Release {
     }
 }
 
+/// RFC 8785 of a JSON array is `[` + the members' RFC 8785 forms joined by `,` + `]`.
+fn canonical_array<S: AsRef<str>>(members: &[S]) -> String {
+    let mut out = String::with_capacity(members.iter().map(|m| m.as_ref().len() + 1).sum::<usize>() + 2);
+    out.push('[');
+    for (i, m) in members.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(m.as_ref());
+    }
+    out.push(']');
+    out
+}
+
+fn hash_canonical(canonical: &str) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(canonical.as_bytes())))
+}
+
 fn content_hash(objects: &[&Value]) -> String {
-    let arr = Value::Array(objects.iter().map(|v| (*v).clone()).collect());
-    format!("sha256:{}", hex::encode(Sha256::digest(to_canonical_string(&arr).as_bytes())))
+    let members: Vec<String> = objects.iter().map(|v| to_canonical_string(v)).collect();
+    hash_canonical(&canonical_array(&members))
 }
 
 fn signing_bytes(manifest: &Value) -> Vec<u8> {
@@ -192,7 +210,7 @@ fn signing_bytes(manifest: &Value) -> Vec<u8> {
 }
 
 fn manifest_ext_def() -> Value {
-    ids::extension_definitions().into_iter().find(|d| d["id"] == json!(ids::EXT_RELEASE_MANIFEST)).expect("defined")
+    ids::extension_definition(ids::EXT_RELEASE_MANIFEST).expect("defined").clone()
 }
 
 /// Compiles the release of `projection` for `recipient`: lints (refusing unresolved blocking
@@ -228,9 +246,9 @@ pub fn compile_release(
     if flagged && !objects.iter().any(|o| o["id"] == json!(ids::NO_ENDORSEMENT)) {
         objects.push(ids::no_endorsement_definition());
     }
-    objects.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    let refs: Vec<&Value> = objects.iter().collect();
-    let hash = content_hash(&refs);
+    objects.sort_by_cached_key(|o| o.get("id").and_then(Value::as_str).unwrap_or_default().to_owned());
+    let canon: Vec<String> = objects.iter().map(to_canonical_string).collect();
+    let hash = hash_canonical(&canonical_array(&canon));
 
     // The manifest is as restricted as the most restricted object it lists.
     let tlp = objects
@@ -275,13 +293,15 @@ pub fn compile_release(
     if !v.is_valid() {
         return Err(ReleaseError::Invalid(manifest_id, format!("{:?}", v.errors)));
     }
+    // The bundle's RFC 8785 bytes: keys in order id, objects, type; members already canonical.
+    let bundle_id = format!("bundle--{}", derive_uuid(&policy.seed, &["bundle", &recipient.org_identity]));
+    let mut members = Vec::with_capacity(canon.len() + 1);
+    members.push(to_canonical_string(&manifest));
+    members.extend(canon);
+    let bytes = format!("{{\"id\":{},\"objects\":{},\"type\":\"bundle\"}}", to_canonical_string(&json!(bundle_id)), canonical_array(&members)).into_bytes();
     let mut all = Vec::with_capacity(objects.len() + 1);
     all.push(manifest);
     all.extend(objects);
-    let bundle = json!({"type":"bundle","id":format!("bundle--{}", derive_uuid(&policy.seed, &["bundle", &recipient.org_identity])),"objects":all});
-    let bytes = to_canonical_string(&bundle).into_bytes();
-    let Value::Object(mut b) = bundle else { unreachable!() };
-    let Some(Value::Array(all)) = b.remove("objects") else { unreachable!() };
     let used_overrides = opts.overrides.iter().filter(|o| findings.iter().any(|f| o.clears(f))).cloned().collect();
     Ok(Release {
         manifest_id,

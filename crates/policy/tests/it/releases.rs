@@ -163,3 +163,15 @@ fn nothing_to_release_is_an_error_not_an_empty_bundle() {
     let p = project(&srcs, &r, &policy());
     assert!(matches!(compile_release(&p, &r, &policy(), &signer, now(), &ReleaseOptions::default()), Err(ReleaseError::Empty)));
 }
+
+#[test]
+fn bundle_bytes_are_the_rfc8785_form_of_the_bundle() {
+    let signer = Ed25519Signer::from_seed(&[1; 32]);
+    let r = recipient("GBR");
+    let p = project(&sources(CLEAN), &r, &policy());
+    let rel = compile_release(&p, &r, &policy(), &signer, now(), &ReleaseOptions::default()).expect("compiles");
+    let parsed: Value = serde_json::from_slice(rel.bundle_bytes()).expect("json");
+    assert_eq!(tearline_stix::canonical::to_canonical_string(&parsed).as_bytes(), rel.bundle_bytes());
+    assert_eq!(parsed["objects"].as_array().expect("objects"), rel.objects());
+    assert!(tearline_stix::validate::validate_object(&parsed).is_valid());
+}
