@@ -251,6 +251,20 @@ pub async fn delete_object(
     Ok(egress::taxii(StatusCode::OK, String::new()))
 }
 
+/// A status resource belongs to the API root its objects were posted to: the store keys it by
+/// `{root}/{uuid}`, so the same id under another root is not found.
+fn status_key(root: &str, id: &str) -> String {
+    format!("{root}/{id}")
+}
+
+/// The status resource as TAXII shows it: its id is the UUID alone.
+fn public_status(mut status: tearline_store::StatusRecord) -> tearline_store::StatusRecord {
+    if let Some((_, uuid)) = status.id.rsplit_once('/') {
+        status.id = uuid.to_owned();
+    }
+    status
+}
+
 pub async fn get_status(
     State(state): State<AppState>,
     caller: Caller,
@@ -259,8 +273,8 @@ pub async fn get_status(
     if uuid::Uuid::parse_str(&status_id).is_err() || !visible_roots(&state, &caller).await?.iter().any(|r| r.name == root) {
         return Err(ApiError::NotFound);
     }
-    let status = state.store.status(&status_id, caller.0.id).await?.ok_or(ApiError::NotFound)?;
-    egress::resource(StatusCode::OK, &status)
+    let status = state.store.status(&status_key(&root, &status_id), caller.0.id).await?.ok_or(ApiError::NotFound)?;
+    egress::resource(StatusCode::OK, &public_status(status))
 }
 
 /// Reads a request body, refusing more than `max` bytes with a 413.
@@ -298,10 +312,10 @@ pub async fn add_objects(
             EnvelopeError::TooMany { .. } => ApiError::PayloadTooLarge(e.to_string()),
             other => ApiError::BadRequest(other.to_string()),
         })?;
-    let draft = StatusDraft { id: uuid::Uuid::new_v4().to_string(), account_id: caller.0.id, request_timestamp };
+    let draft = StatusDraft { id: status_key(&root, &uuid::Uuid::new_v4().to_string()), account_id: caller.0.id, request_timestamp };
     let result = state.store.add_objects(&c.id, items, Some(draft)).await?;
     let status = result.status.ok_or(ApiError::Internal)?;
     state.metrics.objects_added.fetch_add(status.success_count, Ordering::Relaxed);
     state.metrics.objects_rejected.fetch_add(status.failure_count, Ordering::Relaxed);
-    egress::resource(StatusCode::ACCEPTED, &status)
+    egress::resource(StatusCode::ACCEPTED, &public_status(status))
 }
