@@ -16,7 +16,7 @@ const RESERVED_PROPERTIES: &[&str] = &["severity", "action", "username", "phone_
 const SDO_COMMON: &[(&str, K)] = &[
     ("created", K::Ts),
     ("modified", K::Ts),
-    ("created_by_ref", K::Ref(R::Types(&["identity"]))),
+    ("created_by_ref", K::Ref(R::ShouldBe(&["identity"]))),
     ("revoked", K::Bool),
     ("labels", K::Strs),
     ("confidence", K::Int(0, 100)),
@@ -28,7 +28,7 @@ const SDO_COMMON: &[(&str, K)] = &[
 /// Common properties of marking-definition (section 7.2.1).
 const MARKING_COMMON: &[(&str, K)] = &[
     ("created", K::Ts),
-    ("created_by_ref", K::Ref(R::Types(&["identity"]))),
+    ("created_by_ref", K::Ref(R::ShouldBe(&["identity"]))),
     ("external_references", K::Objs(external_reference)),
     ("object_marking_refs", K::Refs(R::Types(&["marking-definition"]))),
 ];

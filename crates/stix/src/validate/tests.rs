@@ -194,7 +194,10 @@ fn rules_spanning_properties() {
     fails(&with(find("observed-data"), "number_observed", 0.into()), "number_observed", "out-of-range");
     fails(&with(find("observed-data"), "objects", json!({"0": {"type": "file", "name": "x"}})), "objects", "mutually-exclusive");
     fails(&with(find("observed-data"), "object_refs", json!([r("indicator")])), "object_refs.[0]", "reference-type");
-    fails(&with(find("identity"), "created_by_ref", r("tool").into()), "created_by_ref", "reference-type");
+    // created_by_ref is described as an identity's id, with no MUST: another type is a warning.
+    let v = validate_object(&with(find("identity"), "created_by_ref", r("tool").into()));
+    assert!(v.errors.is_empty(), "{:#?}", v.errors);
+    assert!(v.warnings.iter().any(|f| f.property.as_deref() == Some("created_by_ref") && f.rule == "reference-type"), "{:#?}", v.warnings);
     fails(&with(find("identity"), "object_marking_refs", json!([r("indicator")])), "object_marking_refs.[0]", "reference-type");
     fails(&with(find("identity"), "confidence", 101.into()), "confidence", "out-of-range");
     fails(&with(find("identity"), "labels", json!([])), "labels", "empty-list");

@@ -38,6 +38,10 @@ pub(crate) enum R {
     Any,
     /// Identifiers of exactly these types.
     Types(&'static [&'static str]),
+    /// Identifiers that SHOULD be of these types: the spec describes the target's type but
+    /// states no MUST (`created_by_ref`, "the id of the identity object"); another type is a
+    /// warning.
+    ShouldBe(&'static [&'static str]),
     /// An SDO, or a custom object that is not known to be something else.
     Sdo,
     /// Any SDO or SCO (and custom objects): not a relationship, sighting, bundle,
@@ -54,7 +58,7 @@ impl R {
         let cat = category_of(ty);
         match self {
             R::Any => true,
-            R::Types(ts) => ts.contains(&ty),
+            R::Types(ts) | R::ShouldBe(ts) => ts.contains(&ty),
             R::Sdo => matches!(cat, None | Some(Category::Sdo)),
             R::SdoOrSco => matches!(cat, None | Some(Category::Sdo) | Some(Category::Sco)),
             R::Sco => matches!(cat, None | Some(Category::Sco)),
@@ -65,7 +69,7 @@ impl R {
     fn describe(self) -> String {
         match self {
             R::Any => "any STIX object".into(),
-            R::Types(ts) => ts.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(" or "),
+            R::Types(ts) | R::ShouldBe(ts) => ts.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(" or "),
             R::Sdo => "a STIX domain object".into(),
             R::SdoOrSco => "a STIX domain object or cyber-observable object".into(),
             R::Sco => "a STIX cyber-observable object".into(),
@@ -305,6 +309,12 @@ pub(crate) fn reference(cx: &mut Ctx, path: &str, value: &Value, r: R) {
         Ok(id) => {
             if !super::common::uuid_is_rfc4122(id.uuid_part()) {
                 cx.err(path, "reference-format", format!("'{path}' ('{s}') must hold an RFC 4122 UUID (variant bits 10, version 1 to 8)"));
+            } else if !r.allows(id.object_type()) && matches!(r, R::ShouldBe(_)) {
+                cx.warn(
+                    path,
+                    "reference-type",
+                    format!("'{path}' refers to a '{}' object; it should refer to {}", id.object_type(), r.describe()),
+                );
             } else if !r.allows(id.object_type()) {
                 cx.err(
                     path,
