@@ -14,5 +14,6 @@ mod cli;
 mod durability;
 mod harness;
 mod live;
+mod multinode;
 mod serve;
 mod transfer;
