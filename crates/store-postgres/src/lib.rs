@@ -53,6 +53,7 @@
 mod combine;
 mod partners;
 mod read;
+mod releases;
 mod schema;
 mod write;
 
@@ -618,6 +619,34 @@ impl Store for PgStore {
 
     async fn add_partner_member(&self, partner: &str, account: &str, secret_hash: SecretHash) -> StoreResult<Account> {
         self.partner_add_member(partner, account, secret_hash).await
+    }
+
+    async fn add_release(&self, record: ReleaseRecord, objects: Vec<Submission>) -> StoreResult<AddResult> {
+        self.release_add(record, objects).await
+    }
+
+    async fn release(&self, manifest_id: &str) -> StoreResult<Option<ReleaseRecord>> {
+        Ok(self.release_query("WHERE manifest_id = $1", Some(manifest_id)).await?.pop())
+    }
+
+    async fn releases(&self, partner: Option<&str>) -> StoreResult<Vec<ReleaseRecord>> {
+        match partner {
+            Some(p) => self.release_query("WHERE partner = $1 ORDER BY created, manifest_id", Some(p)).await,
+            None => self.release_query("ORDER BY created, manifest_id", None).await,
+        }
+    }
+
+    async fn releases_from_source(&self, source_id: &str) -> StoreResult<Vec<ReleaseRecord>> {
+        self.release_query("WHERE manifest_id IN (SELECT manifest_id FROM release_sources WHERE source_id = $1) ORDER BY created, manifest_id", Some(source_id))
+            .await
+    }
+
+    async fn set_release_state(&self, manifest_id: &str, state: ReleaseState, objects: Vec<Submission>) -> StoreResult<AddResult> {
+        self.release_set_state(manifest_id, state, objects).await
+    }
+
+    async fn released_object_ids(&self, partner: &str) -> StoreResult<Vec<String>> {
+        self.release_object_ids(partner).await
     }
 
     async fn backup(&self, dest: &Path) -> StoreResult<()> {

@@ -93,6 +93,44 @@ const MIGRATIONS: &[(&str, &str)] = &[(
     );
     CREATE INDEX partner_members_by_partner ON partner_members (partner);
     "#,
+), (
+    "releases (immutable: only the state moves), their sources and published object ids",
+    r#"
+    CREATE TABLE releases (
+        manifest_id TEXT PRIMARY KEY,
+        partner TEXT NOT NULL REFERENCES partners (name),
+        created TEXT NOT NULL,
+        state TEXT NOT NULL,
+        supersedes TEXT,
+        bundle BYTEA NOT NULL,
+        meta TEXT NOT NULL
+    );
+    CREATE INDEX releases_by_partner ON releases (partner, created);
+    CREATE FUNCTION releases_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'DELETE' THEN
+            RAISE EXCEPTION 'a release is kept on record';
+        END IF;
+        IF NEW.manifest_id IS DISTINCT FROM OLD.manifest_id OR NEW.partner IS DISTINCT FROM OLD.partner
+           OR NEW.created IS DISTINCT FROM OLD.created OR NEW.supersedes IS DISTINCT FROM OLD.supersedes
+           OR NEW.bundle IS DISTINCT FROM OLD.bundle OR NEW.meta IS DISTINCT FROM OLD.meta THEN
+            RAISE EXCEPTION 'a release is immutable';
+        END IF;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER releases_immutable BEFORE UPDATE OR DELETE ON releases FOR EACH ROW EXECUTE FUNCTION releases_immutable();
+    CREATE TABLE release_sources (
+        source_id TEXT NOT NULL,
+        manifest_id TEXT NOT NULL REFERENCES releases (manifest_id),
+        PRIMARY KEY (source_id, manifest_id)
+    );
+    CREATE TABLE release_objects (
+        partner TEXT NOT NULL,
+        object_id TEXT NOT NULL,
+        manifest_id TEXT NOT NULL,
+        PRIMARY KEY (partner, object_id, manifest_id)
+    );
+    "#,
 )];
 
 /// The schema version this binary writes.

@@ -71,6 +71,16 @@ struct Rows<'a> {
 /// Stores several requests to one collection in one transaction (one lock, one commit), each
 /// in order as if alone, and returns their results in the same order.
 pub(crate) async fn add_batch(client: &mut Client, collection_id: &str, requests: &[Request]) -> StoreResult<Vec<AddResult>> {
+    let tx = client.transaction().await.map_err(pg_err)?;
+    let results = add_in(&tx, collection_id, requests).await?;
+    // Durable once COMMIT returns (synchronous_commit is on).
+    tx.commit().await.map_err(pg_err)?;
+    Ok(results)
+}
+
+/// [`add_batch`] inside the caller's transaction (which commits it, with whatever else it
+/// writes, such as a release record).
+pub(crate) async fn add_in(tx: &deadpool_postgres::Transaction<'_>, collection_id: &str, requests: &[Request]) -> StoreResult<Vec<AddResult>> {
     let mut ids: Vec<&str> = requests
         .iter()
         .flat_map(|r| &r.items)
@@ -82,7 +92,6 @@ pub(crate) async fn add_batch(client: &mut Client, collection_id: &str, requests
     ids.sort_unstable();
     ids.dedup();
 
-    let tx = client.transaction().await.map_err(pg_err)?;
     let lock = tx.prepare_cached(LOCK_COLLECTION).await.map_err(pg_err)?;
     let existing = tx.prepare_cached(EXISTING).await.map_err(pg_err)?;
     // Pipelined, one round trip: the server runs the lookup only once the lock is granted, and
@@ -212,7 +221,7 @@ pub(crate) async fn add_batch(client: &mut Client, collection_id: &str, requests
     let st_last_added = if last_added == last_before { None } else { Some(tx.prepare_cached(SET_LAST_ADDED).await.map_err(pg_err)?) };
     let st_status = if status_ids.is_empty() { None } else { Some(tx.prepare_cached(INSERT_STATUSES).await.map_err(pg_err)?) };
 
-    let t = &tx;
+    let t = tx;
     let clear_last_f = async {
         match &st_clear_last {
             Some(st) => t.execute(st, &[&coll, &clear_last]).await.map(drop),
@@ -269,8 +278,6 @@ pub(crate) async fn add_batch(client: &mut Client, collection_id: &str, requests
             pg_err(e)
         });
     }
-    // Durable once COMMIT returns (synchronous_commit is on).
-    tx.commit().await.map_err(pg_err)?;
     Ok(results)
 }
 

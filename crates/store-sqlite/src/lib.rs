@@ -14,6 +14,7 @@
 
 mod partners;
 mod read;
+mod releases;
 mod schema;
 mod write;
 
@@ -445,6 +446,35 @@ impl Store for SqliteStore {
     async fn add_partner_member(&self, partner: &str, account: &str, secret_hash: SecretHash) -> StoreResult<Account> {
         let (partner, account) = (partner.to_owned(), account.to_owned());
         self.write(move |c| partners::add_member(c, &partner, &account, secret_hash)).await
+    }
+
+    async fn add_release(&self, record: ReleaseRecord, objects: Vec<Submission>) -> StoreResult<AddResult> {
+        self.inner.writer.submit_with_state(move |c, st| releases::add(c, st, record, objects)).await
+    }
+
+    async fn release(&self, manifest_id: &str) -> StoreResult<Option<ReleaseRecord>> {
+        let id = manifest_id.to_owned();
+        self.read(move |c| releases::one(c, &id)).await
+    }
+
+    async fn releases(&self, partner: Option<&str>) -> StoreResult<Vec<ReleaseRecord>> {
+        let partner = partner.map(str::to_owned);
+        self.read(move |c| releases::list(c, partner.as_deref())).await
+    }
+
+    async fn releases_from_source(&self, source_id: &str) -> StoreResult<Vec<ReleaseRecord>> {
+        let id = source_id.to_owned();
+        self.read(move |c| releases::from_source(c, &id)).await
+    }
+
+    async fn set_release_state(&self, manifest_id: &str, state: ReleaseState, objects: Vec<Submission>) -> StoreResult<AddResult> {
+        let id = manifest_id.to_owned();
+        self.inner.writer.submit_with_state(move |c, st| releases::set_state(c, st, &id, state, objects)).await
+    }
+
+    async fn released_object_ids(&self, partner: &str) -> StoreResult<Vec<String>> {
+        let p = partner.to_owned();
+        self.read(move |c| releases::object_ids(c, &p)).await
     }
 
     async fn backup(&self, dest: &Path) -> StoreResult<()> {

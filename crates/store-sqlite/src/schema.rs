@@ -78,6 +78,32 @@ const MIGRATIONS: &[&str] = &[
         partner TEXT NOT NULL REFERENCES partners (name)
     );
     CREATE INDEX partner_members_by_partner ON partner_members (partner);",
+    // 3: releases (immutable: only the state moves), their sources and published object ids.
+    "CREATE TABLE releases (
+        manifest_id TEXT PRIMARY KEY,
+        partner TEXT NOT NULL REFERENCES partners (name),
+        created TEXT NOT NULL,
+        state TEXT NOT NULL,
+        supersedes TEXT,
+        bundle BLOB NOT NULL,
+        meta TEXT NOT NULL
+    );
+    CREATE INDEX releases_by_partner ON releases (partner, created);
+    CREATE TRIGGER releases_immutable BEFORE UPDATE OF manifest_id, partner, created, supersedes, bundle, meta ON releases
+    BEGIN SELECT RAISE(ABORT, 'a release is immutable'); END;
+    CREATE TRIGGER releases_kept BEFORE DELETE ON releases
+    BEGIN SELECT RAISE(ABORT, 'a release is kept on record'); END;
+    CREATE TABLE release_sources (
+        source_id TEXT NOT NULL,
+        manifest_id TEXT NOT NULL REFERENCES releases (manifest_id),
+        PRIMARY KEY (source_id, manifest_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE release_objects (
+        partner TEXT NOT NULL,
+        object_id TEXT NOT NULL,
+        manifest_id TEXT NOT NULL,
+        PRIMARY KEY (partner, object_id, manifest_id)
+    ) WITHOUT ROWID;",
 ];
 
 /// The schema version this binary writes.

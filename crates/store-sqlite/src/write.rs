@@ -76,7 +76,7 @@ impl Writer {
         Ok(Writer { queue })
     }
 
-    async fn submit_with_state<T, F>(&self, f: F) -> StoreResult<T>
+    pub(crate) async fn submit_with_state<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection, &mut WriterState) -> StoreResult<T> + Send + 'static,
@@ -197,7 +197,7 @@ fn parse_version(text: &str) -> StoreResult<Timestamp> {
     Timestamp::parse(text).map_err(|e| StoreError::Internal(format!("stored version is unreadable: {e}")))
 }
 
-fn insert_objects(conn: &Connection, state: &mut WriterState, collection_id: &str, items: Vec<Submission>) -> StoreResult<Vec<Outcome>> {
+pub(crate) fn insert_objects(conn: &Connection, state: &mut WriterState, collection_id: &str, items: Vec<Submission>) -> StoreResult<Vec<Outcome>> {
     let coll = collection_pk(conn, collection_id)?.ok_or_else(|| StoreError::NotFound(format!("collection '{collection_id}'")))?;
     let mut existing_q = conn
         .prepare_cached("SELECT version, hash FROM objects WHERE coll = ?1 AND id_key = ?2 AND stix_id = ?3")

@@ -99,6 +99,28 @@ pub trait Store: Send + Sync + 'static {
     /// feedback into it.
     async fn add_partner_member(&self, partner: &str, account: &str, secret_hash: SecretHash) -> StoreResult<Account>;
 
+    // --- releases ---
+
+    /// Stores a release and publishes `objects` (the objects of its bundle) into the partner's
+    /// delivery collection, in one transaction: both or neither. With `record.supersedes`, that
+    /// release becomes [`ReleaseState::Superseded`] in the same transaction. Fails with
+    /// [`StoreError::Conflict`] when the manifest id exists or an object conflicts with a stored
+    /// one (nothing is written), [`StoreError::NotFound`] for an unknown or removed partner or
+    /// superseded release, [`StoreError::Invalid`] when the superseded release is not active.
+    async fn add_release(&self, record: ReleaseRecord, objects: Vec<Submission>) -> StoreResult<AddResult>;
+    /// One release, with its bundle bytes.
+    async fn release(&self, manifest_id: &str) -> StoreResult<Option<ReleaseRecord>>;
+    /// Releases, oldest first; to one partner when named.
+    async fn releases(&self, partner: Option<&str>) -> StoreResult<Vec<ReleaseRecord>>;
+    /// Every release that carries something derived from this source object.
+    async fn releases_from_source(&self, source_id: &str) -> StoreResult<Vec<ReleaseRecord>>;
+    /// Moves a release to `state` (forward only, see [`ReleaseState::may_become`]) and publishes
+    /// `objects` (a recall notice, revoked versions) into its partner's delivery collection, in
+    /// one transaction. [`StoreError::Invalid`] for a move backwards.
+    async fn set_release_state(&self, manifest_id: &str, state: ReleaseState, objects: Vec<Submission>) -> StoreResult<AddResult>;
+    /// Ids of every object ever published to this partner by a release or a recall.
+    async fn released_object_ids(&self, partner: &str) -> StoreResult<Vec<String>>;
+
     // --- operations ---
 
     /// Writes a consistent copy of the live database to `dest` (a new file).

@@ -28,6 +28,7 @@ macro_rules! store_test_suite {
             collections_are_isolated,
             pages_are_bounded_in_bytes,
             partners_lifecycle,
+            releases_publish_atomically_and_stay_immutable,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -481,4 +482,115 @@ pub async fn partners_lifecycle(store: &dyn Store) {
     assert!(all.iter().find(|x| x.profile.name == "syria-gsd").unwrap().removed);
     assert!(matches!(store.remove_partner("syria-gsd").await, Err(StoreError::NotFound(_))));
     assert!(matches!(store.add_partner_member("syria-gsd", "late", hash(10)).await, Err(StoreError::NotFound(_))));
+}
+
+fn release_record(partner: &str, n: u32, sources: &[&str], objects: &[Value]) -> ReleaseRecord {
+    let manifest_id = format!("report--00000000-0000-4000-8000-{n:012}");
+    let bundle = serde_json::to_vec(&json!({"type": "bundle", "id": format!("bundle--00000000-0000-4000-8000-{n:012}"), "objects": objects})).unwrap();
+    ReleaseRecord {
+        manifest_id,
+        partner: partner.into(),
+        content_hash: format!("sha256:{n:064}"),
+        bundle_sha256: format!("{n:064}"),
+        bundle,
+        key_id: "ed25519:0011223344556677".into(),
+        author: "ann".into(),
+        approver: "rob".into(),
+        justification: None,
+        created: format!("2025-01-09T12:00:{n:02}.000000Z"),
+        state: ReleaseState::Active,
+        supersedes: None,
+        id_map: sources.iter().enumerate().map(|(i, s)| (s.to_string(), format!("malware--10000000-0000-4000-8000-{n:06}{i:06}"))).collect(),
+        removals: json!([{"source_id": sources[0], "path": "description", "reason": "source-protection"}]),
+        findings: json!([]),
+        overrides: json!([]),
+        object_ids: objects.iter().map(|o| o["id"].as_str().unwrap().to_owned()).collect(),
+    }
+}
+
+fn manifest_report(n: u32, refs: &[&str]) -> Value {
+    json!({"type": "report", "spec_version": "2.1", "id": format!("report--00000000-0000-4000-8000-{n:012}"),
+           "created": "2025-01-09T12:00:00.000Z", "modified": "2025-01-09T12:00:00.000Z", "name": "Release",
+           "published": "2025-01-09T12:00:00.000Z", "object_refs": refs})
+}
+
+pub async fn releases_publish_atomically_and_stay_immutable(store: &dyn Store) {
+    let p = store.add_partner(profile("syria-gsd")).await.unwrap();
+    store.add_partner(profile("other")).await.unwrap();
+    let coll = p.collection_id.clone();
+    let m1 = malware(101);
+    let r1 = manifest_report(1, &[m1["id"].as_str().unwrap()]);
+    let objs = vec![r1.clone(), m1.clone()];
+    let rec = release_record("syria-gsd", 1, &["indicator--aaaaaaaa-0000-4000-8000-000000000001", "indicator--aaaaaaaa-0000-4000-8000-000000000002"], &objs);
+    let res = store.add_release(rec.clone(), accepted(&objs)).await.unwrap();
+    assert!(res.outcomes.iter().all(Outcome::is_success));
+    let delivered = all_pages(store, &coll, ObjectFilter::default()).await;
+    assert_eq!(delivered.len(), 2, "the release's objects are in the partner's delivery collection");
+
+    let back = store.release(&rec.manifest_id).await.unwrap().unwrap();
+    assert_eq!(back, rec, "a release round-trips, bundle bytes exactly");
+    assert!(store.release("report--99999999-0000-4000-8000-000000000000").await.unwrap().is_none());
+    assert_eq!(store.releases(Some("syria-gsd")).await.unwrap().len(), 1);
+    assert!(store.releases(Some("other")).await.unwrap().is_empty());
+    assert_eq!(store.releases(None).await.unwrap().len(), 1);
+    let from = store.releases_from_source("indicator--aaaaaaaa-0000-4000-8000-000000000002").await.unwrap();
+    assert_eq!(from.iter().map(|r| r.manifest_id.as_str()).collect::<Vec<_>>(), vec![rec.manifest_id.as_str()]);
+    assert!(store.releases_from_source("indicator--aaaaaaaa-0000-4000-8000-000000000003").await.unwrap().is_empty());
+    let ids = store.released_object_ids("syria-gsd").await.unwrap();
+    assert!(ids.contains(&r1["id"].as_str().unwrap().to_owned()) && ids.contains(&m1["id"].as_str().unwrap().to_owned()));
+    assert!(store.released_object_ids("other").await.unwrap().is_empty());
+
+    // The same manifest id again: a conflict, nothing written.
+    let mut again = rec.clone();
+    again.bundle = b"{}".to_vec();
+    assert!(matches!(store.add_release(again, accepted(&[malware(102)])).await, Err(StoreError::Conflict(_))));
+    assert_eq!(all_pages(store, &coll, ObjectFilter::default()).await.len(), 2, "a refused release publishes nothing");
+    assert_eq!(store.release(&rec.manifest_id).await.unwrap().unwrap().bundle, rec.bundle, "a release never changes");
+
+    // An object that conflicts with a delivered one fails the whole release.
+    let mut clash = m1.clone();
+    clash["name"] = json!("different content, same version");
+    let bad = release_record("syria-gsd", 2, &["indicator--aaaaaaaa-0000-4000-8000-000000000009"], &[manifest_report(2, &[]), clash.clone()]);
+    assert!(matches!(store.add_release(bad.clone(), accepted(&[manifest_report(2, &[m1["id"].as_str().unwrap()]), clash])).await, Err(StoreError::Conflict(_))));
+    assert!(store.release(&bad.manifest_id).await.unwrap().is_none(), "no record without its publication");
+    assert!(store.releases_from_source("indicator--aaaaaaaa-0000-4000-8000-000000000009").await.unwrap().is_empty());
+    assert_eq!(all_pages(store, &coll, ObjectFilter::default()).await.len(), 2);
+
+    // Unknown partner, removed partner.
+    assert!(matches!(store.add_release(release_record("nobody", 3, &["x--1"], &[]), vec![]).await, Err(StoreError::NotFound(_))));
+
+    // A correction supersedes, in the same transaction; only an active release can be superseded.
+    let m3 = malware(103);
+    let mut fix = release_record("syria-gsd", 4, &["indicator--aaaaaaaa-0000-4000-8000-000000000001"], &[manifest_report(4, &[m3["id"].as_str().unwrap()]), m3.clone()]);
+    fix.supersedes = Some(rec.manifest_id.clone());
+    let mut wrong_partner = fix.clone();
+    wrong_partner.partner = "other".into();
+    wrong_partner.manifest_id = "report--00000000-0000-4000-8000-000000000005".into();
+    assert!(matches!(store.add_release(wrong_partner, vec![]).await, Err(StoreError::Invalid(_))));
+    store.add_release(fix.clone(), accepted(&[manifest_report(4, &[m3["id"].as_str().unwrap()]), m3])).await.unwrap();
+    assert_eq!(store.release(&rec.manifest_id).await.unwrap().unwrap().state, ReleaseState::Superseded);
+    assert_eq!(store.release(&fix.manifest_id).await.unwrap().unwrap().state, ReleaseState::Active);
+    let mut twice = fix.clone();
+    twice.manifest_id = "report--00000000-0000-4000-8000-000000000006".into();
+    twice.supersedes = Some(rec.manifest_id.clone());
+    assert!(matches!(store.add_release(twice, vec![]).await, Err(StoreError::Invalid(_))), "a superseded release cannot be superseded again");
+    assert_eq!(store.releases_from_source("indicator--aaaaaaaa-0000-4000-8000-000000000001").await.unwrap().len(), 2);
+
+    // A recall publishes its notice with the state change; states only move forward.
+    let note = json!({"type": "note", "spec_version": "2.1", "id": "note--00000000-0000-4000-8000-000000000007",
+        "created": "2025-01-10T00:00:00.000Z", "modified": "2025-01-10T00:00:00.000Z", "content": "recalled", "object_refs": [fix.manifest_id]});
+    store.set_release_state(&fix.manifest_id, ReleaseState::Recalled, accepted(&[note.clone()])).await.unwrap();
+    assert_eq!(store.release(&fix.manifest_id).await.unwrap().unwrap().state, ReleaseState::Recalled);
+    assert!(store.released_object_ids("syria-gsd").await.unwrap().contains(&"note--00000000-0000-4000-8000-000000000007".to_owned()));
+    assert!(matches!(store.set_release_state(&fix.manifest_id, ReleaseState::Active, vec![]).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.set_release_state(&fix.manifest_id, ReleaseState::Recalled, vec![]).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.set_release_state("report--99999999-0000-4000-8000-000000000000", ReleaseState::Recalled, vec![]).await, Err(StoreError::NotFound(_))));
+    store.set_release_state(&rec.manifest_id, ReleaseState::Recalled, vec![]).await.unwrap();
+    let all = store.releases(Some("syria-gsd")).await.unwrap();
+    assert_eq!(all.iter().map(|r| r.state).collect::<Vec<_>>(), vec![ReleaseState::Recalled, ReleaseState::Recalled]);
+    assert!(all.iter().all(|r| !r.removals.is_null()), "internal explanations stay on record");
+
+    store.remove_partner("syria-gsd").await.unwrap();
+    assert!(matches!(store.add_release(release_record("syria-gsd", 8, &["x--1"], &[]), vec![]).await, Err(StoreError::NotFound(_))));
+    assert_eq!(store.releases(Some("syria-gsd")).await.unwrap().len(), 2, "what a removed partner received stays on record");
 }

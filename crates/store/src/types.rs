@@ -462,3 +462,100 @@ pub struct Partner {
 
 /// The API root that holds every partner's delivery collection.
 pub const PARTNER_API_ROOT: &str = "partners";
+
+/// Where a release stands. A release never changes; only its state moves, forward only:
+/// active -> superseded (a correction replaced it) -> recalled, or active -> recalled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReleaseState {
+    Active,
+    Superseded,
+    Recalled,
+}
+
+impl ReleaseState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseState::Active => "active",
+            ReleaseState::Superseded => "superseded",
+            ReleaseState::Recalled => "recalled",
+        }
+    }
+
+    /// Whether a release may move from `self` to `to`.
+    pub fn may_become(self, to: ReleaseState) -> bool {
+        matches!((self, to), (ReleaseState::Active, ReleaseState::Superseded | ReleaseState::Recalled) | (ReleaseState::Superseded, ReleaseState::Recalled))
+    }
+}
+
+impl fmt::Display for ReleaseState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ReleaseState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "active" => Ok(ReleaseState::Active),
+            "superseded" => Ok(ReleaseState::Superseded),
+            "recalled" => Ok(ReleaseState::Recalled),
+            _ => Err(format!("unknown release state '{s}'; one of active, superseded, recalled")),
+        }
+    }
+}
+
+/// The internal record of a release: what was released, to whom, on whose authority, and
+/// (never served to partners) where it came from and what was withheld.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseRecord {
+    /// The manifest report's id: the release's name everywhere.
+    pub manifest_id: String,
+    /// The partner's name.
+    pub partner: String,
+    /// `sha256:<hex>` content hash from the manifest.
+    pub content_hash: String,
+    /// The exact bundle bytes (RFC 8785): what a ledger hashes and an auditor reproduces.
+    #[serde(skip)]
+    pub bundle: Vec<u8>,
+    /// Hex SHA-256 of `bundle`.
+    pub bundle_sha256: String,
+    /// The signing key's id (`ed25519:...`).
+    pub key_id: String,
+    /// Account that drafted the release.
+    pub author: String,
+    /// Account that approved it (may equal `author` only when policy allows one person).
+    pub approver: String,
+    /// The approver's written justification, when one was needed (overrides, single person).
+    pub justification: Option<String>,
+    pub created: String,
+    pub state: ReleaseState,
+    /// The manifest id of the release this one corrects.
+    pub supersedes: Option<String>,
+    /// Internal: source object id -> released object id.
+    pub id_map: std::collections::BTreeMap<String, String>,
+    /// Internal: what was withheld and why (JSON list).
+    pub removals: serde_json::Value,
+    /// Lint findings (JSON list), blocking ones included.
+    pub findings: serde_json::Value,
+    /// Overrides of blocking findings with their justifications (JSON list).
+    pub overrides: serde_json::Value,
+    /// Ids of every object in the bundle (the manifest first).
+    pub object_ids: Vec<String>,
+}
+
+impl ReleaseRecord {
+    /// The fields other than the bundle, as one JSON document (how backends store them).
+    pub fn meta_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+
+    /// Rebuilds a record from [`ReleaseRecord::meta_json`], the bundle and the current state.
+    pub fn from_stored(meta: &str, bundle: Vec<u8>, state: ReleaseState) -> Result<ReleaseRecord, String> {
+        let mut r: ReleaseRecord = serde_json::from_str(meta).map_err(|e| format!("stored release is unreadable: {e}"))?;
+        r.bundle = bundle;
+        r.state = state;
+        Ok(r)
+    }
+}

@@ -1,0 +1,156 @@
+//! Releases: the immutable record (metadata as JSON text, the exact bundle bytes), its state,
+//! the sources it derives from, and the object ids it published to its partner. Publishing
+//! runs inside the same transaction as the record, through the `add_objects` machinery (and
+//! its collection lock).
+
+use tearline_store::*;
+use deadpool_postgres::GenericClient;
+
+use crate::write::{Request, add_in};
+use crate::{PgStore, is_unique_violation, pg_err};
+
+const SELECT: &str = "SELECT meta, bundle, state FROM releases";
+
+fn from_rows(rows: Vec<tokio_postgres::Row>) -> StoreResult<Vec<ReleaseRecord>> {
+    rows.iter()
+        .map(|r| {
+            let meta: String = r.try_get(0).map_err(pg_err)?;
+            let bundle: Vec<u8> = r.try_get(1).map_err(pg_err)?;
+            let state: String = r.try_get(2).map_err(pg_err)?;
+            let state: ReleaseState = state.parse().map_err(StoreError::Internal)?;
+            ReleaseRecord::from_stored(&meta, bundle, state).map_err(StoreError::Internal)
+        })
+        .collect()
+}
+
+async fn delivery_collection<C: GenericClient>(c: &C, partner: &str) -> StoreResult<String> {
+    c.query_opt("SELECT c.id FROM partners p JOIN collections c ON c.pk = p.collection WHERE p.name = $1 AND NOT p.removed", &[&partner])
+        .await
+        .map_err(pg_err)?
+        .ok_or_else(|| StoreError::NotFound(format!("partner '{partner}'")))?
+        .try_get(0)
+        .map_err(pg_err)
+}
+
+/// Publishes objects in the transaction; any conflict or rejection fails the whole call.
+async fn publish(tx: &deadpool_postgres::Transaction<'_>, partner: &str, manifest_id: &str, objects: Vec<Submission>) -> StoreResult<AddResult> {
+    let coll = delivery_collection(tx, partner).await?;
+    let ids: Vec<String> = objects
+        .iter()
+        .filter_map(|s| match s {
+            Submission::Accepted(o) => Some(o.id.as_str().to_owned()),
+            Submission::Rejected { .. } => None,
+        })
+        .collect();
+    let mut results = add_in(tx, &coll, &[Request { items: objects, status: None }]).await?;
+    let result = results.pop().ok_or_else(|| StoreError::Internal("no result for the release objects".into()))?;
+    if let Some(bad) = result.outcomes.iter().find(|o| !o.is_success()) {
+        return Err(StoreError::Conflict(format!("release object could not be published ({bad:?})")));
+    }
+    tx.execute(
+        "INSERT INTO release_objects (partner, object_id, manifest_id) SELECT $1, id, $2 FROM unnest($3::text[]) AS id ON CONFLICT DO NOTHING",
+        &[&partner, &manifest_id, &ids],
+    )
+    .await
+    .map_err(pg_err)?;
+    Ok(result)
+}
+
+impl PgStore {
+    pub(crate) async fn release_add(&self, record: ReleaseRecord, objects: Vec<Submission>) -> StoreResult<AddResult> {
+        let mut client = self.client().await?;
+        let result = async {
+            let tx = client.transaction().await.map_err(pg_err)?;
+            delivery_collection(&tx, &record.partner).await?;
+            if let Some(old) = &record.supersedes {
+                let n = tx
+                    .execute(
+                        "UPDATE releases SET state = 'superseded' WHERE manifest_id = $1 AND state = 'active' AND partner = $2",
+                        &[old, &record.partner],
+                    )
+                    .await
+                    .map_err(pg_err)?;
+                if n == 0 {
+                    let row = tx.query_opt("SELECT state, partner FROM releases WHERE manifest_id = $1", &[old]).await.map_err(pg_err)?;
+                    return Err(match row {
+                        None => StoreError::NotFound(format!("release '{old}'")),
+                        Some(r) if r.get::<_, String>(1) != record.partner => {
+                            StoreError::Invalid(format!("release '{old}' went to another partner; a correction goes to the same partner"))
+                        }
+                        Some(r) => StoreError::Invalid(format!("release '{old}' is {}; only an active release can be superseded", r.get::<_, String>(0))),
+                    });
+                }
+            }
+            tx.execute(
+                "INSERT INTO releases (manifest_id, partner, created, state, supersedes, bundle, meta) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[&record.manifest_id, &record.partner, &record.created, &record.state.as_str(), &record.supersedes, &record.bundle, &record.meta_json()],
+            )
+            .await
+            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict(format!("release '{}'", record.manifest_id)) } else { pg_err(e) })?;
+            let sources: Vec<&str> = record.id_map.keys().map(String::as_str).collect();
+            tx.execute(
+                "INSERT INTO release_sources (source_id, manifest_id) SELECT s, $1 FROM unnest($2::text[]) AS s ON CONFLICT DO NOTHING",
+                &[&record.manifest_id, &sources],
+            )
+            .await
+            .map_err(pg_err)?;
+            let result = publish(&tx, &record.partner, &record.manifest_id, objects).await?;
+            tx.commit().await.map_err(pg_err)?;
+            Ok(result)
+        }
+        .await;
+        crate::settle(client, &result);
+        result
+    }
+
+    pub(crate) async fn release_set_state(&self, manifest_id: &str, to: ReleaseState, objects: Vec<Submission>) -> StoreResult<AddResult> {
+        let from: Vec<&str> = [ReleaseState::Active, ReleaseState::Superseded].into_iter().filter(|s| s.may_become(to)).map(|s| s.as_str()).collect();
+        let mut client = self.client().await?;
+        let result = async {
+            let tx = client.transaction().await.map_err(pg_err)?;
+            let row = tx
+                .query_opt("UPDATE releases SET state = $2 WHERE manifest_id = $1 AND state = ANY($3) RETURNING partner", &[&manifest_id, &to.as_str(), &from])
+                .await
+                .map_err(pg_err)?;
+            let partner: String = match row {
+                Some(r) => r.try_get(0).map_err(pg_err)?,
+                None => {
+                    let cur = tx.query_opt("SELECT state FROM releases WHERE manifest_id = $1", &[&manifest_id]).await.map_err(pg_err)?;
+                    return Err(match cur {
+                        None => StoreError::NotFound(format!("release '{manifest_id}'")),
+                        Some(r) => StoreError::Invalid(format!("release '{manifest_id}' is {}; it cannot become {to}", r.get::<_, String>(0))),
+                    });
+                }
+            };
+            let result = publish(&tx, &partner, manifest_id, objects).await?;
+            tx.commit().await.map_err(pg_err)?;
+            Ok(result)
+        }
+        .await;
+        crate::settle(client, &result);
+        result
+    }
+
+    pub(crate) async fn release_query(&self, where_clause: &str, arg: Option<&str>) -> StoreResult<Vec<ReleaseRecord>> {
+        let c = self.client().await?;
+        let sql = format!("{SELECT} {where_clause}");
+        let rows = match arg {
+            Some(a) => c.query(&sql, &[&a]).await,
+            None => c.query(&sql, &[]).await,
+        };
+        let result = rows.map_err(pg_err).and_then(from_rows);
+        crate::settle(c, &result);
+        result
+    }
+
+    pub(crate) async fn release_object_ids(&self, partner: &str) -> StoreResult<Vec<String>> {
+        let c = self.client().await?;
+        let result = c
+            .query("SELECT DISTINCT object_id FROM release_objects WHERE partner = $1 ORDER BY object_id", &[&partner])
+            .await
+            .map_err(pg_err)
+            .and_then(|rows| rows.iter().map(|r| r.try_get(0).map_err(pg_err)).collect());
+        crate::settle(c, &result);
+        result
+    }
+}

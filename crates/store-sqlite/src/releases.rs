@@ -1,0 +1,139 @@
+//! Releases: the immutable record (metadata as JSON, the exact bundle bytes), its state, the
+//! sources it derives from, and the object ids it published to its partner.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use tearline_store::*;
+
+use crate::db_err;
+use crate::write::{WriterState, insert_objects};
+
+const SELECT: &str = "SELECT meta, bundle, state FROM releases";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Vec<u8>, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+}
+
+fn load(rows: Vec<(String, Vec<u8>, String)>) -> StoreResult<Vec<ReleaseRecord>> {
+    rows.into_iter()
+        .map(|(meta, bundle, state)| {
+            let state: ReleaseState = state.parse().map_err(StoreError::Internal)?;
+            ReleaseRecord::from_stored(&meta, bundle, state).map_err(StoreError::Internal)
+        })
+        .collect()
+}
+
+fn query(c: &Connection, sql: &str, arg: Option<&str>) -> StoreResult<Vec<ReleaseRecord>> {
+    let mut st = c.prepare_cached(sql).map_err(db_err)?;
+    let rows: Vec<_> = match arg {
+        Some(a) => st.query_map([a], from_row).map_err(db_err)?.collect::<Result<_, _>>().map_err(db_err)?,
+        None => st.query_map([], from_row).map_err(db_err)?.collect::<Result<_, _>>().map_err(db_err)?,
+    };
+    load(rows)
+}
+
+pub(crate) fn one(c: &Connection, manifest_id: &str) -> StoreResult<Option<ReleaseRecord>> {
+    Ok(query(c, &format!("{SELECT} WHERE manifest_id = ?1"), Some(manifest_id))?.pop())
+}
+
+pub(crate) fn list(c: &Connection, partner: Option<&str>) -> StoreResult<Vec<ReleaseRecord>> {
+    match partner {
+        Some(p) => query(c, &format!("{SELECT} WHERE partner = ?1 ORDER BY created, manifest_id"), Some(p)),
+        None => query(c, &format!("{SELECT} ORDER BY created, manifest_id"), None),
+    }
+}
+
+pub(crate) fn from_source(c: &Connection, source_id: &str) -> StoreResult<Vec<ReleaseRecord>> {
+    query(
+        c,
+        &format!("{SELECT} WHERE manifest_id IN (SELECT manifest_id FROM release_sources WHERE source_id = ?1) ORDER BY created, manifest_id"),
+        Some(source_id),
+    )
+}
+
+pub(crate) fn object_ids(c: &Connection, partner: &str) -> StoreResult<Vec<String>> {
+    let mut st = c.prepare_cached("SELECT DISTINCT object_id FROM release_objects WHERE partner = ?1 ORDER BY object_id").map_err(db_err)?;
+    let rows = st.query_map([partner], |r| r.get(0)).map_err(db_err)?;
+    rows.collect::<Result<_, _>>().map_err(db_err)
+}
+
+fn delivery_collection(c: &Connection, partner: &str) -> StoreResult<String> {
+    c.query_row(
+        "SELECT c.id FROM partners p JOIN collections c ON c.pk = p.collection WHERE p.name = ?1 AND p.removed = 0",
+        [partner],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(db_err)?
+    .ok_or_else(|| StoreError::NotFound(format!("partner '{partner}'")))
+}
+
+/// Publishes objects; any conflict or rejection fails the whole call (the caller rolls back).
+fn publish(c: &Connection, state: &mut WriterState, partner: &str, manifest_id: &str, objects: Vec<Submission>) -> StoreResult<AddResult> {
+    let coll = delivery_collection(c, partner)?;
+    let ids: Vec<String> = objects
+        .iter()
+        .filter_map(|s| match s {
+            Submission::Accepted(o) => Some(o.id.as_str().to_owned()),
+            Submission::Rejected { .. } => None,
+        })
+        .collect();
+    let outcomes = insert_objects(c, state, &coll, objects)?;
+    if let Some(bad) = outcomes.iter().find(|o| !o.is_success()) {
+        return Err(StoreError::Conflict(format!("release object could not be published ({bad:?})")));
+    }
+    let mut ins = c
+        .prepare_cached("INSERT OR IGNORE INTO release_objects (partner, object_id, manifest_id) VALUES (?1, ?2, ?3)")
+        .map_err(db_err)?;
+    for id in ids {
+        ins.execute(params![partner, id, manifest_id]).map_err(db_err)?;
+    }
+    Ok(AddResult { outcomes, status: None })
+}
+
+fn current_state(c: &Connection, manifest_id: &str) -> StoreResult<Option<(ReleaseState, String)>> {
+    let row: Option<(String, String)> = c
+        .query_row("SELECT state, partner FROM releases WHERE manifest_id = ?1", [manifest_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(db_err)?;
+    row.map(|(s, p)| Ok((s.parse().map_err(StoreError::Internal)?, p))).transpose()
+}
+
+pub(crate) fn add(c: &Connection, state: &mut WriterState, record: ReleaseRecord, objects: Vec<Submission>) -> StoreResult<AddResult> {
+    if current_state(c, &record.manifest_id)?.is_some() {
+        return Err(StoreError::Conflict(format!("release '{}'", record.manifest_id)));
+    }
+    if let Some(old) = &record.supersedes {
+        match current_state(c, old)? {
+            None => return Err(StoreError::NotFound(format!("release '{old}'"))),
+            Some((s, _)) if s != ReleaseState::Active => {
+                return Err(StoreError::Invalid(format!("release '{old}' is {s}; only an active release can be superseded")));
+            }
+            Some((_, p)) if p != record.partner => {
+                return Err(StoreError::Invalid(format!("release '{old}' went to another partner; a correction goes to the same partner")));
+            }
+            Some(_) => {
+                c.execute("UPDATE releases SET state = ?1 WHERE manifest_id = ?2", params![ReleaseState::Superseded.as_str(), old]).map_err(db_err)?;
+            }
+        }
+    }
+    delivery_collection(c, &record.partner)?;
+    c.execute(
+        "INSERT INTO releases (manifest_id, partner, created, state, supersedes, bundle, meta) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![record.manifest_id, record.partner, record.created, record.state.as_str(), record.supersedes, record.bundle, record.meta_json()],
+    )
+    .map_err(db_err)?;
+    let mut src = c.prepare_cached("INSERT OR IGNORE INTO release_sources (source_id, manifest_id) VALUES (?1, ?2)").map_err(db_err)?;
+    for source in record.id_map.keys() {
+        src.execute(params![source, record.manifest_id]).map_err(db_err)?;
+    }
+    publish(c, state, &record.partner, &record.manifest_id, objects)
+}
+
+pub(crate) fn set_state(c: &Connection, state: &mut WriterState, manifest_id: &str, to: ReleaseState, objects: Vec<Submission>) -> StoreResult<AddResult> {
+    let (from, partner) = current_state(c, manifest_id)?.ok_or_else(|| StoreError::NotFound(format!("release '{manifest_id}'")))?;
+    if !from.may_become(to) {
+        return Err(StoreError::Invalid(format!("release '{manifest_id}' is {from}; it cannot become {to}")));
+    }
+    c.execute("UPDATE releases SET state = ?1 WHERE manifest_id = ?2", params![to.as_str(), manifest_id]).map_err(db_err)?;
+    publish(c, state, &partner, manifest_id, objects)
+}
