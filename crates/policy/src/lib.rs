@@ -27,4 +27,4 @@ pub use project::{Projection, Removal, project};
 pub use recipient::{Granularity, Policy, Reason, Recipient, RelationshipFlags, TrustTier};
 
 pub use lints::{Finding, LintConfig, Override};
-pub use release::{Ed25519Signer, Keyring, Release, ReleaseError, ReleaseOptions, Signer, Verified, VerifyError, compile_release, recall_notice, verify_objects, verify_release};
+pub use release::{Ed25519Signer, Keyring, Release, ReleaseError, ReleaseOptions, Signer, Verified, VerifyError, compile_many, compile_release, recall_notice, verify_objects, verify_release};

@@ -107,9 +107,29 @@ struct Phrase {
     code: &'static str,
 }
 
-/// A compiled lint configuration.
+/// Raw hits of one text: (code, start, end).
+type Hits = std::sync::Arc<Vec<(&'static str, usize, usize)>>;
+
+/// Texts already linted under one configuration: releases of one report to many recipients
+/// share most of their text. Bounded; cleared when full.
+#[derive(Debug, Default)]
+struct Cache {
+    map: std::sync::Mutex<HashMap<String, Hits>>,
+}
+
+const CACHE_MAX: usize = 200_000;
+
+/// A compiled lint configuration (cheap to clone: the compiled vocabulary and the cache of
+/// texts already linted are shared).
 #[derive(Debug, Clone)]
 pub struct LintConfig {
+    inner: std::sync::Arc<Compiled>,
+    cache: std::sync::Arc<Cache>,
+    pub granularity: Granularity,
+}
+
+#[derive(Debug)]
+struct Compiled {
     phrases: Vec<Phrase>,
     by_word: HashMap<String, Vec<usize>>,
     by_prefix: HashMap<String, Vec<usize>>,
@@ -119,7 +139,6 @@ pub struct LintConfig {
     quote_min_words: usize,
     quote_min_after_verb: usize,
     skip_keys: HashSet<String>,
-    pub granularity: Granularity,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,7 +158,7 @@ impl LintConfig {
     /// Parses a vocabulary in the format of `data/policy/lints.toml`.
     pub fn from_toml(text: &str) -> Result<LintConfig, ConfigError> {
         let v: Vocab = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
-        let mut c = LintConfig {
+        let mut c = Compiled {
             phrases: Vec::new(),
             by_word: HashMap::new(),
             by_prefix: HashMap::new(),
@@ -149,7 +168,6 @@ impl LintConfig {
             quote_min_words: v.quote_min_words.max(1),
             quote_min_after_verb: v.quote_min_words_after_verb.max(1),
             skip_keys: v.skip_keys.into_iter().collect(),
-            granularity: Granularity::Day,
         };
         for (list, code) in [(&v.modality, MODALITY), (&v.source, SOURCE), (&v.allow, ALLOW)] {
             for p in list {
@@ -183,11 +201,14 @@ impl LintConfig {
                 c.phrases.push(Phrase { toks, code });
             }
         }
-        Ok(c)
+        Ok(LintConfig { inner: std::sync::Arc::new(c), cache: Default::default(), granularity: Granularity::Day })
     }
 
     pub fn with_granularity(mut self, g: Granularity) -> LintConfig {
-        self.granularity = g;
+        if g != self.granularity {
+            self.granularity = g;
+            self.cache = Default::default();
+        }
         self
     }
 }
@@ -265,31 +286,50 @@ fn patterns() -> &'static Patterns {
 
 /// Lints one text. `object_id` and `path` are copied into the findings.
 pub fn lint_text(text: &str, object_id: &str, path: &str, cfg: &LintConfig, out: &mut Vec<Finding>) {
-    let mut push = |code: &'static str, s: usize, e: usize| {
-        out.push(Finding { code, object_id: object_id.to_owned(), path: path.to_owned(), span: Some((s, e)), blocking: true, matched: text[s..e].to_owned() });
+    let cached = cfg.cache.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(text).cloned();
+    let hits = match cached {
+        Some(h) => h,
+        None => {
+            let mut raw = Vec::new();
+            scan(text, cfg, &mut raw);
+            let h: Hits = std::sync::Arc::new(raw);
+            let mut m = cfg.cache.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if m.len() >= CACHE_MAX {
+                m.clear();
+            }
+            m.insert(text.to_owned(), h.clone());
+            h
+        }
     };
+    for &(code, s, e) in hits.iter() {
+        out.push(Finding { code, object_id: object_id.to_owned(), path: path.to_owned(), span: Some((s, e)), blocking: true, matched: text[s..e].to_owned() });
+    }
+}
+
+fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)>) {
+    let mut push = |code: &'static str, s: usize, e: usize| out.push((code, s, e));
     // Vocabulary.
     let ws: Vec<(usize, usize, String)> = words(text).collect();
     let mut hits: Vec<(usize, usize, &'static str)> = Vec::new();
     for i in 0..ws.len() {
         let w = ws[i].2.as_str();
         let mut cands: Vec<usize> = Vec::new();
-        if let Some(v) = cfg.by_word.get(w) {
+        if let Some(v) = cfg.inner.by_word.get(w) {
             cands.extend(v);
         }
-        if let Some(stem) = w.strip_suffix("'s").and_then(|s| cfg.by_word.get(s)) {
+        if let Some(stem) = w.strip_suffix("'s").and_then(|s| cfg.inner.by_word.get(s)) {
             cands.extend(stem);
         }
-        for &l in &cfg.prefix_lens {
+        for &l in &cfg.inner.prefix_lens {
             if w.len() >= l && w.is_char_boundary(l)
-                && let Some(v) = cfg.by_prefix.get(&w[..l])
+                && let Some(v) = cfg.inner.by_prefix.get(&w[..l])
             {
                 cands.extend(v);
             }
         }
-        cands.extend(&cfg.any_first);
+        cands.extend(&cfg.inner.any_first);
         for p in cands {
-            let ph = &cfg.phrases[p];
+            let ph = &cfg.inner.phrases[p];
             if let Some(end) = match_at(&ph.toks, &ws, i)
                 && end > i
             {
@@ -313,23 +353,30 @@ pub fn lint_text(text: &str, object_id: &str, path: &str, cfg: &LintConfig, out:
     }
 
     let pt = patterns();
+    // Cheap byte-class prefilters: most sentences have no digit, '@', colon or quote.
+    let b = text.as_bytes();
+    let has_digit = b.iter().any(u8::is_ascii_digit);
+    let has_at = b.contains(&b'@');
+    let has_slash = b.contains(&b'/');
+    let has_colon = b.contains(&b':');
+    let has_quote = b.iter().any(|&c| c == b'"' || c == b'\'') || text.contains(['\u{201c}', '\u{00ab}']);
     let mut emails: Vec<(usize, usize)> = Vec::new();
-    for m in pt.email.find_iter(text) {
+    for m in pt.email.find_iter(if has_at { text } else { "" }) {
         emails.push((m.start(), m.end()));
         push(EMAIL, m.start(), m.end());
     }
-    for c in pt.handle.captures_iter(text) {
+    for c in pt.handle.captures_iter(if has_at || has_slash { text } else { "" }) {
         let m = c.get(1).or_else(|| c.get(0)).expect("match");
         if !emails.iter().any(|&(s, e)| s <= m.start() && m.end() <= e) {
             push(HANDLE, m.start(), m.end());
         }
     }
     let mut devices: Vec<(usize, usize)> = Vec::new();
-    for m in pt.device.find_iter(text) {
+    for m in pt.device.find_iter(if has_digit || has_colon { text } else { "" }) {
         devices.push((m.start(), m.end()));
         push(DEVICE_ID, m.start(), m.end());
     }
-    for m in pt.phone.find_iter(text) {
+    for m in pt.phone.find_iter(if has_digit { text } else { "" }) {
         let digits = m.as_str().bytes().filter(u8::is_ascii_digit).count();
         let overlaps_device = devices.iter().any(|&(s, e)| m.start() < e && s < m.end());
         if (8..=15).contains(&digits) && !overlaps_device && !looks_like_date(m.as_str()) {
@@ -344,20 +391,20 @@ pub fn lint_text(text: &str, object_id: &str, path: &str, cfg: &LintConfig, out:
             out.push((s, e));
         }
     };
-    for c in pt.iso.captures_iter(text) {
+    for c in pt.iso.captures_iter(if has_digit { text } else { "" }) {
         let m = c.get(0).expect("match");
         time(m.start(), m.end(), if &c[2] == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
     }
-    for c in pt.clock.captures_iter(text) {
+    for c in pt.clock.captures_iter(if has_digit { text } else { "" }) {
         let m = c.get(0).expect("match");
         let fine = if c.get(3).is_some() { Granularity::Second } else if &c[2] == "00" { Granularity::Hour } else { Granularity::Minute };
         time(m.start(), m.end(), fine, &mut times);
     }
-    for c in pt.military.captures_iter(text) {
+    for c in pt.military.captures_iter(if has_digit { text } else { "" }) {
         let m = c.get(0).expect("match");
         time(m.start(), m.end(), if &c[2] == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
     }
-    for c in pt.ampm.captures_iter(text) {
+    for c in pt.ampm.captures_iter(if has_digit { text } else { "" }) {
         let m = c.get(0).expect("match");
         let fine = match c.get(2) {
             Some(mm) if mm.as_str() != "00" => Granularity::Minute,
@@ -369,13 +416,13 @@ pub fn lint_text(text: &str, object_id: &str, path: &str, cfg: &LintConfig, out:
         push(TIME_PRECISION, s, e);
     }
     // Quoted speech.
-    for c in pt.quote.captures_iter(text) {
+    for c in pt.quote.captures_iter(if has_quote { text } else { "" }) {
         let inner = (1..=4).find_map(|i| c.get(i)).expect("one group");
         let n = words(inner.as_str()).count();
         let before = &text[..c.get(0).expect("match").start()];
-        let verb = words(&before[before.len().saturating_sub(40)..]).last().is_some_and(|(_, _, w)| cfg.speech_verbs.contains(&w))
+        let verb = words(&before[before.len().saturating_sub(40)..]).last().is_some_and(|(_, _, w)| cfg.inner.speech_verbs.contains(&w))
             || before.trim_end().ends_with(':');
-        if n >= cfg.quote_min_words || (verb && n >= cfg.quote_min_after_verb) {
+        if n >= cfg.inner.quote_min_words || (verb && n >= cfg.inner.quote_min_after_verb) {
             push(QUOTE, inner.start(), inner.end());
         }
     }
@@ -435,7 +482,7 @@ fn walk(v: &Value, path: &str, key: &str, f: &mut impl FnMut(&str, &str), cfg: &
     match v {
         Value::Object(o) => {
             for (k, x) in o {
-                if cfg.skip_keys.contains(k) || k.ends_with("_ref") || k.ends_with("_refs") || k.ends_with("_types") {
+                if cfg.inner.skip_keys.contains(k) || k.ends_with("_ref") || k.ends_with("_refs") || k.ends_with("_types") {
                     continue;
                 }
                 walk(x, &crate::path::key(path, k), k, f, cfg);

@@ -19,7 +19,7 @@ use tearline_stix::Timestamp;
 
 use crate::ids;
 use crate::markings::{Marking, MarkingSet, Registry, object_markings};
-use crate::path::{self, Pruned};
+use crate::path;
 use crate::recipient::{Policy, Reason, Recipient, decide};
 
 /// Something the recipient does not get: a whole object (`path` None), a field, or a span of
@@ -86,15 +86,13 @@ const NOT_CONTENT: &[&str] = &["marking-definition", "extension-definition", "bu
 /// Properties rebuilt on every released object (never copied from the source).
 const REBUILT: &[&str] = &["id", "created", "modified", "created_by_ref", "object_marking_refs", "granular_markings", "spec_version"];
 
-struct Staged<'a> {
-    source: &'a Value,
+struct Staged {
     source_id: String,
     ty: String,
     value: Value,
-    pruned: Pruned,
     objset: MarkingSet,
-    /// Surviving source selectors -> their marking refs.
-    granular: BTreeMap<String, Vec<String>>,
+    /// Surviving selectors (in the pruned object) -> their source marking refs.
+    granular: Vec<(String, Vec<String>)>,
     changed: bool,
 }
 
@@ -128,8 +126,10 @@ pub fn project(sources: &[Value], recipient: &Recipient, policy: &Policy) -> Pro
     }
 
     // Resolve references to a fixed point; rebuild; withhold what no longer validates; repeat.
+    let release_time = millis(&policy.release_time);
     let mut alive: Vec<bool> = vec![true; staged.len()];
-    let graph = Graph::new(&staged);
+    let mut values: Vec<Value> = staged.iter_mut().map(|s| std::mem::take(&mut s.value)).collect();
+    let graph = Graph::new(&staged, &values);
     loop {
         resolve_dependencies(&staged, &graph, &mut alive, &mut removals, policy);
         let index: HashMap<&str, usize> = staged.iter().enumerate().filter(|(i, _)| alive[*i]).map(|(i, s)| (s.source_id.as_str(), i)).collect();
@@ -139,27 +139,37 @@ pub fn project(sources: &[Value], recipient: &Recipient, policy: &Policy) -> Pro
                 id_map.insert(st.source_id.clone(), new_id(policy, recipient, &st.ty, &st.source_id));
             }
         }
+        // Only objects that lost fields or references can fail validation: check those on a
+        // scratch copy first, and start again if one has to be withheld.
+        let mut failed = false;
+        for (i, st) in staged.iter().enumerate() {
+            let lost_ref = graph.refs[i].iter().any(|(j, t, _)| t != &policy.org_identity && !j.is_some_and(|j| alive[j]));
+            if !alive[i] || !(st.changed || lost_ref) {
+                continue;
+            }
+            let (obj, _) = rebuild(st, values[i].clone(), &id_map, &index, &reg, recipient, policy, &mut BTreeMap::new(), &mut HashMap::new(), &release_time);
+            let v = tearline_stix::validate::validate_object(&obj);
+            if !v.is_valid() {
+                let what = v.errors.iter().map(|e| e.rule).collect::<Vec<_>>().join(", ");
+                removals.push(Removal { source_id: st.source_id.clone(), path: None, span: None, reason: Reason::CannotStand(what) });
+                alive[i] = false;
+                failed = true;
+            }
+        }
+        if failed {
+            continue;
+        }
         let mut out = Vec::new();
         let mut ref_removals = Vec::new();
-        let mut failed = false;
         let mut used_markings: BTreeMap<String, Value> = BTreeMap::new();
+        let mut memo: HashMap<String, Option<String>> = HashMap::new();
         let mut used_exts: BTreeSet<String> = BTreeSet::new();
         for (i, st) in staged.iter().enumerate() {
             if !alive[i] {
                 continue;
             }
-            let (obj, pruned_refs) = rebuild(st, &id_map, &index, &reg, recipient, policy, &mut used_markings);
-            let changed = st.changed || !pruned_refs.is_empty();
-            if changed {
-                let v = tearline_stix::validate::validate_object(&obj);
-                if !v.is_valid() {
-                    let what = v.errors.iter().map(|e| e.rule).collect::<Vec<_>>().join(", ");
-                    removals.push(Removal { source_id: st.source_id.clone(), path: None, span: None, reason: Reason::CannotStand(what) });
-                    alive[i] = false;
-                    failed = true;
-                    continue;
-                }
-            }
+            let value = std::mem::take(&mut values[i]);
+            let (obj, pruned_refs) = rebuild(st, value, &id_map, &index, &reg, recipient, policy, &mut used_markings, &mut memo, &release_time);
             if let Some(Value::Object(e)) = obj.get("extensions") {
                 used_exts.extend(e.keys().filter(|k| k.starts_with("extension-definition--")).cloned());
             }
@@ -167,12 +177,9 @@ pub fn project(sources: &[Value], recipient: &Recipient, policy: &Policy) -> Pro
                 source_id: st.source_id.clone(),
                 path: Some(p),
                 span: None,
-                reason: Reason::Dependency(target),
+                reason: Reason::Dependency(target.split_once("--").map(|(t, _)| t.to_owned()).unwrap_or(target)),
             }));
             out.push(obj);
-        }
-        if failed {
-            continue;
         }
         removals.extend(ref_removals);
         if !out.is_empty() {
@@ -207,7 +214,7 @@ fn new_id(policy: &Policy, recipient: &Recipient, ty: &str, source_id: &str) -> 
 }
 
 /// Per-object work that does not depend on other objects.
-fn stage<'a>(s: &'a Value, reg: &Registry, recipient: &Recipient, policy: &Policy, removals: &mut Vec<Removal>) -> Result<Option<Staged<'a>>, Reason> {
+fn stage(s: &Value, reg: &Registry, recipient: &Recipient, policy: &Policy, removals: &mut Vec<Removal>) -> Result<Option<Staged>, Reason> {
     let Some(obj) = s.as_object() else { return Err(Reason::NotContent) };
     let (Some(id), Some(ty)) = (obj.get("id").and_then(Value::as_str), obj.get("type").and_then(Value::as_str)) else {
         return Err(Reason::NotContent);
@@ -281,8 +288,14 @@ fn stage<'a>(s: &'a Value, reg: &Registry, recipient: &Recipient, policy: &Polic
     let mut pruned = path::prune(cut.as_ref().unwrap_or(s), &removed, REBUILT);
     let mut value = std::mem::take(&mut pruned.value);
     coarsen_times(&mut value, "", policy.granularity.micros());
+    // Carried granular markings, with selectors mapped through the field pruning.
+    let granular = granular
+        .into_iter()
+        .filter_map(|(sel, refs)| pruned.map_selector(&sel, &value).map(|n| (n, refs)))
+        .filter(|(n, _)| !REBUILT.iter().any(|k| n == k || n.starts_with(&format!("{k}."))))
+        .collect();
     removals.extend(local);
-    Ok(Some(Staged { source: s, source_id: id.to_owned(), ty: ty.to_owned(), value, pruned, objset, granular, changed }))
+    Ok(Some(Staged { source_id: id.to_owned(), ty: ty.to_owned(), value, objset, granular, changed }))
 }
 
 fn is_removed(removed: &BTreeSet<String>, sel: &str) -> bool {
@@ -419,7 +432,7 @@ struct Graph {
 }
 
 impl Graph {
-    fn new(staged: &[Staged]) -> Graph {
+    fn new(staged: &[Staged], values: &[Value]) -> Graph {
         let index: HashMap<&str, usize> = staged.iter().enumerate().map(|(i, s)| (s.source_id.as_str(), i)).collect();
         let mut refs_out = Vec::with_capacity(staged.len());
         let mut lists_out = Vec::with_capacity(staged.len());
@@ -427,11 +440,11 @@ impl Graph {
         for (i, st) in staged.iter().enumerate() {
             let mut list_names: Vec<String> = Vec::new();
             let mut rs = Vec::new();
-            for (p, t, required) in refs(&st.value, &st.ty) {
+            for (p, t, required) in refs(&values[i], &st.ty) {
                 let need = if required {
                     Need::Required
                 } else if let Some(list) = p.strip_suffix(']').and_then(|q| q.rfind(".[").map(|k| &p[..k])) {
-                    if !list.contains('.') && required_list(&st.ty, list, &st.value) {
+                    if !list.contains('.') && required_list(&st.ty, list, &values[i]) {
                         let n = match list_names.iter().position(|l| l == list) {
                             Some(n) => n,
                             None => {
@@ -517,15 +530,16 @@ fn resolve_dependencies(staged: &[Staged], g: &Graph, alive: &mut [bool], remova
 /// Builds the released object; returns it and the reference paths pruned (path, target).
 fn rebuild(
     st: &Staged,
+    value: Value,
     id_map: &BTreeMap<String, String>,
     index: &HashMap<&str, usize>,
     reg: &Registry,
     recipient: &Recipient,
     policy: &Policy,
     used: &mut BTreeMap<String, Value>,
+    memo: &mut HashMap<String, Option<String>>,
+    release_time: &str,
 ) -> (Value, Vec<(String, String)>) {
-    let mut value = st.value.clone();
-    let mut pruned_refs = Vec::new();
     let map = |t: &str| -> Option<String> {
         if t == policy.org_identity {
             Some(t.to_owned())
@@ -535,21 +549,33 @@ fn rebuild(
             None
         }
     };
-    map_refs(&mut value, "", &map, &mut pruned_refs);
-    // Reference pruning may have moved list items: the granular selectors below are mapped
-    // through the field pruning only, so re-prune with the reference removals when needed.
-    let ref_pruned = if pruned_refs.is_empty() {
-        None
+    // References to anything not released are pruned, the rest mapped to released ids. When
+    // granular markings are carried, list items that shift must shift their selectors too, so
+    // the pruning goes through `path::prune` and its index map.
+    let mut pruned_refs: Vec<(String, String)> = Vec::new();
+    let mut granular_sels: Vec<(String, &Vec<String>)> = Vec::with_capacity(st.granular.len());
+    let mut value = value;
+    if st.granular.is_empty() {
+        map_refs(&mut value, "", &map, &mut pruned_refs);
     } else {
-        let set: BTreeSet<String> = pruned_refs.iter().map(|(p, _)| p.clone()).collect();
-        let with_refs = path::prune(&st.value, &set, &[]);
-        Some(with_refs)
-    };
-    if let Some(rp) = &ref_pruned {
-        // Apply the same pruning with mapped values.
-        let mut v = rp.value.clone();
-        map_refs(&mut v, "", &map, &mut Vec::new());
-        value = v;
+        walk_refs(&value, "", &mut |p, _k, t| {
+            if t != policy.org_identity && !index.contains_key(t) {
+                pruned_refs.push((p.to_owned(), t.to_owned()));
+            }
+        });
+        if !pruned_refs.is_empty() {
+            let set: BTreeSet<String> = pruned_refs.iter().map(|(p, _)| p.clone()).collect();
+            let mut rp = path::prune(&value, &set, &[]);
+            value = std::mem::take(&mut rp.value);
+            for (sel, refs) in &st.granular {
+                if let Some(n) = rp.map_selector(sel, &value) {
+                    granular_sels.push((n, refs));
+                }
+            }
+        } else {
+            granular_sels.extend(st.granular.iter().map(|(s, r)| (s.clone(), r)));
+        }
+        map_refs(&mut value, "", &map, &mut Vec::new());
     }
     let Value::Object(body) = value else { return (Value::Null, pruned_refs) };
     let mut m = Map::with_capacity(body.len() + 6);
@@ -559,7 +585,7 @@ fn rebuild(
     m.insert("spec_version".into(), json!("2.1"));
     m.insert("id".into(), json!(id_map.get(&st.source_id).cloned().unwrap_or_default()));
     if !is_sco {
-        let t = millis(&policy.release_time);
+        let t = release_time;
         m.insert("created_by_ref".into(), json!(policy.org_identity));
         m.insert("created".into(), json!(t));
         m.insert("modified".into(), json!(t));
@@ -575,7 +601,7 @@ fn rebuild(
         omr.push(t.definition_id().to_owned());
     }
     for r in &st.objset.refs {
-        if let Some(id) = reissue(r, reg, policy, recipient, used) {
+        if let Some(id) = reissue(r, reg, policy, recipient, used, memo) {
             omr.push(id);
         }
     }
@@ -593,24 +619,14 @@ fn rebuild(
     }
     // Granular markings, carried with their selectors mapped to the pruned object.
     let mut by_ref: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (sel, refs) in &st.granular {
-        let Some(mut new_sel) = st.pruned.map_selector(sel, &st.value) else { continue };
-        if let Some(rp) = &ref_pruned {
-            match rp.map_selector(&new_sel, &rp.value) {
-                Some(s) => new_sel = s,
-                None => continue,
-            }
-        }
-        if REBUILT.iter().any(|k| new_sel == *k || new_sel.starts_with(&format!("{k}."))) {
-            continue;
-        }
+    for (new_sel, refs) in granular_sels {
         for r in refs {
             let out_ref = match reg.get(r) {
                 Ok(Marking::Tlp(t)) => {
                     used.entry(t.definition_id().to_owned()).or_insert_with(|| tlp_def(*t));
                     Some(t.definition_id().to_owned())
                 }
-                _ => reissue(r, reg, policy, recipient, used),
+                _ => reissue(r, reg, policy, recipient, used, memo),
             };
             if let Some(o) = out_ref {
                 by_ref.entry(o).or_default().insert(new_sel.clone());
@@ -621,7 +637,6 @@ fn rebuild(
         let g: Vec<Value> = by_ref.into_iter().map(|(r, sels)| json!({"marking_ref": r, "selectors": sels})).collect();
         m.insert("granular_markings".into(), Value::Array(g));
     }
-    let _ = st.source;
     (Value::Object(m), pruned_refs)
 }
 
@@ -682,8 +697,20 @@ fn tlp_def(t: crate::markings::Tlp) -> Value {
 /// caller), source protection is internal and dropped, everything else becomes a new
 /// marking-definition built from the parsed marking (nothing of the source definition is
 /// copied), with an id derived from the seed, the recipient and its content.
-fn reissue(r: &str, reg: &Registry, policy: &Policy, recipient: &Recipient, used: &mut BTreeMap<String, Value>) -> Option<String> {
+fn reissue(r: &str, reg: &Registry, policy: &Policy, recipient: &Recipient, used: &mut BTreeMap<String, Value>, memo: &mut HashMap<String, Option<String>>) -> Option<String> {
+    if let Some(hit) = memo.get(r) {
+        return hit.clone();
+    }
+    let out = reissue_uncached(r, reg, policy, recipient, used);
+    memo.insert(r.to_owned(), out.clone());
+    out
+}
+
+fn reissue_uncached(r: &str, reg: &Registry, policy: &Policy, recipient: &Recipient, used: &mut BTreeMap<String, Value>) -> Option<String> {
     let m = reg.get(r).ok()?;
+    if matches!(m, Marking::Tlp(_) | Marking::SourceProtection { .. }) {
+        return None;
+    }
     let t = millis(&policy.release_time);
     let (name, body): (String, Value) = match m {
         Marking::Tlp(_) | Marking::SourceProtection { .. } => return None,

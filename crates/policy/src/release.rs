@@ -216,7 +216,7 @@ fn manifest_ext_def() -> Value {
 /// Compiles the release of `projection` for `recipient`: lints (refusing unresolved blocking
 /// findings), content hash, manifest, signature, canonical bundle bytes.
 pub fn compile_release(
-    projection: &Projection,
+    projection: Projection,
     recipient: &Recipient,
     policy: &Policy,
     signer: &dyn Signer,
@@ -236,7 +236,7 @@ pub fn compile_release(
         return Err(ReleaseError::Blocked(open));
     }
 
-    let mut objects: Vec<Value> = projection.released.clone();
+    let Projection { released: mut objects, id_map, .. } = projection;
     for extra in [manifest_ext_def(), ids::tearline_identity()] {
         if !objects.iter().any(|o| o["id"] == extra["id"]) {
             objects.push(extra);
@@ -311,7 +311,7 @@ pub fn compile_release(
         bytes,
         findings,
         overrides: used_overrides,
-        id_map: projection.id_map.clone(),
+        id_map,
     })
 }
 
@@ -450,4 +450,39 @@ pub fn verify_manifest(manifest: &Value, objects: &[Value], keys: &Keyring) -> R
         recalls: ext.get("recalls").and_then(Value::as_str).map(str::to_owned),
         object_ids: covered,
     })
+}
+
+/// Projects `sources` and compiles a release for each (recipient, policy) pair, spreading the
+/// work over up to `threads` threads (0: the machine's parallelism). Results come back in the
+/// order of `targets`; each is what [`crate::project()`] then [`compile_release`] would give.
+pub fn compile_many(
+    sources: &[Value],
+    targets: &[(Recipient, Policy)],
+    signer: &(dyn Signer + Sync),
+    now: Timestamp,
+    opts: &ReleaseOptions,
+    threads: usize,
+) -> Vec<Result<Release, ReleaseError>> {
+    let threads = if threads == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { threads };
+    let threads = threads.clamp(1, targets.len().max(1));
+    let one = |(r, p): &(Recipient, Policy)| compile_release(crate::project::project(sources, r, p), r, p, signer, now, opts);
+    if threads == 1 {
+        return targets.iter().map(one).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<Result<Release, ReleaseError>>> = (0..targets.len()).map(|_| None).collect();
+    let results = std::sync::Mutex::new(&mut slots);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(t) = targets.get(i) else { break };
+                    let r = one(t);
+                    results.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(r);
+                }
+            });
+        }
+    });
+    slots.into_iter().map(|r| r.unwrap_or(Err(ReleaseError::Empty))).collect()
 }

@@ -29,7 +29,7 @@ fn a_release_verifies_from_bytes_and_from_a_taxii_collection() {
     let signer = Ed25519Signer::from_seed(&[1; 32]);
     let r = hostile("SYR");
     let p = project(&sources(CLEAN), &r, &policy());
-    let rel = compile_release(&p, &r, &policy(), &signer, now(), &ReleaseOptions::default()).expect("compiles");
+    let rel = compile_release(p.clone(), &r, &policy(), &signer, now(), &ReleaseOptions::default()).expect("compiles");
     validate_all(rel.objects());
     let keys = Keyring::from(signer.verifying_key());
     let v = verify_release(rel.bundle_bytes(), &keys).expect("verifies");
@@ -47,7 +47,7 @@ fn a_release_verifies_from_bytes_and_from_a_taxii_collection() {
     assert!(m["object_marking_refs"].as_array().expect("marked").contains(&json!(ids::NO_ENDORSEMENT)));
     assert_eq!(m["object_refs"].as_array().expect("refs").len(), rel.objects().len() - 1);
     // Deterministic: compiling again gives the same bytes.
-    let again = compile_release(&p, &r, &policy(), &signer, now(), &ReleaseOptions::default()).expect("compiles");
+    let again = compile_release(p.clone(), &r, &policy(), &signer, now(), &ReleaseOptions::default()).expect("compiles");
     assert_eq!(again.bundle_bytes(), rel.bundle_bytes());
 }
 
@@ -56,7 +56,7 @@ fn tampering_is_detected() {
     let signer = Ed25519Signer::from_seed(&[1; 32]);
     let r = recipient("GBR");
     let p = project(&sources(CLEAN), &r, &policy());
-    let rel = compile_release(&p, &r, &policy(), &signer, now(), &ReleaseOptions::default()).expect("compiles");
+    let rel = compile_release(p.clone(), &r, &policy(), &signer, now(), &ReleaseOptions::default()).expect("compiles");
     let keys = Keyring::from(signer.verifying_key());
     // Content changed.
     let mut objs = rel.objects().to_vec();
@@ -82,12 +82,12 @@ fn key_rotation_old_releases_verify_with_old_keys_and_corrections_supersede() {
     let new = Ed25519Signer::from_seed(&[3; 32]);
     let r = recipient("GBR");
     let p = project(&sources(CLEAN), &r, &policy());
-    let first = compile_release(&p, &r, &policy(), &old, now(), &ReleaseOptions::default()).expect("compiles");
+    let first = compile_release(p.clone(), &r, &policy(), &old, now(), &ReleaseOptions::default()).expect("compiles");
     let mut pol2 = policy();
     pol2.seed = [9; 32];
     let p2 = project(&sources("A cell plans a bomb attack on the shrine between 10 and 14 January."), &r, &pol2);
     let opts = ReleaseOptions { supersedes: Some(first.manifest_id().to_owned()), ..Default::default() };
-    let second = compile_release(&p2, &r, &pol2, &new, now(), &opts).expect("compiles");
+    let second = compile_release(p2.clone(), &r, &pol2, &new, now(), &opts).expect("compiles");
     let mut ring = Keyring::new();
     ring.add(old.verifying_key());
     ring.add(new.verifying_key());
@@ -124,7 +124,7 @@ fn blocking_lints_refuse_the_release_until_overridden() {
     let r = recipient("GBR");
     let bad = "Intercepted calls show a cell plans a bomb attack on the shrine between 10 and 13 January.";
     let p = project(&sources(bad), &r, &policy());
-    let err = compile_release(&p, &r, &policy(), &signer, now(), &ReleaseOptions::default()).expect_err("blocked");
+    let err = compile_release(p.clone(), &r, &policy(), &signer, now(), &ReleaseOptions::default()).expect_err("blocked");
     let ReleaseError::Blocked(findings) = err else { panic!("blocked") };
     assert!(findings.iter().all(|f| f.blocking));
     let f = findings.iter().find(|f| f.code == lints::MODALITY).expect("modality");
@@ -134,9 +134,9 @@ fn blocking_lints_refuse_the_release_until_overridden() {
     let ov = |justification: &str| Override { code: f.code.into(), object_id: f.object_id.clone(), path: f.path.clone(), justification: justification.into(), approver: "release-officer-2".into() };
     // An empty justification does not count.
     let opts = ReleaseOptions { overrides: findings.iter().map(|_| ov("")).collect(), ..Default::default() };
-    assert!(compile_release(&p, &r, &policy(), &signer, now(), &opts).is_err());
+    assert!(compile_release(p.clone(), &r, &policy(), &signer, now(), &opts).is_err());
     let opts = ReleaseOptions { overrides: findings.iter().map(|g| Override { code: g.code.into(), object_id: g.object_id.clone(), path: g.path.clone(), justification: "The recipient already knows the call was intercepted; approved by duty officer.".into(), approver: "release-officer-2".into() }).collect(), ..Default::default() };
-    let rel = compile_release(&p, &r, &policy(), &signer, now(), &opts).expect("overridden");
+    let rel = compile_release(p.clone(), &r, &policy(), &signer, now(), &opts).expect("overridden");
     assert!(!rel.overrides().is_empty());
     let _ = ov;
 }
@@ -148,7 +148,7 @@ fn over_sanitised_releases_get_warnings_not_blocks() {
     let srcs = vec![json!({"type":"threat-actor","spec_version":"2.1","id":format!("threat-actor--{}", uuid(1)),"created":T0,"modified":T0,
         "name":"Cell","description":"A cell plans an attack.","object_marking_refs":[ids::TLP2_CLEAR]})];
     let p = project(&srcs, &r, &policy());
-    let rel = compile_release(&p, &r, &policy(), &signer, now(), &ReleaseOptions::default()).expect("warnings do not block");
+    let rel = compile_release(p.clone(), &r, &policy(), &signer, now(), &ReleaseOptions::default()).expect("warnings do not block");
     let codes: Vec<&str> = rel.findings().iter().map(|f| f.code).collect();
     assert!(codes.contains(&lints::NO_LOCATION) && codes.contains(&lints::NO_WINDOW));
     assert!(rel.findings().iter().all(|f| !f.blocking));
@@ -161,7 +161,7 @@ fn nothing_to_release_is_an_error_not_an_empty_bundle() {
     let srcs = vec![json!({"type":"threat-actor","spec_version":"2.1","id":format!("threat-actor--{}", uuid(1)),"created":T0,"modified":T0,
         "name":"Cell","object_marking_refs":[ids::TLP2_RED]})];
     let p = project(&srcs, &r, &policy());
-    assert!(matches!(compile_release(&p, &r, &policy(), &signer, now(), &ReleaseOptions::default()), Err(ReleaseError::Empty)));
+    assert!(matches!(compile_release(p.clone(), &r, &policy(), &signer, now(), &ReleaseOptions::default()), Err(ReleaseError::Empty)));
 }
 
 #[test]
@@ -169,7 +169,7 @@ fn bundle_bytes_are_the_rfc8785_form_of_the_bundle() {
     let signer = Ed25519Signer::from_seed(&[1; 32]);
     let r = recipient("GBR");
     let p = project(&sources(CLEAN), &r, &policy());
-    let rel = compile_release(&p, &r, &policy(), &signer, now(), &ReleaseOptions::default()).expect("compiles");
+    let rel = compile_release(p.clone(), &r, &policy(), &signer, now(), &ReleaseOptions::default()).expect("compiles");
     let parsed: Value = serde_json::from_slice(rel.bundle_bytes()).expect("json");
     assert_eq!(tearline_stix::canonical::to_canonical_string(&parsed).as_bytes(), rel.bundle_bytes());
     assert_eq!(parsed["objects"].as_array().expect("objects"), rel.objects());
