@@ -462,7 +462,7 @@ pub fn lint_objects(objects: &[Value], skip_ids: &[&str], cfg: &LintConfig) -> V
             has_window |= t.get("window_end").is_some() || t.get("window_start").is_some();
             has_location |= t.get("specificity").and_then(|s| s.get("where")).is_some_and(|w| w.as_str().is_some_and(|s| !s.is_empty()));
         }
-        walk(o, "", "", &mut |path, text| {
+        walk(o, "", &mut |path, text| {
             if !has_window && patterns().window.is_match(text) {
                 has_window = true;
             }
@@ -478,26 +478,22 @@ pub fn lint_objects(objects: &[Value], skip_ids: &[&str], cfg: &LintConfig) -> V
     out
 }
 
-fn walk(v: &Value, path: &str, key: &str, f: &mut impl FnMut(&str, &str), cfg: &LintConfig) {
+fn walk(v: &Value, path: &str, f: &mut impl FnMut(&str, &str), cfg: &LintConfig) {
     match v {
         Value::Object(o) => {
             for (k, x) in o {
                 if cfg.inner.skip_keys.contains(k) || k.ends_with("_ref") || k.ends_with("_refs") || k.ends_with("_types") {
                     continue;
                 }
-                walk(x, &crate::path::key(path, k), k, f, cfg);
+                walk(x, &crate::path::key(path, k), f, cfg);
             }
         }
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {
-                walk(x, &crate::path::index(path, i), key, f, cfg);
+                walk(x, &crate::path::index(path, i), f, cfg);
             }
         }
-        Value::String(s) => {
-            if tearline_stix::Timestamp::parse(s).is_err() {
-                f(path, s);
-            }
-        }
+        Value::String(s) if tearline_stix::Timestamp::parse(s).is_err() => f(path, s),
         _ => {}
     }
 }

@@ -528,6 +528,7 @@ fn resolve_dependencies(staged: &[Staged], g: &Graph, alive: &mut [bool], remova
 }
 
 /// Builds the released object; returns it and the reference paths pruned (path, target).
+#[allow(clippy::too_many_arguments)] // private: the projection's state, passed explicitly
 fn rebuild(
     st: &Staged,
     value: Value,
@@ -607,7 +608,7 @@ fn rebuild(
     }
     if recipient.flags.hostile || recipient.flags.not_recognised {
         omr.push(ids::NO_ENDORSEMENT.to_owned());
-        used.entry(ids::NO_ENDORSEMENT.to_owned()).or_insert_with(|| ids::no_endorsement_definition());
+        used.entry(ids::NO_ENDORSEMENT.to_owned()).or_insert_with(ids::no_endorsement_definition);
     }
     if let Some(t) = st.objset.tlp {
         used.entry(t.definition_id().to_owned()).or_insert_with(|| tlp_def(t));
@@ -715,7 +716,7 @@ fn reissue_uncached(r: &str, reg: &Registry, policy: &Policy, recipient: &Recipi
     let (name, body): (String, Value) = match m {
         Marking::Tlp(_) | Marking::SourceProtection { .. } => return None,
         Marking::Statement(s) if s == ids::NO_ENDORSEMENT_TEXT => {
-            used.entry(ids::NO_ENDORSEMENT.to_owned()).or_insert_with(|| ids::no_endorsement_definition());
+            used.entry(ids::NO_ENDORSEMENT.to_owned()).or_insert_with(ids::no_endorsement_definition);
             return Some(ids::NO_ENDORSEMENT.to_owned());
         }
         Marking::Statement(s) => ("statement".into(), json!({"definition_type":"statement","definition":{"statement":s}})),
@@ -770,7 +771,7 @@ fn reissue_uncached(r: &str, reg: &Registry, policy: &Policy, recipient: &Recipi
     }
     if matches!(m, Marking::Caveats(_) | Marking::Pap(_) | Marking::Iep(_)) {
         used.entry(ids::EXT_MARKINGS.to_owned()).or_insert_with(|| ids::extension_definition(ids::EXT_MARKINGS).expect("defined").clone());
-        used.entry(ids::TEARLINE_IDENTITY.to_owned()).or_insert_with(|| ids::tearline_identity());
+        used.entry(ids::TEARLINE_IDENTITY.to_owned()).or_insert_with(ids::tearline_identity);
     }
     used.insert(id.clone(), def);
     Some(id)

@@ -433,12 +433,13 @@ fn canaries_in(b: &[u8]) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut i = 0;
     while i + 2 < b.len() {
-        if b[i] == b'~' && b[i + 1] == b'c' {
-            if let Some(len) = b[i + 1..].iter().take(24).position(|&x| x == b'~') {
-                out.insert(String::from_utf8_lossy(&b[i..i + 2 + len]).into_owned());
-                i += len + 2;
-                continue;
-            }
+        if b[i] == b'~'
+            && b[i + 1] == b'c'
+            && let Some(len) = b[i + 1..].iter().take(24).position(|&x| x == b'~')
+        {
+            out.insert(String::from_utf8_lossy(&b[i..i + 2 + len]).into_owned());
+            i += len + 2;
+            continue;
         }
         i += 1;
     }
