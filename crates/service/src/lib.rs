@@ -8,8 +8,10 @@
 mod country;
 mod error;
 pub mod ingest;
+pub mod keys;
 pub mod osint;
 pub mod partners;
+pub mod releases;
 
 pub use country::CountryCode;
 pub use error::{ServiceError, ServiceResult};
@@ -47,6 +49,8 @@ pub enum Action {
     ManagePartners,
     /// Add intelligence (open-source articles, bundles through the management API).
     Ingest,
+    /// Preview (draft) a release to a partner.
+    DraftRelease,
 }
 
 impl Actor {
@@ -59,6 +63,7 @@ impl Actor {
             Action::Read => matches!(role, Role::Admin | Role::Analyst | Role::ReleaseOfficer | Role::Auditor),
             Action::ManagePartners => role == Role::Admin,
             Action::Ingest => matches!(role, Role::Admin | Role::Analyst),
+            Action::DraftRelease => matches!(role, Role::Admin | Role::Analyst | Role::ReleaseOfficer),
         }
     }
 
@@ -70,6 +75,7 @@ impl Actor {
                 Action::Read => "read management data",
                 Action::ManagePartners => "manage partners (admin only)",
                 Action::Ingest => "add intelligence (admin and analyst only)",
+                Action::DraftRelease => "draft releases (admin, analyst and release officer only)",
             })))
         }
     }
