@@ -14,6 +14,8 @@
 //! - [`database_outage_answers_503_and_recovers`]: a TCP proxy between one node and PostgreSQL
 //!   is cut and restored: `/readyz` and TAXII requests answer 503 with a TAXII error resource,
 //!   promptly, then 200 again without restarting the node;
+//! - [`database_blackhole_answers_503_within_seconds`] (ignored, a known bug): the same when the
+//!   network silently drops packets instead of refusing connections;
 //! - [`migrate_then_refuse_a_newer_schema`]: `tearline migrate` creates the schema (once, even
 //!   when started three times at once); a binary refuses a schema newer than it knows.
 
@@ -284,11 +286,11 @@ fn three_nodes_share_one_database() {
     let refs: Vec<&Server> = nodes.iter().collect();
     let urls = Arc::new(nodes.iter().map(|n| objects_url(n, &coll)).collect::<Vec<_>>());
 
-    // Six writers, two through each node, 12 envelopes of 9 + 1 objects each.
+    // Six writers, two through each node, 25 envelopes of 9 + 1 objects each.
     let sent: Arc<Mutex<Vec<Sent>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
-    let writers: Vec<_> = (0..6).map(|w| writer(format!("w{w}"), urls.clone(), w % 3, auth.clone(), 9, 12, stop.clone(), sent.clone())).collect();
+    let writers: Vec<_> = (0..6).map(|w| writer(format!("w{w}"), urls.clone(), w % 3, auth.clone(), 9, 25, stop.clone(), sent.clone())).collect();
 
     // Meanwhile a reader pages through the collection, each page from the next node, following
     // the previous node's `next`; at the end of a chain it resumes at `added_after` = the last
@@ -416,9 +418,12 @@ fn sigkill_of_a_node_loses_no_acknowledged_object() {
 
 /// Forwards loopback connections to PostgreSQL. [`Proxy::cut`] closes its listening socket and
 /// kills every open connection (the database seems gone: refused connections, dropped
-/// sessions); [`Proxy::restore`] listens on the same port again.
+/// sessions); [`Proxy::restore`] listens on the same port again. [`Proxy::freeze`] is the other
+/// kind of outage, a network that silently drops packets: connections stay open and new ones
+/// are accepted, but nothing is forwarded until [`Proxy::thaw`].
 struct Proxy {
     port: u16,
+    frozen: Arc<AtomicBool>,
     want_up: Arc<AtomicBool>,
     is_up: Arc<AtomicBool>,
     quit: Arc<AtomicBool>,
@@ -426,13 +431,17 @@ struct Proxy {
     thread: Option<JoinHandle<()>>,
 }
 
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
+fn pipe(mut from: TcpStream, mut to: TcpStream, frozen: Arc<AtomicBool>) {
     std::thread::spawn(move || {
         let mut buf = [0u8; 16384];
         loop {
             match from.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
+                    // Frozen: hold the bytes, as a network that drops packets until it heals.
+                    while frozen.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
                     if to.write_all(&buf[..n]).is_err() {
                         break;
                     }
@@ -450,10 +459,12 @@ impl Proxy {
         let port = listener.local_addr().unwrap().port();
         let (want_up, is_up, quit) = (Arc::new(AtomicBool::new(true)), Arc::new(AtomicBool::new(true)), Arc::new(AtomicBool::new(false)));
         let connections = Arc::new(AtomicU64::new(0));
-        let (w, u, q, c) = (want_up.clone(), is_up.clone(), quit.clone(), connections.clone());
+        let frozen = Arc::new(AtomicBool::new(false));
+        let (w, u, q, c, f) = (want_up.clone(), is_up.clone(), quit.clone(), connections.clone(), frozen.clone());
         let thread = std::thread::spawn(move || {
             let mut listener = Some(listener);
             let mut open: Vec<TcpStream> = Vec::new();
+            let mut held: Vec<TcpStream> = Vec::new();
             let kill_all = |open: &mut Vec<TcpStream>| {
                 for s in open.drain(..) {
                     let _ = s.shutdown(Shutdown::Both);
@@ -471,9 +482,13 @@ impl Proxy {
                         u.store(true, Ordering::SeqCst);
                     }
                 }
+                if !f.load(Ordering::SeqCst) {
+                    held.clear();
+                }
                 if let Some(l) = &listener {
                     l.set_nonblocking(true).unwrap();
                     match l.accept() {
+                        Ok((client, _)) if f.load(Ordering::SeqCst) => held.push(client),
                         Ok((client, _)) => {
                             client.set_nonblocking(false).unwrap();
                             if let Ok(server) = TcpStream::connect(&target) {
@@ -482,8 +497,8 @@ impl Proxy {
                                 let _ = server.set_nodelay(true);
                                 open.push(client.try_clone().unwrap());
                                 open.push(server.try_clone().unwrap());
-                                pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
-                                pipe(server, client);
+                                pipe(client.try_clone().unwrap(), server.try_clone().unwrap(), f.clone());
+                                pipe(server, client, f.clone());
                             }
                             continue;
                         }
@@ -494,7 +509,7 @@ impl Proxy {
             }
             kill_all(&mut open);
         });
-        Proxy { port, want_up, is_up, quit, connections, thread: Some(thread) }
+        Proxy { port, frozen, want_up, is_up, quit, connections, thread: Some(thread) }
     }
 
     fn set(&self, up: bool) {
@@ -513,10 +528,19 @@ impl Proxy {
     fn restore(&self) {
         self.set(true);
     }
+
+    fn freeze(&self) {
+        self.frozen.store(true, Ordering::SeqCst);
+    }
+
+    fn thaw(&self) {
+        self.frozen.store(false, Ordering::SeqCst);
+    }
 }
 
 impl Drop for Proxy {
     fn drop(&mut self) {
+        self.frozen.store(false, Ordering::SeqCst);
         self.quit.store(true, Ordering::SeqCst);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -670,6 +694,48 @@ fn database_outage_answers_503_and_recovers() {
          background POSTs: {ok} x 202, {unavailable} x 503; {} proxied connections",
         proxy.connections.load(Ordering::SeqCst)
     );
+}
+
+/// A network that silently drops packets to the database (a firewall, a partition) rather than
+/// refusing connections: requests must still fail fast with 503, not hang.
+#[test]
+#[ignore = "BUG: with the network to PostgreSQL silently dropping packets, GET /readyz and TAXII requests hang (no answer after 12 s; ureq 'timeout: global'): the postgres store sets no statement/query timeout, and the server no request timeout, so a query on a pooled connection whose peer stopped answering waits for TCP to give up (minutes)"]
+fn database_blackhole_answers_503_within_seconds() {
+    let Some(pg) = PgSchema::create("blackhole") else { return };
+    let (auth, _, coll) = setup(&pg);
+    let proxy = Proxy::start(pg.server_addr());
+    let via = pg.via(&format!("127.0.0.1:{}", proxy.port));
+    let node = Server::start(&via);
+    let http = agent();
+    let objects = objects_url(&node, &coll);
+    let readyz = node.url("/readyz");
+    let (code, body) = post(&http, &objects, &auth, &json!({"objects": [indicator("before", 1)]}).to_string()).unwrap();
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(get_page(&http, &readyz, "").0, 200);
+
+    // The network to the database silently drops everything: pooled connections stay open,
+    // new ones are accepted and never answered.
+    proxy.freeze();
+    let quick: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(12))).build().into();
+    let mut report = Vec::new();
+    for (what, url) in [("/readyz", readyz.clone()), ("GET objects", objects.clone())] {
+        let t0 = Instant::now();
+        let r = quick.get(&url).header("Accept", TAXII).header("Authorization", &auth).call();
+        report.push((what, r.map(|r| r.status().as_u16()).map_err(|e| e.to_string()), t0.elapsed()));
+    }
+    proxy.thaw();
+    let back = Instant::now();
+    while get_page(&http, &readyz, "").0 != 200 {
+        assert!(back.elapsed() < Duration::from_secs(30), "no recovery after the network healed; log:\n{}", node.log.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("blackhole: {report:?}; recovered {:?} after the network healed", back.elapsed());
+    for (what, answer, took) in &report {
+        assert!(
+            matches!(answer, Ok(503)) && *took < Duration::from_secs(10),
+            "{what} while the network to the database drops packets: expected a 503 within 10 s, got {answer:?} after {took:?}"
+        );
+    }
 }
 
 #[test]
