@@ -143,8 +143,12 @@ pub fn project(sources: &[Value], recipient: &Recipient, policy: &Policy) -> Pro
         // scratch copy first, and start again if one has to be withheld.
         let mut failed = false;
         for (i, st) in staged.iter().enumerate() {
+            if !alive[i] {
+                continue;
+            }
             let lost_ref = graph.refs[i].iter().any(|(j, t, _)| t != &policy.org_identity && !j.is_some_and(|j| alive[j]));
-            if !alive[i] || !(st.changed || lost_ref) {
+            let available = |t: &str| t == policy.org_identity || index.contains_key(t);
+            if !(st.changed || lost_ref && pruning_changes_shape(&values[i], &available)) {
                 continue;
             }
             let (obj, _) = rebuild(st, values[i].clone(), &id_map, &index, &reg, recipient, policy, &mut BTreeMap::new(), &mut HashMap::new(), &release_time);
@@ -402,6 +406,26 @@ fn walk_refs(v: &Value, path: &str, f: &mut impl FnMut(&str, &str, &str)) {
     }
 }
 
+/// Whether pruning the unavailable references of `v` removes a property (a singular `_ref`, or
+/// a `_refs` list that loses every item): only then can the object stop being valid. Items lost
+/// from lists that keep some leave the shape as it was.
+fn pruning_changes_shape(v: &Value, available: &impl Fn(&str) -> bool) -> bool {
+    let mut lists: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut singular = false;
+    walk_refs(v, "", &mut |p, _k, t| {
+        if let Some(list) = p.strip_suffix(']').and_then(|q| q.rfind(".[").map(|k| &p[..k])) {
+            let e = lists.entry(list.to_owned()).or_default();
+            e.0 += 1;
+            if available(t) {
+                e.1 += 1;
+            }
+        } else if !available(t) {
+            singular = true;
+        }
+    });
+    singular || lists.values().any(|&(n, ok)| n > 0 && ok == 0)
+}
+
 /// Lists that must keep at least one reference.
 fn required_list(ty: &str, key: &str, obj: &Value) -> bool {
     match (ty, key) {
@@ -578,11 +602,11 @@ fn rebuild(
         }
         map_refs(&mut value, "", &map, &mut Vec::new());
     }
-    let Value::Object(body) = value else { return (Value::Null, pruned_refs) };
-    let mut m = Map::with_capacity(body.len() + 6);
+    // Rebuilt in place: only the rebuilt properties are inserted (key order is irrelevant to
+    // the RFC 8785 bytes that are hashed, signed and published).
+    let Value::Object(mut m) = value else { return (Value::Null, pruned_refs) };
     let category = tearline_stix::validate::category_of(&st.ty);
     let is_sco = matches!(category, Some(tearline_stix::validate::Category::Sco));
-    m.insert("type".into(), json!(st.ty));
     m.insert("spec_version".into(), json!("2.1"));
     m.insert("id".into(), json!(id_map.get(&st.source_id).cloned().unwrap_or_default()));
     if !is_sco {
@@ -590,11 +614,6 @@ fn rebuild(
         m.insert("created_by_ref".into(), json!(policy.org_identity));
         m.insert("created".into(), json!(t));
         m.insert("modified".into(), json!(t));
-    }
-    for (k, v) in body {
-        if k != "type" {
-            m.insert(k, v);
-        }
     }
     // Object-level markings.
     let mut omr: Vec<String> = Vec::new();
