@@ -17,7 +17,8 @@
 //! - [`database_blackhole_answers_503_within_seconds`] (ignored, a known bug): the same when the
 //!   network silently drops packets instead of refusing connections;
 //! - [`migrate_then_refuse_a_newer_schema`]: `tearline migrate` creates the schema (once, even
-//!   when started three times at once); a binary refuses a schema newer than it knows.
+//!   when started three times at once); a binary refuses a schema newer than it knows;
+//! - [`database_password_is_never_printed`] (ignored, a known bug).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Read, Write};
@@ -791,6 +792,49 @@ fn migrate_then_refuse_a_newer_schema() {
     // Nothing was changed by the refused commands.
     assert_eq!(pg.sql("SELECT max(version) FROM schema_migrations"), newer.to_string());
     eprintln!("migrate: schema version {version}, {created} tables; version {newer} refused");
+}
+
+/// The database URL may carry a password; no command prints it (stdout, stderr or the log).
+#[test]
+#[ignore = "BUG: the PostgreSQL password in --database is printed: 'tearline migrate' prints 'database <full URL> is at the current schema' on stdout, and 'tearline serve' logs the full URL in 'tearline listening on ... database=<URL>' (INFO) and in the 'no accounts yet ... --database <URL>' warning (crates/tearline/src/main.rs Command::Migrate, crates/tearline/src/ops.rs serve)"]
+fn database_password_is_never_printed() {
+    let Some(pg) = PgSchema::create("secret") else { return };
+    // With a password in the URL (trust authentication ignores it; otherwise use the real one).
+    let (scheme, rest) = pg.db.url.split_once("://").unwrap();
+    let (user, host) = rest.split_once('@').expect("a URL with a user");
+    let (url, password) = match user.split_once(':') {
+        Some((_, pw)) => (pg.db.url.clone(), pw.to_owned()),
+        None => (format!("{scheme}://{user}:Never-Print-Me-7f3a@{host}"), "Never-Print-Me-7f3a".to_owned()),
+    };
+    let db = Db { dir: tempfile::tempdir().unwrap(), url };
+    let probe = db.run(&["migrate"]);
+    if !probe.status.success() && probe.stderr.contains("password") {
+        eprintln!("skipped: the server checks passwords and the test URL has none");
+        return;
+    }
+    let mut leaks = Vec::new();
+    let mut check = |what: &str, text: &str| {
+        if text.contains(&password) {
+            leaks.push(format!("{what}: {}", text.lines().find(|l| l.contains(&password)).unwrap()));
+        }
+    };
+    check("migrate", &format!("{}{}", probe.stdout, probe.stderr));
+    let out = db.run(&["account", "list"]);
+    check("account list", &format!("{}{}", out.stdout, out.stderr));
+    let node = Server::start(&db);
+    get(&agent(), &node.url("/readyz"), "").unwrap();
+    node.terminate();
+    let log = node.log.lock().unwrap().clone();
+    check("serve", &log);
+    // An unreachable database: the error names where, never the password.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let (_, dead) = split_addr(&db.url, &format!("127.0.0.1:{port}"));
+    let out = Db { dir: tempfile::tempdir().unwrap(), url: dead }.run(&["account", "list"]);
+    assert!(!out.status.success(), "an unreachable database is an error");
+    check("unreachable", &out.stderr);
+    assert!(leaks.is_empty(), "the database password was printed:\n{}", leaks.join("\n"));
 }
 
 #[test]
