@@ -362,31 +362,22 @@ fn coarsen_times(v: &mut Value, key: &str, g: i64) {
     }
 }
 
-/// A reference found in a staged object: its path, its target, and whether the object cannot
-/// stand without it.
-fn refs(v: &Value, ty: &str) -> Vec<(String, String, bool)> {
-    let mut out = Vec::new();
-    walk_refs(v, "", &mut |p, k, t| {
-        let required = matches!((ty, k), ("relationship", "source_ref" | "target_ref") | ("sighting", "sighting_of_ref") | ("language-content", "object_ref"));
-        out.push((p.to_owned(), t.to_owned(), required));
-    });
-    out
-}
-
-fn walk_refs(v: &Value, path: &str, f: &mut impl FnMut(&str, &str, &str)) {
+/// Calls `f(path, index, key, target)` for every reference in `v`: `path` is the property's
+/// path, and for an item of a `_refs` list, the list's path with the item's `index`.
+fn walk_refs(v: &Value, path: &str, f: &mut impl FnMut(&str, Option<usize>, &str, &str)) {
     match v {
         Value::Object(o) => {
             for (k, x) in o {
                 if k.ends_with("_ref") {
                     if let Value::String(t) = x {
-                        f(&path::key(path, k), k, t);
+                        f(&path::key(path, k), None, k, t);
                     }
                 } else if k.ends_with("_refs") {
                     if let Value::Array(items) = x {
                         let p = path::key(path, k);
                         for (i, it) in items.iter().enumerate() {
                             if let Value::String(t) = it {
-                                f(&path::index(&p, i), k, t);
+                                f(&p, Some(i), k, t);
                             }
                         }
                     }
@@ -412,9 +403,9 @@ fn walk_refs(v: &Value, path: &str, f: &mut impl FnMut(&str, &str, &str)) {
 fn pruning_changes_shape(v: &Value, available: &impl Fn(&str) -> bool) -> bool {
     let mut lists: HashMap<String, (usize, usize)> = HashMap::new();
     let mut singular = false;
-    walk_refs(v, "", &mut |p, _k, t| {
-        if let Some(list) = p.strip_suffix(']').and_then(|q| q.rfind(".[").map(|k| &p[..k])) {
-            let e = lists.entry(list.to_owned()).or_default();
+    walk_refs(v, "", &mut |p, i, _k, t| {
+        if i.is_some() {
+            let e = lists.entry(p.to_owned()).or_default();
             e.0 += 1;
             if available(t) {
                 e.1 += 1;
@@ -464,31 +455,29 @@ impl Graph {
         for (i, st) in staged.iter().enumerate() {
             let mut list_names: Vec<String> = Vec::new();
             let mut rs = Vec::new();
-            for (p, t, required) in refs(&values[i], &st.ty) {
-                let need = if required {
+            let ty = st.ty.as_str();
+            walk_refs(&values[i], "", &mut |p, item, k, t| {
+                let required = matches!((ty, k), ("relationship", "source_ref" | "target_ref") | ("sighting", "sighting_of_ref") | ("language-content", "object_ref"));
+                let need = if required && item.is_none() {
                     Need::Required
-                } else if let Some(list) = p.strip_suffix(']').and_then(|q| q.rfind(".[").map(|k| &p[..k])) {
-                    if !list.contains('.') && required_list(&st.ty, list, &values[i]) {
-                        let n = match list_names.iter().position(|l| l == list) {
-                            Some(n) => n,
-                            None => {
-                                list_names.push(list.to_owned());
-                                list_names.len() - 1
-                            }
-                        };
-                        Need::List(n)
-                    } else {
-                        Need::Optional
-                    }
+                } else if item.is_some() && !p.contains('.') && required_list(ty, p, &values[i]) {
+                    let n = match list_names.iter().position(|l| l == p) {
+                        Some(n) => n,
+                        None => {
+                            list_names.push(p.to_owned());
+                            list_names.len() - 1
+                        }
+                    };
+                    Need::List(n)
                 } else {
                     Need::Optional
                 };
-                let j = index.get(t.as_str()).copied();
+                let j = index.get(t).copied();
                 if let Some(j) = j {
                     dependents[j].push((i, need));
                 }
-                rs.push((j, t, need));
-            }
+                rs.push((j, t.to_owned(), need));
+            });
             refs_out.push(rs);
             lists_out.push(list_names.len());
         }
@@ -583,9 +572,9 @@ fn rebuild(
     if st.granular.is_empty() {
         map_refs(&mut value, "", &map, &mut pruned_refs);
     } else {
-        walk_refs(&value, "", &mut |p, _k, t| {
+        walk_refs(&value, "", &mut |p, i, _k, t| {
             if t != policy.org_identity && !index.contains_key(t) {
-                pruned_refs.push((p.to_owned(), t.to_owned()));
+                pruned_refs.push((i.map_or_else(|| p.to_owned(), |i| path::index(p, i)), t.to_owned()));
             }
         });
         if !pruned_refs.is_empty() {
