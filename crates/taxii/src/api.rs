@@ -1,7 +1,6 @@
 //! The management API under `/api/v1/`: JSON over HTTP, the same authentication as TAXII.
 //! Handlers are thin adapters over `tearline-service`; the CLI calls the same functions.
 
-use axum::Json;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
@@ -10,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use tearline_service::{Actor, ServiceError, osint, partners};
+use tearline_service::{Actor, ServiceError, osint, partners, releases};
 use tearline_store::StoreError;
 
 use crate::AppState;
@@ -27,7 +26,7 @@ pub struct MgmtError(StatusCode, &'static str, String);
 impl IntoResponse for MgmtError {
     fn into_response(self) -> Response {
         let MgmtError(status, code, message) = self;
-        let mut resp = (status, Json(json!({"error": {"code": code, "message": message}}))).into_response();
+        let mut resp = crate::egress::json(status, &json!({"error": {"code": code, "message": message}}));
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Basic realm=\"tearline\", Bearer realm=\"tearline\""));
         }
@@ -95,7 +94,7 @@ async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Resu
 }
 
 fn ok<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    (status, Json(value)).into_response()
+    crate::egress::json(status, value)
 }
 
 pub async fn whoami(Caller(actor): Caller) -> Response {
@@ -133,7 +132,7 @@ pub async fn update_partner(
 
 pub async fn remove_partner(State(state): State<AppState>, Caller(actor): Caller, Path(name): Path<String>) -> Result<Response, MgmtError> {
     partners::remove(&*state.store, &actor, &name).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(crate::egress::empty(StatusCode::NO_CONTENT))
 }
 
 #[derive(serde::Deserialize)]
@@ -168,13 +167,77 @@ pub async fn ingest_articles(State(state): State<AppState>, Caller(actor): Calle
     Ok(ok(StatusCode::OK, &outcome))
 }
 
+fn releaser(state: &AppState) -> Result<&releases::Releaser, MgmtError> {
+    state.releaser.as_deref().ok_or_else(|| {
+        MgmtError(StatusCode::SERVICE_UNAVAILABLE, "not-configured", "releasing is not configured on this server (no signing key or organisation settings)".into())
+    })
+}
+
+/// Preview a release: what the partner would get, what was removed and why, lint findings,
+/// and the draft token an approver needs.
+pub async fn preview_release(State(state): State<AppState>, Caller(actor): Caller, headers: HeaderMap, body: Body) -> Result<Response, MgmtError> {
+    let input: releases::PreviewInput = json_body(&headers, body).await?;
+    let p = releases::preview(&*state.store, &actor, releaser(&state)?, input).await?;
+    Ok(ok(StatusCode::OK, &p))
+}
+
+/// Approve (compile, sign, store, publish) a release.
+pub async fn approve_release(State(state): State<AppState>, Caller(actor): Caller, headers: HeaderMap, body: Body) -> Result<Response, MgmtError> {
+    let input: releases::ApproveInput = json_body(&headers, body).await?;
+    let r = releases::approve(&*state.store, &actor, releaser(&state)?, input).await?;
+    Ok(ok(StatusCode::CREATED, &releases::ReleaseView::from(r)))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseQuery {
+    partner: Option<String>,
+    source: Option<String>,
+}
+
+pub async fn list_releases(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    axum::extract::Query(q): axum::extract::Query<ReleaseQuery>,
+) -> Result<Response, MgmtError> {
+    let list = match &q.source {
+        Some(src) => releases::from_source(&*state.store, &actor, src).await?.into_iter().filter(|r| q.partner.as_ref().is_none_or(|p| &r.partner == p)).collect(),
+        None => releases::list(&*state.store, &actor, q.partner.as_deref()).await?,
+    };
+    let views: Vec<releases::ReleaseView> = list.into_iter().map(Into::into).collect();
+    Ok(ok(StatusCode::OK, &json!({ "releases": views })))
+}
+
+pub async fn show_release(State(state): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<Response, MgmtError> {
+    let r = releases::show(&*state.store, &actor, &id).await?;
+    Ok(ok(StatusCode::OK, &releases::ReleaseView::from(r)))
+}
+
+/// The exact stored bundle bytes of a release.
+pub async fn release_bundle(State(state): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<Response, MgmtError> {
+    let r = releases::show(&*state.store, &actor, &id).await?;
+    Ok(crate::egress::raw(StatusCode::OK, "application/stix+json;version=2.1", r.bundle))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecallInput {
+    reason: String,
+}
+
+pub async fn recall_release(State(state): State<AppState>, Caller(actor): Caller, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Result<Response, MgmtError> {
+    let input: RecallInput = json_body(&headers, body).await?;
+    let r = releases::recall(&*state.store, &actor, releaser(&state)?, &id, &input.reason).await?;
+    Ok(ok(StatusCode::OK, &releases::ReleaseView::from(r)))
+}
+
 pub async fn not_found() -> MgmtError {
     MgmtError(StatusCode::NOT_FOUND, "not-found", "no such management endpoint; see /api/v1/openapi.json".into())
 }
 
 /// The OpenAPI 3.1 description of the management API.
-pub async fn openapi() -> Json<Value> {
-    Json(openapi_document())
+pub async fn openapi() -> Response {
+    ok(StatusCode::OK, &openapi_document())
 }
 
 pub fn openapi_document() -> Value {
@@ -184,7 +247,7 @@ pub fn openapi_document() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {"title": "tearline management API", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "Partners and (as they land) releases, cases and the ledger. The same operations as the tearline CLI."},
+                 "description": "Partners, releases and open-source ingestion (cases and the ledger as they land). The same operations as the tearline CLI."},
         "security": [{"basic": []}, {"bearer": []}],
         "paths": {
             "/api/v1/whoami": {"get": {"summary": "The authenticated account", "responses": {"200": {"description": "account name and role"}, "401": err}}},
@@ -217,6 +280,33 @@ pub fn openapi_document() -> Value {
                             "meta_toml": {"type": "string", "description": "sidecar metadata (outlet, url, language, published, title, attributed_to)"}}}}}}}}},
                     "responses": {"200": {"description": "per-article extraction summary and the clusters touched"}, "401": err, "403": err, "404": err, "422": err}}
             },
+            "/api/v1/releases/preview": {
+                "post": {"summary": "Preview a release to a partner (analyst, release officer, admin): the objects it would get, what was removed and why, lint findings, and a draft token binding author, partner and sources",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PreviewInput"}}}},
+                    "responses": {"200": {"description": "the preview", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Preview"}}}}, "401": err, "403": err, "404": err, "422": err}}
+            },
+            "/api/v1/releases": {
+                "get": {"summary": "List releases (producer roles); internal records, never served to partners",
+                    "parameters": [{"name": "partner", "in": "query", "schema": {"type": "string"}}, {"name": "source", "in": "query", "schema": {"type": "string"}, "description": "only releases derived from this source object id"}],
+                    "responses": {"200": {"description": "releases", "content": {"application/json": {"schema": {"type": "object", "properties": {"releases": {"type": "array", "items": {"$ref": "#/components/schemas/Release"}}}}}}}, "401": err, "403": err}},
+                "post": {"summary": "Approve a release (release officer, admin): recompiles the draft, refuses unresolved blocking lints (each override needs a justification), enforces the two-person rule (the approver is not the draft's author), signs, stores and publishes it to the partner's collection",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApproveInput"}}}},
+                    "responses": {"201": {"description": "the release", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Release"}}}}, "401": err, "403": err, "404": err, "409": err, "422": err}}
+            },
+            "/api/v1/releases/{release}": {
+                "parameters": [{"name": "release", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^report--"}}],
+                "get": {"summary": "One release (its record, without the bundle)", "responses": {"200": {"description": "the release", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Release"}}}}, "401": err, "403": err, "404": err}}
+            },
+            "/api/v1/releases/{release}/bundle": {
+                "parameters": [{"name": "release", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "get": {"summary": "The exact stored bundle bytes (RFC 8785), as signed and delivered", "responses": {"200": {"description": "a STIX bundle", "content": {"application/stix+json;version=2.1": {}}}, "401": err, "403": err, "404": err}}
+            },
+            "/api/v1/releases/{release}/recall": {
+                "parameters": [{"name": "release", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "post": {"summary": "Recall a release (release officer, admin): a signed recall notice goes to the partner and the released objects are re-published revoked",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["reason"], "additionalProperties": false, "properties": {"reason": {"type": "string", "minLength": 10}}}}}},
+                    "responses": {"200": {"description": "the recalled release", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Release"}}}}, "401": err, "403": err, "404": err, "422": err}}
+            },
             "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3.1"}}}}
         },
         "components": {
@@ -229,6 +319,24 @@ pub fn openapi_document() -> Value {
                     "sectors": {"type": "array", "items": {"type": "string"}}, "trust_tier": {"type": "integer", "minimum": 1, "maximum": 5},
                     "flags": {"type": "array", "items": {"enum": ["hostile", "not-recognised", "designated", "sanctioned", "no-diplomatic-relations"]}},
                     "clients": {"type": "array", "items": {"type": "string"}}, "communities": {"type": "array", "items": {"type": "string"}}}},
+                "PreviewInput": {"type": "object", "required": ["partner", "sources"], "additionalProperties": false, "properties": {
+                    "partner": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}, "description": "STIX ids in collections the caller may read (latest versions); a report's or grouping's object_refs are included"}}},
+                "Preview": {"type": "object", "properties": {
+                    "partner": {"type": "string"}, "draft": {"type": "string"}, "author": {"type": "string"},
+                    "released": {"type": "array", "items": {"type": "object"}}, "removals": {"type": "array", "items": {"type": "object", "properties": {
+                        "source_id": {"type": "string"}, "path": {"type": ["string", "null"]}, "span": {"type": ["array", "null"]}, "removed_text": {"type": ["string", "null"]}, "reason": {"type": "object"}, "explanation": {"type": "string"}}}},
+                    "findings": {"type": "array", "items": {"type": "object", "properties": {"code": {"type": "string"}, "object_id": {"type": "string"}, "source_id": {"type": ["string", "null"]}, "path": {"type": "string"}, "blocking": {"type": "boolean"}, "matched": {"type": "string"}}}},
+                    "blocking": {"type": "integer"}, "two_person": {"type": "boolean"}, "no_endorsement": {"type": "boolean"}, "id_map": {"type": "object"}}},
+                "ApproveInput": {"type": "object", "required": ["partner", "sources"], "additionalProperties": false, "properties": {
+                    "partner": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}}, "draft": {"type": "string", "description": "the preview's draft token (required when two people must approve)"},
+                    "overrides": {"type": "array", "items": {"type": "object", "required": ["code", "object_id", "path", "justification"], "additionalProperties": false, "properties": {
+                        "code": {"type": "string"}, "object_id": {"type": "string", "description": "released or source id"}, "path": {"type": "string"}, "justification": {"type": "string", "minLength": 10}}}},
+                    "justification": {"type": "string"}, "supersedes": {"type": "string", "description": "manifest id of the release this one corrects"}, "name": {"type": "string"}}},
+                "Release": {"type": "object", "properties": {
+                    "manifest_id": {"type": "string"}, "partner": {"type": "string"}, "content_hash": {"type": "string"}, "bundle_sha256": {"type": "string"}, "bundle_bytes": {"type": "integer"},
+                    "key_id": {"type": "string"}, "author": {"type": "string"}, "approver": {"type": "string"}, "justification": {"type": ["string", "null"]}, "created": {"type": "string"},
+                    "state": {"enum": ["active", "superseded", "recalled"]}, "supersedes": {"type": ["string", "null"]}, "id_map": {"type": "object"},
+                    "removals": {"type": "array"}, "findings": {"type": "array"}, "overrides": {"type": "array"}, "object_ids": {"type": "array", "items": {"type": "string"}}}},
                 "Partner": {"allOf": [partner_input, {"type": "object", "properties": {
                     "collection_id": {"type": "string", "format": "uuid"}, "created": {"type": "string"}, "removed": {"type": "boolean"},
                     "members": {"type": "array", "items": {"type": "string"}}}}]}

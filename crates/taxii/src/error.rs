@@ -121,6 +121,6 @@ impl IntoResponse for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"tearline\", Bearer realm=\"tearline\""));
         }
-        resp
+        crate::egress::mark(resp)
     }
 }

@@ -171,9 +171,11 @@ pub async fn get_objects(
 ) -> Result<Response, ApiError> {
     let q = parse_query(&state, raw)?;
     let c = readable_collection(&state, &caller, &root, &id).await?;
+    let audience = egress::Audience::of(&*state.store, &caller.0).await?;
     let page = state.store.objects(&c.id, &filter_from(q, VersionFilter::last()), true).await?;
-    state.metrics.objects_served.fetch_add(page.items.len() as u64, Ordering::Relaxed);
-    Ok(egress::objects(page))
+    let resp = egress::objects(page, &audience);
+    state.metrics.objects_served.fetch_add(served(&resp), Ordering::Relaxed);
+    Ok(resp)
 }
 
 pub async fn get_manifest(
@@ -184,8 +186,14 @@ pub async fn get_manifest(
 ) -> Result<Response, ApiError> {
     let q = parse_query(&state, raw)?;
     let c = readable_collection(&state, &caller, &root, &id).await?;
-    let page = state.store.objects(&c.id, &filter_from(q, VersionFilter::last()), false).await?;
-    Ok(egress::manifest(page))
+    let audience = egress::Audience::of(&*state.store, &caller.0).await?;
+    let page = state.store.objects(&c.id, &filter_from(q, VersionFilter::last()), audience.needs_bodies()).await?;
+    Ok(egress::manifest(page, &audience))
+}
+
+/// Objects an envelope response carries (from egress's count header-free tally).
+fn served(resp: &Response) -> u64 {
+    resp.extensions().get::<egress::Served>().map_or(0, |s| s.0)
 }
 
 /// The object-scoped filter: only this id; an id that is not a STIX identifier matches nothing.
@@ -206,12 +214,11 @@ pub async fn get_object(
     let q = parse_query(&state, raw)?;
     let c = readable_collection(&state, &caller, &root, &id).await?;
     let first_page = q.next.is_none();
+    let audience = egress::Audience::of(&*state.store, &caller.0).await?;
     let page = state.store.objects(&c.id, &object_filter(q, &object_id, VersionFilter::last())?, true).await?;
-    if first_page && page.items.is_empty() {
-        return Err(ApiError::NotFound);
-    }
-    state.metrics.objects_served.fetch_add(page.items.len() as u64, Ordering::Relaxed);
-    Ok(egress::objects(page))
+    let resp = egress::object(page, &audience, first_page)?;
+    state.metrics.objects_served.fetch_add(served(&resp), Ordering::Relaxed);
+    Ok(resp)
 }
 
 pub async fn get_versions(
@@ -224,11 +231,9 @@ pub async fn get_versions(
     q.versions = None; // Get Object Versions lists every version; match[version] does not apply.
     let c = readable_collection(&state, &caller, &root, &id).await?;
     let first_page = q.next.is_none();
-    let page = state.store.objects(&c.id, &object_filter(q, &object_id, VersionFilter::all())?, false).await?;
-    if first_page && page.items.is_empty() {
-        return Err(ApiError::NotFound);
-    }
-    Ok(egress::versions(page))
+    let audience = egress::Audience::of(&*state.store, &caller.0).await?;
+    let page = state.store.objects(&c.id, &object_filter(q, &object_id, VersionFilter::all())?, audience.needs_bodies()).await?;
+    egress::versions(page, &audience, first_page)
 }
 
 pub async fn delete_object(

@@ -63,11 +63,19 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<metrics::Metrics>,
+    /// The producer's identity, release settings and signing key file; without it the
+    /// release endpoints answer that releasing is not configured.
+    pub releaser: Option<Arc<tearline_service::releases::Releaser>>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: ServerConfig) -> Self {
-        AppState { store, config: Arc::new(config), metrics: Arc::default() }
+        AppState { store, config: Arc::new(config), metrics: Arc::default(), releaser: None }
+    }
+
+    pub fn with_releaser(mut self, releaser: tearline_service::releases::Releaser) -> Self {
+        self.releaser = Some(Arc::new(releaser));
+        self
     }
 }
 
@@ -96,6 +104,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/api/v1/partners/{name}"),
     ("POST", "/api/v1/partners/{name}/members"),
     ("POST", "/api/v1/osint/articles"),
+    ("POST", "/api/v1/releases/preview"),
+    ("POST", "/api/v1/releases"),
+    ("GET", "/api/v1/releases"),
+    ("GET", "/api/v1/releases/{release}"),
+    ("GET", "/api/v1/releases/{release}/bundle"),
+    ("POST", "/api/v1/releases/{release}/recall"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -134,6 +148,11 @@ fn management_routes() -> Router<AppState> {
         .route("/partners/{name}", get(api::show_partner).merge(patch(api::update_partner)).merge(delete(api::remove_partner)))
         .route("/partners/{name}/members", post(api::add_member))
         .route("/osint/articles", post(api::ingest_articles))
+        .route("/releases/preview", post(api::preview_release))
+        .route("/releases", get(api::list_releases).merge(post(api::approve_release)))
+        .route("/releases/{release}", get(api::show_release))
+        .route("/releases/{release}/bundle", get(api::release_bundle))
+        .route("/releases/{release}/recall", post(api::recall_release))
         .fallback(api::not_found)
 }
 
@@ -150,13 +169,13 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
     resp
 }
 
-async fn healthz() -> &'static str {
-    "ok\n"
+async fn healthz() -> Response {
+    egress::raw(StatusCode::OK, "text/plain; charset=utf-8", "ok\n")
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
+        Ok(()) => egress::raw(StatusCode::OK, "text/plain; charset=utf-8", "ready\n"),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
             ApiError::Unavailable.into_response()
@@ -169,7 +188,5 @@ async fn metrics_endpoint(State(state): State<AppState>, headers: HeaderMap) -> 
     if !account.role.can_observe() {
         return Err(ApiError::Forbidden("metrics are served to admin and auditor accounts only"));
     }
-    let mut resp = state.metrics.render(state.store.backend()).into_response();
-    resp.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/plain; version=0.0.4"));
-    Ok(resp)
+    Ok(egress::raw(StatusCode::OK, "text/plain; version=0.0.4", state.metrics.render(state.store.backend())))
 }

@@ -26,6 +26,7 @@ pub const ACCOUNTS: &[(&str, Role)] = &[
     ("eve", Role::Analyst),     // no grants at all
     ("admin", Role::Admin),     // reads and writes Private only
     ("auditor", Role::Auditor), // reads Bravo only
+    ("rob", Role::ReleaseOfficer), // reads Alpha only (approves releases drafted from it)
 ];
 
 /// A temporary database with the accounts above, four collections and a router over it.
@@ -42,6 +43,8 @@ pub struct Fx {
     pub private: String,
     /// `second` root: alice rw.
     pub charlie: String,
+    /// Holds the release signing key.
+    pub _keys: tempfile::TempDir,
 }
 
 pub async fn fixture() -> Fx {
@@ -103,15 +106,18 @@ pub async fn fixture_with(config: ServerConfig) -> Fx {
         readers: readers.iter().map(|s| s.to_string()).collect(),
         writers: writers.iter().map(|s| s.to_string()).collect(),
     };
-    let alpha = store.add_collection(coll("default", "Alpha", &["alice", "bob"], &["alice", "wo"])).await.unwrap().id;
+    let alpha = store.add_collection(coll("default", "Alpha", &["alice", "bob", "rob"], &["alice", "wo"])).await.unwrap().id;
     let bravo = store.add_collection(coll("default", "Bravo", &["alice", "auditor"], &[])).await.unwrap().id;
     let private = store.add_collection(coll("default", "Private", &["admin"], &["admin"])).await.unwrap().id;
     let mut c = coll("second", "Charlie", &["alice"], &["alice"]);
     c.alias = Some("charlie".into());
     c.description = None;
     let charlie = store.add_collection(c).await.unwrap().id;
-    let app = router(AppState::new(store.clone(), config));
-    Fx { _db: db, store, app, secrets, alpha, bravo, private, charlie }
+    let keys = tempfile::tempdir().expect("temp dir");
+    let org = tearline_service::releases::Organisation { name: "Producer Service".into(), identity: None, country: Some("USA".into()) };
+    let releaser = tearline_service::releases::Releaser::new(org, Default::default(), keys.path().join("tearline.key")).expect("releaser");
+    let app = router(AppState::new(store.clone(), config).with_releaser(releaser));
+    Fx { _db: db, store, app, secrets, alpha, bravo, private, charlie, _keys: keys }
 }
 
 impl Fx {
@@ -137,8 +143,9 @@ impl Fx {
         let request = builder.body(Body::from(req.body.clone())).expect("request");
         let resp = self.app.clone().oneshot(request).await.expect("router is infallible");
         let (parts, body) = resp.into_parts();
+        let egressed = parts.extensions.get::<tearline_taxii::egress::Egressed>().is_some();
         let body = body.collect().await.expect("body").to_bytes().to_vec();
-        Resp { status: parts.status, headers: parts.headers, body }
+        Resp { status: parts.status, headers: parts.headers, body, egressed }
     }
 
     /// Alice POSTs these objects to a collection; returns the status resource.
@@ -228,6 +235,8 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// Whether the response left through `egress` (its test-only tag).
+    pub egressed: bool,
 }
 
 impl Resp {

@@ -10,7 +10,8 @@
 //! - [`access`]: authentication and authorisation, including the no-existence-oracle rule;
 //! - [`errors`]: every error path returns a TAXII error resource with the right status;
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics`;
-//! - [`routes`]: every entry of `tearline_taxii::ROUTES` has a request that it answers.
+//! - [`routes`]: every entry of `tearline_taxii::ROUTES` has a request that it answers, through egress;
+//! - [`releases`]: the release API's error paths, and a partner member's view through the egress projection.
 
 mod access;
 mod discovery;
@@ -19,4 +20,5 @@ mod harness;
 mod object;
 mod objects;
 mod ops;
+mod releases;
 mod routes;

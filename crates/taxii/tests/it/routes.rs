@@ -2,10 +2,10 @@
 //! request and must be answered by its own handler, not by the fallback. A route added to the
 //! server without a row in [`CASES`] fails `every_route_has_a_case`.
 //!
-//! Each row is the one place to hang per-route obligations: today the status it must answer
-//! and that the metrics record it under its own template; properties every route must keep
-//! (such as "its body leaves through the egress module") become one more assertion in the loop
-//! of `every_route_answers_through_its_own_handler`.
+//! Each row is the one place to hang per-route obligations: the status it must answer, that
+//! the metrics record it under its own template, and that its response left through the egress
+//! module (every response built there carries the `Egressed` tag; errors and the fallbacks
+//! too, checked in `errors_and_fallbacks_leave_through_egress`).
 
 use std::collections::BTreeSet;
 
@@ -55,6 +55,12 @@ const CASES: &[Case] = &[
     case("GET", "/api/v1/partners/{name}", Some("auditor"), 200),
     api("PATCH", "/api/v1/partners/{name}", "admin", 200, r#"{"trust_tier": 4}"#),
     api("POST", "/api/v1/partners/{name}/members", "admin", 201, r#"{"name": "gsd-liaison"}"#),
+    api("POST", "/api/v1/releases/preview", "alice", 200, r#"{"partner": "syria-gsd", "sources": ["{object_id}"]}"#),
+    api("POST", "/api/v1/releases", "rob", 201, r#"{"partner": "syria-gsd", "sources": ["{object_id}"], "draft": "{draft}"}"#),
+    case("GET", "/api/v1/releases", Some("auditor"), 200),
+    case("GET", "/api/v1/releases/{release}", Some("alice"), 200),
+    case("GET", "/api/v1/releases/{release}/bundle", Some("auditor"), 200),
+    api("POST", "/api/v1/releases/{release}/recall", "rob", 200, r#"{"reason": "the indicator was a false positive"}"#),
     case("DELETE", "/api/v1/partners/{name}", Some("admin"), 204),
     api("POST", "/api/v1/osint/articles", "alice", 200, r#"{"collection": "{id}", "articles": [{"name": "a1", "text": "+++\noutlet = \"Example Wire\"\npublished = \"2025-01-12\"\n+++\nSyrian security forces foiled an Islamic State plot to bomb the Sayyida Zaynab shrine near Damascus on 11 January."}]}"#),
     case("DELETE", "/taxii2/{root}/collections/{id}/objects/{object_id}/", Some("alice"), 200),
@@ -76,6 +82,8 @@ async fn every_route_answers_through_its_own_handler() {
     let fx = fixture().await;
     let object_id = sid("indicator", 1);
     let status_id = fx.post(&fx.alpha, &[indicator(1, 1)]).await["id"].as_str().unwrap().to_owned();
+    // Values the cases produce for later ones: the preview's draft token, the release's id.
+    let (mut draft, mut release) = (String::new(), String::new());
     for c in CASES {
         let path = c
             .template
@@ -83,10 +91,11 @@ async fn every_route_answers_through_its_own_handler() {
             .replace("{id}", &fx.alpha)
             .replace("{object_id}", &object_id)
             .replace("{status_id}", &status_id)
-            .replace("{name}", "syria-gsd");
+            .replace("{name}", "syria-gsd")
+            .replace("{release}", &release);
         let method = Method::from_bytes(c.method.as_bytes()).unwrap();
         let mut req = if let Some(json) = c.json {
-            let json = json.replace("{id}", &fx.alpha);
+            let json = json.replace("{id}", &fx.alpha).replace("{object_id}", &object_id).replace("{draft}", &draft);
             Req::new(method, &path).header("content-type", "application/json").body(json.into_bytes())
         } else if method == Method::POST {
             Req::post(&path, &envelope(&[indicator(2, 1)]))
@@ -96,7 +105,14 @@ async fn every_route_answers_through_its_own_handler() {
         if let Some(account) = c.by {
             req = req.by(account);
         }
-        check(&fx, req, c.expect).await;
+        let resp = check(&fx, req, c.expect).await;
+        // Every route's answer left through the egress module.
+        assert!(resp.egressed, "{} {} answered without going through egress", c.method, c.template);
+        match (c.method, c.template) {
+            ("POST", "/api/v1/releases/preview") => draft = resp.json()["draft"].as_str().unwrap().to_owned(),
+            ("POST", "/api/v1/releases") => release = resp.json()["manifest_id"].as_str().unwrap().to_owned(),
+            _ => {}
+        }
     }
     // The metrics count each request under its route template: none fell through to the
     // fallback ("unmatched").
@@ -151,5 +167,21 @@ async fn accept_headers_that_admit_taxii_21_are_served() {
             None => req.without("accept"),
         };
         check(&fx, req, 200).await;
+    }
+}
+
+#[tokio::test]
+async fn errors_and_fallbacks_leave_through_egress() {
+    let fx = fixture().await;
+    for (req, status) in [
+        (Req::get("/taxii2/"), 401),
+        (Req::get("/nowhere"), 404),
+        (Req::new(Method::PUT, "/taxii2/").by("alice"), 405),
+        (Req::get("/api/v1/nowhere").by("alice"), 404),
+        (Req::get("/api/v1/releases/report--00000000-0000-4000-8000-000000000000").by("alice"), 404),
+    ] {
+        let resp = fx.send(req).await;
+        assert_eq!(resp.status.as_u16(), status);
+        assert!(resp.egressed, "an error answer built outside egress: {}", resp.text());
     }
 }
