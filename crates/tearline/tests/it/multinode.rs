@@ -276,7 +276,7 @@ fn verify_node(node: &Server, coll: &str, auth: &str, sent: &[Sent], status_ever
         match &s.acked {
             Some(status) => {
                 assert_eq!(present, s.objects.len(), "{}: an acknowledged request (through node {}) is missing objects", node.base, s.node);
-                if (acked + offset) % status_every == 0 {
+                if (acked + offset).is_multiple_of(status_every) {
                     let id = serde_json::from_str::<Value>(status).unwrap()["id"].as_str().unwrap().to_owned();
                     let (code, body) = get(&http, &node.url(&format!("/taxii2/default/status/{id}/")), auth).expect("GET status");
                     assert_eq!((code, body.as_str()), (200, status.as_str()), "{}: status {id} (written through node {}) is served by every node", node.base, s.node);
@@ -503,11 +503,9 @@ impl Proxy {
                     listener = None;
                     kill_all(&mut open);
                     u.store(false, Ordering::SeqCst);
-                } else if want && listener.is_none() {
-                    if let Ok(l) = TcpListener::bind(("127.0.0.1", port)) {
-                        listener = Some(l);
-                        u.store(true, Ordering::SeqCst);
-                    }
+                } else if want && listener.is_none() && let Ok(l) = TcpListener::bind(("127.0.0.1", port)) {
+                    listener = Some(l);
+                    u.store(true, Ordering::SeqCst);
                 }
                 if !f.load(Ordering::SeqCst) {
                     held.clear();
