@@ -20,6 +20,14 @@ pub struct Settings {
     pub insecure_http: bool,
     #[serde(default)]
     pub taxii: TaxiiSettings,
+    /// The release signing key file (default: `tearline.key` beside an SQLite database, else
+    /// in the working directory).
+    pub key_file: Option<std::path::PathBuf>,
+    /// The producing organisation: name, STIX identity id, country (ISO 3166-1 alpha-3).
+    #[serde(default)]
+    pub organisation: tearline_service::releases::Organisation,
+    #[serde(default)]
+    pub releases: tearline_service::releases::ReleaseSettings,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -68,6 +76,18 @@ impl Settings {
             c.query.max_page = v.max(1);
         }
         c
+    }
+}
+
+/// The key file: the flag or environment, else the settings, else `tearline.key` beside an
+/// SQLite database (or in the working directory).
+pub fn key_file(flag: Option<&Path>, settings: &Settings, database: &str) -> std::path::PathBuf {
+    if let Some(p) = flag.map(Path::to_path_buf).or_else(|| settings.key_file.clone()) {
+        return p;
+    }
+    match parse_database_url(database) {
+        Ok(DatabaseUrl::Sqlite(db)) => db.parent().filter(|d| !d.as_os_str().is_empty()).map(|d| d.join("tearline.key")).unwrap_or_else(|| "tearline.key".into()),
+        _ => "tearline.key".into(),
     }
 }
 

@@ -4,6 +4,7 @@ mod config;
 mod ops;
 mod osint;
 mod partner;
+mod release;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +24,11 @@ struct Cli {
     #[arg(long, global = true, env = "TEARLINE_DATABASE", value_name = "URL")]
     database: Option<String>,
 
+    /// Release signing key file. Default: tearline.key beside an SQLite database, else in the
+    /// working directory.
+    #[arg(long, global = true, env = "TEARLINE_KEY_FILE", value_name = "FILE")]
+    key_file: Option<PathBuf>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -40,6 +46,14 @@ enum Command {
     /// Manage partner organisations and their member accounts.
     #[command(subcommand)]
     Partner(partner::PartnerCmd),
+    /// Preview, approve, list, show and recall releases to partners.
+    #[command(subcommand)]
+    Release(release::ReleaseCmd),
+    /// The release signing key: show it, rotate it.
+    #[command(subcommand)]
+    Key(release::KeyCmd),
+    /// Verify a release file offline against a public key.
+    Verify(release::VerifyArgs),
     /// Turn open-source articles into STIX reports and group reports of the same event.
     IngestText(osint::IngestTextArgs),
     /// Bulk-load STIX bundles into a collection.
@@ -174,8 +188,15 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = config::Settings::load(cli.config.as_deref())?;
     let database = cli.database.clone().or_else(|| settings.database.clone()).unwrap_or_else(|| config::DEFAULT_DATABASE.to_owned());
+    let key_file = config::key_file(cli.key_file.as_deref(), &settings, &database);
     match cli.command {
-        Command::Serve(args) => ops::serve(&settings, &database, args).await,
+        Command::Serve(args) => ops::serve(&settings, &database, &key_file, args).await,
+        Command::Release(cmd) => {
+            let store = ops::open_store(&database).await?;
+            release::run(&*store, &ops::releaser(&settings, &key_file)?, cmd).await
+        }
+        Command::Key(cmd) => release::key(&key_file, cmd),
+        Command::Verify(args) => release::verify(args),
         Command::Account(cmd) => {
             let store = ops::open_store(&database).await?;
             match cmd {

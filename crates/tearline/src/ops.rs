@@ -55,7 +55,12 @@ async fn shutdown_signal() {
     }
 }
 
-pub async fn serve(settings: &Settings, database: &str, args: crate::ServeArgs) -> anyhow::Result<ExitCode> {
+/// Release context from the settings (the key file is created on first use).
+pub fn releaser(settings: &Settings, key_file: &std::path::Path) -> anyhow::Result<tearline_service::releases::Releaser> {
+    Ok(tearline_service::releases::Releaser::new(settings.organisation.clone(), settings.releases.clone(), key_file.to_path_buf())?)
+}
+
+pub async fn serve(settings: &Settings, database: &str, key_file: &std::path::Path, args: crate::ServeArgs) -> anyhow::Result<ExitCode> {
     init_logging(args.log_json);
     let listen = args.listen.clone().or_else(|| settings.listen.clone()).unwrap_or_else(|| config::DEFAULT_LISTEN.to_owned());
     let addr: SocketAddr = tokio::net::lookup_host(&listen)
@@ -76,7 +81,7 @@ pub async fn serve(settings: &Settings, database: &str, args: crate::ServeArgs) 
     if store.accounts().await?.is_empty() {
         tracing::warn!("no accounts yet: create one with 'tearline account add NAME --role admin --database {database}'");
     }
-    let state = tearline_taxii::AppState::new(store, settings.server_config());
+    let state = tearline_taxii::AppState::new(store, settings.server_config()).with_releaser(releaser(settings, key_file)?);
     let scheme = if tls.is_some() { "https" } else { "http" };
     let db = database.to_owned();
     tearline_taxii::serve(
