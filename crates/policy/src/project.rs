@@ -187,7 +187,14 @@ pub fn project(sources: &[Value], recipient: &Recipient, policy: &Policy) -> Pro
         }
         removals.extend(ref_removals);
         if !out.is_empty() {
-            out.push(policy.org_identity_object.clone());
+            // The releasing organisation's identity, without markings that would name internal
+            // marking-definitions.
+            let mut org = policy.org_identity_object.clone();
+            if let Some(m) = org.as_object_mut() {
+                m.remove("object_marking_refs");
+                m.remove("granular_markings");
+            }
+            out.push(org);
         }
         out.extend(used_markings.into_values());
         let mut tearline_ext = false;
