@@ -12,6 +12,7 @@
 //! - `date_added` is strictly increasing across a collection, so a [`Cursor`] taken from one
 //!   page stays valid however many writes happen before the next page is read.
 
+pub mod bounded;
 mod error;
 pub mod secret;
 mod types;

@@ -98,6 +98,19 @@ pub enum DatabaseUrl {
     Postgres(String),
 }
 
+/// The URL with any password replaced by `***`, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
 pub fn parse_database_url(url: &str) -> anyhow::Result<DatabaseUrl> {
     if let Some(rest) = url.strip_prefix("sqlite://") {
         anyhow::ensure!(!rest.is_empty(), "database URL '{url}' names no file; use sqlite://PATH or sqlite:///ABSOLUTE/PATH");
@@ -121,6 +134,14 @@ mod tests {
         assert!(matches!(parse_database_url("postgresql://u:p@h/db?sslmode=disable").unwrap(), DatabaseUrl::Postgres(_)));
         assert!(parse_database_url("mysql://x").is_err());
         assert!(parse_database_url("sqlite://").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://u:s3cret@db:5432/t?x=1"), "postgres://u:***@db:5432/t?x=1");
+        assert_eq!(redact_url("postgres://u@db/t"), "postgres://u@db/t");
+        assert_eq!(redact_url("sqlite://tearline.db"), "sqlite://tearline.db");
+        assert_eq!(redact_url("postgresql://u:p%40ss@h/db"), "postgresql://u:***@h/db");
     }
 
     #[test]

@@ -240,7 +240,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             ops::open_store(&database).await?;
-            println!("database {database} is at the current schema");
+            println!("database {} is at the current schema", config::redact_url(&database));
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -14,13 +14,21 @@ use tearline_store::{Access, NewCollection, ObjectFilter, Outcome, Role, Store, 
 
 use crate::config::{self, DatabaseUrl, Settings};
 
+/// Longest a PostgreSQL call may take before it counts as the database being unavailable.
+const STORE_CALL_LIMIT: Duration = Duration::from_secs(5);
+
 pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     match config::parse_database_url(url)? {
         DatabaseUrl::Sqlite(path) => {
             let store = tokio::task::spawn_blocking(move || tearline_store_sqlite::SqliteStore::open(path)).await??;
             Ok(Arc::new(store))
         }
-        DatabaseUrl::Postgres(url) => Ok(Arc::new(tearline_store_postgres::PgStore::connect(&url).await?)),
+        DatabaseUrl::Postgres(url) => {
+            let store = tearline_store_postgres::PgStore::connect(&url).await?;
+            // A database that stops answering (a network dropping packets) fails calls as
+            // unavailable (503) after this long instead of holding requests until TCP gives up.
+            Ok(Arc::new(tearline_store::bounded::Bounded::new(store, STORE_CALL_LIMIT)))
+        }
     }
 }
 
@@ -79,11 +87,11 @@ pub async fn serve(settings: &Settings, database: &str, key_file: &std::path::Pa
     }
     let store = open_store(database).await?;
     if store.accounts().await?.is_empty() {
-        tracing::warn!("no accounts yet: create one with 'tearline account add NAME --role admin --database {database}'");
+        tracing::warn!("no accounts yet: create one with 'tearline account add NAME --role admin --database {}'", config::redact_url(database));
     }
     let state = tearline_taxii::AppState::new(store, settings.server_config()).with_releaser(releaser(settings, key_file)?);
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let db = database.to_owned();
+    let db = config::redact_url(database);
     tearline_taxii::serve(
         state,
         tearline_taxii::Listen { addr, tls },
