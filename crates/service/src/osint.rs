@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::{Value, json};
 use tearline_osint::stix::{EXTENSION_ID, StixOptions};
-use tearline_osint::{Article, ClusterId, ClusterSummary, Correlator, Extraction, Extractor, parse_article};
+use tearline_osint::{Aliases, Article, ClusterId, ClusterSummary, Correlator, Extraction, Extractor, Gazetteer, Vocab, parse_article};
 use tearline_stix::Timestamp;
 use tearline_store::{ObjectFilter, Outcome, Store, VersionFilter};
 
@@ -53,6 +53,40 @@ pub struct IngestOutcome {
     /// Object versions written (reports, entities, groupings); identical ones are not rewritten.
     pub objects_added: u64,
     pub objects_unchanged: u64,
+}
+
+/// The environment variables that replace the built-in data files (same TOML formats, see
+/// `data/osint/README.md`): a larger gazetteer (a GeoNames extract, say), alias list or event
+/// vocabulary, without code changes.
+pub const DATA_VARIABLES: [&str; 3] = ["TEARLINE_OSINT_GAZETTEER", "TEARLINE_OSINT_ALIASES", "TEARLINE_OSINT_EVENT_TYPES"];
+
+fn data_file(what: &str, path: Option<&std::path::Path>) -> ServiceResult<Option<String>> {
+    path.map(|p| std::fs::read_to_string(p).map_err(|e| ServiceError::Invalid(format!("{what} file {}: cannot read it: {e}", p.display()))))
+        .transpose()
+}
+
+/// The extractor over the built-in data, or over the files the [`DATA_VARIABLES`] name.
+pub fn extractor_from_env() -> ServiceResult<Extractor> {
+    let [g, a, v] = DATA_VARIABLES.map(|var| std::env::var_os(var).map(std::path::PathBuf::from));
+    extractor_from_files(g.as_deref(), a.as_deref(), v.as_deref())
+}
+
+/// The extractor over these data files (the built-in data where a path is `None`).
+pub fn extractor_from_files(gazetteer: Option<&std::path::Path>, aliases: Option<&std::path::Path>, vocab: Option<&std::path::Path>) -> ServiceResult<Extractor> {
+    let bad = |what: &str, e: tearline_osint::DataError| ServiceError::Invalid(format!("{what}: {e}"));
+    let gazetteer = match data_file("gazetteer", gazetteer)? {
+        Some(t) => Gazetteer::load_toml(&t).map_err(|e| bad("gazetteer", e))?,
+        None => Gazetteer::default_data(),
+    };
+    let aliases = match data_file("aliases", aliases)? {
+        Some(t) => Aliases::load_toml(&t).map_err(|e| bad("aliases", e))?,
+        None => Aliases::default_data(),
+    };
+    let vocab = match data_file("event types", vocab)? {
+        Some(t) => Vocab::load_toml(&t).map_err(|e| bad("event types", e))?,
+        None => Vocab::default_data(),
+    };
+    Ok(Extractor::new(gazetteer, aliases, vocab))
 }
 
 /// Most articles accepted in one call.
@@ -115,12 +149,12 @@ pub async fn ingest(store: &dyn Store, actor: &Actor, collection_id: &str, input
         }
         articles.push((input.name.clone(), a));
     }
+    let extractor = extractor_from_env()?;
     let previous = stored_articles(store, collection_id).await?;
     let now = Timestamp::now().to_micros_string();
 
     // Extraction and clustering are CPU work: off the async threads.
     let (objects, outcomes, clusters) = tokio::task::spawn_blocking(move || {
-        let extractor = Extractor::default();
         let mut correlator = Correlator::new(&extractor);
         for a in &previous {
             correlator.add(&extractor.extract(a));
@@ -193,6 +227,18 @@ mod tests {
         let text = std::fs::read_to_string(format!("{dir}{name}.txt")).expect("the news fixtures in ../shared/fixtures/news");
         let meta_toml = std::fs::read_to_string(format!("{dir}{name}.meta.toml")).ok();
         ArticleInput { name: name.into(), text, meta_toml }
+    }
+
+    #[test]
+    fn data_files_replace_the_built_in_ones() {
+        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/osint/");
+        let g = std::path::PathBuf::from(format!("{data}gazetteer.toml"));
+        assert!(extractor_from_files(Some(&g), None, None).is_ok(), "the shipped gazetteer loads as a replacement file");
+        let d = tempfile::tempdir().unwrap();
+        let broken = d.path().join("g.toml");
+        std::fs::write(&broken, "this is = not [a gazetteer").unwrap();
+        assert!(matches!(extractor_from_files(Some(&broken), None, None), Err(ServiceError::Invalid(_))));
+        assert!(matches!(extractor_from_files(None, Some(&d.path().join("missing.toml")), None), Err(ServiceError::Invalid(_))));
     }
 
     #[tokio::test]

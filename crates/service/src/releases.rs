@@ -719,7 +719,7 @@ mod tests {
     async fn env() -> Env {
         let d = tempfile::tempdir().unwrap();
         let store = tearline_store_sqlite::SqliteStore::open(d.path().join("t.db")).unwrap();
-        let mut acct = |n: &str, r: Role| {
+        let acct = |n: &str, r: Role| {
             let s = store.clone();
             let n = n.to_owned();
             async move { Actor::Account(s.add_account(&n, r, secret::hash(&secret::generate())).await.unwrap()) }
