@@ -649,6 +649,10 @@ impl Store for PgStore {
         self.release_object_ids(partner).await
     }
 
+    async fn released_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>> {
+        self.release_among(partner, ids).await
+    }
+
     async fn backup(&self, dest: &Path) -> StoreResult<()> {
         backup(&self.config, self.schema.as_deref(), dest).await
     }

@@ -143,6 +143,17 @@ impl PgStore {
         result
     }
 
+    pub(crate) async fn release_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>> {
+        let c = self.client().await?;
+        let result = c
+            .query("SELECT DISTINCT object_id FROM release_objects WHERE partner = $1 AND object_id = ANY($2)", &[&partner, &ids])
+            .await
+            .map_err(pg_err)
+            .and_then(|rows| rows.iter().map(|r| r.try_get(0).map_err(pg_err)).collect());
+        crate::settle(c, &result);
+        result
+    }
+
     pub(crate) async fn release_object_ids(&self, partner: &str) -> StoreResult<Vec<String>> {
         let c = self.client().await?;
         let result = c

@@ -477,6 +477,11 @@ impl Store for SqliteStore {
         self.read(move |c| releases::object_ids(c, &p)).await
     }
 
+    async fn released_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>> {
+        let (p, ids) = (partner.to_owned(), ids.to_vec());
+        self.read(move |c| releases::released_among(c, &p, &ids)).await
+    }
+
     async fn backup(&self, dest: &Path) -> StoreResult<()> {
         if dest.exists() {
             return Err(StoreError::Conflict(format!("file {}", dest.display())));

@@ -56,6 +56,17 @@ pub(crate) fn object_ids(c: &Connection, partner: &str) -> StoreResult<Vec<Strin
     rows.collect::<Result<_, _>>().map_err(db_err)
 }
 
+pub(crate) fn released_among(c: &Connection, partner: &str, ids: &[String]) -> StoreResult<Vec<String>> {
+    let mut st = c.prepare_cached("SELECT 1 FROM release_objects WHERE partner = ?1 AND object_id = ?2 LIMIT 1").map_err(db_err)?;
+    let mut out = Vec::new();
+    for id in ids {
+        if st.exists(rusqlite::params![partner, id]).map_err(db_err)? && !out.contains(id) {
+            out.push(id.clone());
+        }
+    }
+    Ok(out)
+}
+
 fn delivery_collection(c: &Connection, partner: &str) -> StoreResult<String> {
     c.query_row(
         "SELECT c.id FROM partners p JOIN collections c ON c.pk = p.collection WHERE p.name = ?1 AND p.removed = 0",

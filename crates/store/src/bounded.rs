@@ -164,6 +164,10 @@ impl<S: Store> Store for Bounded<S> {
     async fn released_object_ids(&self, partner: &str) -> StoreResult<Vec<String>> {
         self.bound("released object ids", self.inner.released_object_ids(partner)).await
     }
+
+    async fn released_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>> {
+        self.bound("released among", self.inner.released_among(partner, ids)).await
+    }
 }
 
 #[cfg(test)]
@@ -270,6 +274,9 @@ mod tests {
             std::future::pending().await
         }
         async fn released_object_ids(&self, partner: &str) -> StoreResult<Vec<String>> {
+            std::future::pending().await
+        }
+        async fn released_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>> {
             std::future::pending().await
         }
         async fn backup(&self, dest: &std::path::Path) -> StoreResult<()> {

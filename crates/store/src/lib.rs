@@ -121,6 +121,9 @@ pub trait Store: Send + Sync + 'static {
     async fn set_release_state(&self, manifest_id: &str, state: ReleaseState, objects: Vec<Submission>) -> StoreResult<AddResult>;
     /// Ids of every object ever published to this partner by a release or a recall.
     async fn released_object_ids(&self, partner: &str) -> StoreResult<Vec<String>>;
+    /// Those of `ids` that a release published to the partner (the per-page form of
+    /// [`Store::released_object_ids`]: its cost follows the page, not the partner's history).
+    async fn released_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>>;
 
     // --- operations ---
 

@@ -539,6 +539,14 @@ pub async fn releases_publish_atomically_and_stay_immutable(store: &dyn Store) {
     let ids = store.released_object_ids("syria-gsd").await.unwrap();
     assert!(ids.contains(&r1["id"].as_str().unwrap().to_owned()) && ids.contains(&m1["id"].as_str().unwrap().to_owned()));
     assert!(store.released_object_ids("other").await.unwrap().is_empty());
+    let mut probe = ids.clone();
+    probe.push("indicator--00000000-0000-4000-8000-999999999999".into());
+    let mut among = store.released_among("syria-gsd", &probe).await.unwrap();
+    among.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(among, want, "released_among answers for exactly the ids asked that were released");
+    assert!(store.released_among("other", &probe).await.unwrap().is_empty());
 
     // The same manifest id again: a conflict, nothing written.
     let mut again = rec.clone();

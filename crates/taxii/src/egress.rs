@@ -91,23 +91,36 @@ pub enum Audience {
 
 #[derive(Debug, Clone)]
 pub struct PartnerView {
-    /// The partner's STIX identity (none for a partner-member account without a partner).
-    identity: Option<String>,
+    /// The partner's name and STIX identity (none for a partner-member account without a
+    /// partner).
+    partner: Option<(String, String)>,
+    /// Which of the current page's ids a release published to the partner ([`Audience::for_page`]).
     released: HashSet<String>,
 }
 
 impl Audience {
-    /// The audience of an account: producer roles need no lookup; a partner member's view is
-    /// read from its partner's releases.
+    /// The audience of an account: producer roles need no lookup; a partner member's view
+    /// belongs to its partner.
     pub async fn of(store: &dyn Store, account: &Account) -> Result<Audience, ApiError> {
         if account.role != Role::PartnerMember {
             return Ok(Audience::Producer);
         }
-        let Some(partner) = store.partner_of(account.id).await? else {
-            return Ok(Audience::Partner(PartnerView { identity: None, released: HashSet::new() }));
-        };
-        let released = store.released_object_ids(&partner.profile.name).await?.into_iter().collect();
-        Ok(Audience::Partner(PartnerView { identity: Some(partner.profile.identity_id), released }))
+        let partner = store.partner_of(account.id).await?.map(|p| (p.profile.name, p.profile.identity_id));
+        Ok(Audience::Partner(PartnerView { partner, released: HashSet::new() }))
+    }
+
+    /// Learns which objects of this page were released to the partner: one lookup of the page's
+    /// ids, so a partner's read costs the same however much was ever released to it.
+    pub async fn for_page(mut self, store: &dyn Store, page: &Page) -> Result<Audience, ApiError> {
+        if let Audience::Partner(PartnerView { partner: Some((name, _)), released }) = &mut self {
+            let mut ids: Vec<String> = page.items.iter().map(|o| o.id.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            if !ids.is_empty() {
+                *released = store.released_among(name, &ids).await?.into_iter().collect();
+            }
+        }
+        Ok(self)
     }
 
     /// Whether deciding needs object bodies (manifest and version requests fetch them then).
@@ -122,7 +135,7 @@ impl Audience {
                 if v.released.contains(&o.id) {
                     return true;
                 }
-                let Some(identity) = &v.identity else { return false };
+                let Some((_, identity)) = &v.partner else { return false };
                 let Some(body) = o.body.as_deref() else { return false };
                 serde_json::from_str::<serde_json::Value>(body)
                     .ok()

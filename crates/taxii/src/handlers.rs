@@ -173,6 +173,7 @@ pub async fn get_objects(
     let c = readable_collection(&state, &caller, &root, &id).await?;
     let audience = egress::Audience::of(&*state.store, &caller.0).await?;
     let page = state.store.objects(&c.id, &filter_from(q, VersionFilter::last()), true).await?;
+    let audience = audience.for_page(&*state.store, &page).await?;
     let resp = egress::objects(page, &audience);
     state.metrics.objects_served.fetch_add(served(&resp), Ordering::Relaxed);
     Ok(resp)
@@ -188,6 +189,7 @@ pub async fn get_manifest(
     let c = readable_collection(&state, &caller, &root, &id).await?;
     let audience = egress::Audience::of(&*state.store, &caller.0).await?;
     let page = state.store.objects(&c.id, &filter_from(q, VersionFilter::last()), audience.needs_bodies()).await?;
+    let audience = audience.for_page(&*state.store, &page).await?;
     Ok(egress::manifest(page, &audience))
 }
 
@@ -216,6 +218,7 @@ pub async fn get_object(
     let first_page = q.next.is_none();
     let audience = egress::Audience::of(&*state.store, &caller.0).await?;
     let page = state.store.objects(&c.id, &object_filter(q, &object_id, VersionFilter::last())?, true).await?;
+    let audience = audience.for_page(&*state.store, &page).await?;
     let resp = egress::object(page, &audience, first_page)?;
     state.metrics.objects_served.fetch_add(served(&resp), Ordering::Relaxed);
     Ok(resp)
@@ -233,6 +236,7 @@ pub async fn get_versions(
     let first_page = q.next.is_none();
     let audience = egress::Audience::of(&*state.store, &caller.0).await?;
     let page = state.store.objects(&c.id, &object_filter(q, &object_id, VersionFilter::all())?, audience.needs_bodies()).await?;
+    let audience = audience.for_page(&*state.store, &page).await?;
     egress::versions(page, &audience, first_page)
 }
 
