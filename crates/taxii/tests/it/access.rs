@@ -1,7 +1,7 @@
 //! Authentication (Basic and Bearer) and authorisation: 401, 403, and the rule that a collection
 //! the caller may not see is indistinguishable from one that does not exist.
 
-use tearline_store::{Store, secret};
+use tearline_store::secret;
 
 use crate::harness::*;
 

@@ -2,7 +2,6 @@
 //! 5.1, 5.2): exact bodies, per account.
 
 use serde_json::{Value, json};
-use tearline_store::Store;
 
 use crate::harness::*;
 
