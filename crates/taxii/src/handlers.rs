@@ -10,7 +10,7 @@ use http_body_util::BodyExt;
 use serde::Serialize;
 use tearline_stix::Timestamp;
 use tearline_stix::envelope::EnvelopeError;
-use tearline_store::{Access, Collection, ObjectFilter, StatusDraft, VersionFilter};
+use tearline_store::{Access, Collection, ObjectFilter, Page, StatusDraft, VersionFilter};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -163,6 +163,26 @@ fn filter_from(q: TaxiiQuery, default_versions: VersionFilter) -> ObjectFilter {
     }
 }
 
+/// One page of a collection the caller may read, and the audience it is shown to. `filter` is
+/// built only once the collection is known to be readable (so a 403 or 404 for the collection
+/// comes first); `bodies` says whether the response shows object bodies (the audience may need
+/// them anyway, to decide).
+async fn audience_page(
+    state: &AppState,
+    caller: &Caller,
+    root: &str,
+    id: &str,
+    filter: impl FnOnce() -> Result<ObjectFilter, ApiError>,
+    bodies: bool,
+) -> Result<(Page, egress::Audience), ApiError> {
+    let c = readable_collection(state, caller, root, id).await?;
+    let filter = filter()?;
+    let audience = egress::Audience::of(&*state.store, &caller.0).await?;
+    let page = state.store.objects(&c.id, &filter, bodies || audience.needs_bodies()).await?;
+    let audience = audience.for_page(&*state.store, &page).await?;
+    Ok((page, audience))
+}
+
 pub async fn get_objects(
     State(state): State<AppState>,
     caller: Caller,
@@ -170,10 +190,7 @@ pub async fn get_objects(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = parse_query(&state, raw)?;
-    let c = readable_collection(&state, &caller, &root, &id).await?;
-    let audience = egress::Audience::of(&*state.store, &caller.0).await?;
-    let page = state.store.objects(&c.id, &filter_from(q, VersionFilter::last()), true).await?;
-    let audience = audience.for_page(&*state.store, &page).await?;
+    let (page, audience) = audience_page(&state, &caller, &root, &id, || Ok(filter_from(q, VersionFilter::last())), true).await?;
     let resp = egress::objects(page, &audience);
     state.metrics.objects_served.fetch_add(served(&resp), Ordering::Relaxed);
     Ok(resp)
@@ -186,10 +203,7 @@ pub async fn get_manifest(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = parse_query(&state, raw)?;
-    let c = readable_collection(&state, &caller, &root, &id).await?;
-    let audience = egress::Audience::of(&*state.store, &caller.0).await?;
-    let page = state.store.objects(&c.id, &filter_from(q, VersionFilter::last()), audience.needs_bodies()).await?;
-    let audience = audience.for_page(&*state.store, &page).await?;
+    let (page, audience) = audience_page(&state, &caller, &root, &id, || Ok(filter_from(q, VersionFilter::last())), false).await?;
     Ok(egress::manifest(page, &audience))
 }
 
@@ -214,11 +228,8 @@ pub async fn get_object(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = parse_query(&state, raw)?;
-    let c = readable_collection(&state, &caller, &root, &id).await?;
     let first_page = q.next.is_none();
-    let audience = egress::Audience::of(&*state.store, &caller.0).await?;
-    let page = state.store.objects(&c.id, &object_filter(q, &object_id, VersionFilter::last())?, true).await?;
-    let audience = audience.for_page(&*state.store, &page).await?;
+    let (page, audience) = audience_page(&state, &caller, &root, &id, || object_filter(q, &object_id, VersionFilter::last()), true).await?;
     let resp = egress::object(page, &audience, first_page)?;
     state.metrics.objects_served.fetch_add(served(&resp), Ordering::Relaxed);
     Ok(resp)
@@ -232,11 +243,8 @@ pub async fn get_versions(
 ) -> Result<Response, ApiError> {
     let mut q = parse_query(&state, raw)?;
     q.versions = None; // Get Object Versions lists every version; match[version] does not apply.
-    let c = readable_collection(&state, &caller, &root, &id).await?;
     let first_page = q.next.is_none();
-    let audience = egress::Audience::of(&*state.store, &caller.0).await?;
-    let page = state.store.objects(&c.id, &object_filter(q, &object_id, VersionFilter::all())?, audience.needs_bodies()).await?;
-    let audience = audience.for_page(&*state.store, &page).await?;
+    let (page, audience) = audience_page(&state, &caller, &root, &id, || object_filter(q, &object_id, VersionFilter::all()), false).await?;
     egress::versions(page, &audience, first_page)
 }
 
