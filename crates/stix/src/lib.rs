@@ -20,4 +20,4 @@ pub mod validate;
 
 pub use finding::{Finding, Severity};
 pub use id::{Identifier, IdentifierError};
-pub use timestamp::{Timestamp, TimestampError};
+pub use timestamp::{Timestamp, TimestampError, civil_from_days, days_from_civil};
