@@ -3,7 +3,7 @@ use std::fmt;
 /// A STIX identifier, `type--uuid`, parsed once at the edge.
 ///
 /// Invariants: the type part is a valid STIX type name (3 to 250 characters of `a-z`, `0-9` and
-/// `-`), the UUID part is a lowercase RFC 4122 UUID (8-4-4-4-12 hex digits).
+/// `-`, starting with a letter), the UUID part is a lowercase RFC 4122 UUID (8-4-4-4-12 hex digits).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Identifier(String);
 
@@ -11,15 +11,17 @@ pub struct Identifier(String);
 pub enum IdentifierError {
     #[error("identifier '{0}' is not of the form type--uuid")]
     Form(String),
-    #[error("identifier '{0}' has an invalid type part (3 to 250 characters of a-z, 0-9 and '-')")]
+    #[error("identifier '{0}' has an invalid type part (3 to 250 characters of a-z, 0-9 and '-', starting with a letter)")]
     Type(String),
     #[error("identifier '{0}' has an invalid UUID part (an RFC 4122 UUID in lowercase hex is required)")]
     Uuid(String),
 }
 
-/// Whether `name` is a valid STIX type name (section 3.1 of STIX 2.1).
+/// Whether `name` is a valid STIX type name (section 3.1 of STIX 2.1: 3 to 250 characters of `a-z`,
+/// `0-9` and single hyphens, beginning with a letter; section 11.2.1 forbids `--`).
 pub fn is_valid_type_name(name: &str) -> bool {
     (3..=250).contains(&name.len())
+        && name.as_bytes()[0].is_ascii_lowercase()
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !name.starts_with('-')
         && !name.ends_with('-')
@@ -118,5 +120,7 @@ mod tests {
             Err(IdentifierError::Uuid(_))
         ));
         assert!(matches!(Identifier::parse("x--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"), Err(IdentifierError::Type(_))));
+        // Section 3.1: type names MUST begin with a letter.
+        assert!(matches!(Identifier::parse("9ab--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"), Err(IdentifierError::Type(_))));
     }
 }

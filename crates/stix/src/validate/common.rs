@@ -43,10 +43,16 @@ const STRUCTURAL: &[&str] = &["type", "id", "spec_version", "granular_markings",
 /// The SCO deterministic-identifier namespace (section 2.9).
 const SCO_NAMESPACE: uuid::Uuid = uuid::uuid!("00abedb4-aa42-466c-9c01-fed23315a9b7");
 
-/// Whether `s` is a property name: 3 to 250 characters of `a-z`, `0-9` and `_` (section 3.1).
+/// Whether `s` is a property name: 3 to 250 characters of `a-z`, `0-9` and `_`, the first a letter
+/// (section 3.1: "Type names and property names MUST begin with a letter character").
 pub(crate) fn is_property_name(s: &str) -> bool {
-    (3..=250).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    (3..=250).contains(&s.len())
+        && s.as_bytes()[0].is_ascii_lowercase()
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
+
+/// What [`is_property_name`] requires, for messages.
+pub(crate) const PROPERTY_NAME_RULE: &str = "3 to 250 characters of a-z, 0-9 and '_', starting with a letter";
 
 /// RFC 4122 layout: the variant bits are `10`, the version is 1 to 8.
 pub(crate) fn uuid_is_rfc4122(u: &str) -> bool {
@@ -58,7 +64,7 @@ pub(super) fn check(cx: &mut Ctx, m: &Obj) {
     let ty = match m.get("type") {
         Some(Value::String(t)) => {
             if !is_valid_type_name(t) {
-                cx.err("type", "type-format", format!("type '{t}' must be 3 to 250 characters of a-z, 0-9 and single hyphens, starting and ending with a letter or digit"));
+                cx.err("type", "type-format", format!("type '{t}' must be 3 to 250 characters of a-z, 0-9 and single hyphens, starting with a letter and ending with a letter or digit"));
             } else if t == "action" {
                 cx.err("type", "reserved-type", "type 'action' is reserved by STIX 2.1 and must not be used");
             }
@@ -417,7 +423,7 @@ fn extensions(cx: &mut Ctx, m: &Obj, ty: Option<&str>, category: Category) -> bo
 fn extension_property(cx: &mut Ctx, prefix: &str, name: &str, value: &Value) {
     let p = join(prefix, name);
     if !is_property_name(name) {
-        cx.err(&p, "property-name", format!("property name '{name}' must be 3 to 250 characters of a-z, 0-9 and '_'"));
+        cx.err(&p, "property-name", format!("property name '{name}' must be {PROPERTY_NAME_RULE}"));
     }
     value_shape(cx, &p, name, value);
 }
@@ -442,11 +448,8 @@ fn custom_property(cx: &mut Ctx, prefix: &str, name: &str, value: &Value, owner:
         return;
     }
     if !is_property_name(name) {
-        cx.err(&p, "property-name", format!("property name '{name}' must be 3 to 250 characters of a-z, 0-9 and '_'"));
+        cx.err(&p, "property-name", format!("property name '{name}' must be {PROPERTY_NAME_RULE}"));
         return;
-    }
-    if !name.as_bytes()[0].is_ascii_lowercase() {
-        cx.warn(&p, "property-name", format!("property name '{name}' should start with a letter"));
     }
     if !declared {
         cx.warn(&p, "custom-property", format!("'{name}' is not a STIX 2.1 property of '{owner}'; custom properties should be defined by an extension-definition"));

@@ -206,6 +206,9 @@ fn rules_spanning_properties() {
     fails(&with(find("identity"), "created", "2016-05-12T08:17:27Z".into()), "created", "timestamp-precision");
     fails(&with(find("identity"), "severity", "high".into()), "severity", "reserved-property");
     fails(&with(find("identity"), "my-prop", 1.into()), "my-prop", "property-name");
+    // Section 3.1: property names MUST begin with a letter (a MUST, not a SHOULD).
+    fails(&with(find("identity"), "9lives", 1.into()), "9lives", "property-name");
+    fails(&with(find("identity"), "_private", 1.into()), "_private", "property-name");
     fails(&with(find("identity"), "id", r("tool").into()), "id", "id-type-mismatch");
     fails(&with(find("identity"), "id", "identity--8e2e2d2b-17d4-4cbf-138f-98ee46b3cd3f".into()), "id", "id-format");
     fails(&with(find("identity"), "external_references", json!([{"source_name": "x"}])), "external_references.[0]", "external-reference");
@@ -280,7 +283,6 @@ fn should_level_findings_are_warnings() {
     };
     warns(&sdo("tool", json!({"name": "x", "tool_types": ["hammer"]})), "open-vocabulary");
     warns(&sdo("tool", json!({"name": "x", "x_acme_score": 1})), "custom-property");
-    warns(&sdo("tool", json!({"name": "x", "9lives": 1})), "property-name");
     warns(&json!({"type": "tool", "spec_version": "2.1", "id": "tool--fdd60b30-b67c-11e3-b0b9-f01faf20d111", "created": T, "modified": T, "name": "x"}), "id-uuid-version");
     warns(&json!({"type": "ipv4-addr", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": "198.51.100.4"}), "sco-id-deterministic");
     warns(&sco("file", json!({"name": "a", "hashes": {"x-custom-hash": "abc"}})), "hash-algorithm");

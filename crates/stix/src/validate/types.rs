@@ -645,7 +645,7 @@ fn extension_definition(cx: &mut Ctx, m: &Obj) {
         for (i, p) in props.iter().enumerate() {
             if let Some(s) = p.as_str()
                 && !super::common::is_property_name(s) {
-                    cx.err(&index("extension_properties", i), "property-name", format!("'{s}' is not a valid property name (3 to 250 characters of a-z, 0-9 and '_')"));
+                    cx.err(&index("extension_properties", i), "property-name", format!("'{s}' is not a valid property name ({})", super::common::PROPERTY_NAME_RULE));
                 }
         }
     }
@@ -662,7 +662,7 @@ fn language_content(cx: &mut Ctx, m: &Obj) {
             Value::Object(fm) if !fm.is_empty() => {
                 for k in fm.keys() {
                     if !super::common::is_property_name(k) {
-                        cx.err(&join(&p, k), "property-name", format!("'{k}' in 'contents.{lang}' must be a property name (3 to 250 characters of a-z, 0-9 and '_')"));
+                        cx.err(&join(&p, k), "property-name", format!("'{k}' in 'contents.{lang}' must be a property name ({})", super::common::PROPERTY_NAME_RULE));
                     }
                 }
             }
