@@ -615,6 +615,7 @@ pub async fn approve(store: &dyn Store, actor: &Actor, rel: &Releaser, input: Ap
         findings: serde_json::to_value(release.findings()).unwrap_or(Value::Null),
         overrides: serde_json::to_value(release.overrides()).unwrap_or(Value::Null),
         object_ids: release.objects().iter().filter_map(|o| o.get("id").and_then(Value::as_str).map(str::to_owned)).collect(),
+        variant_map: None,
     };
     let subs = to_submissions(release.objects())?;
     store.add_release(record.clone(), subs).await?;

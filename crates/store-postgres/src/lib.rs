@@ -65,6 +65,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
+use tearline_store::ledger::{current_actor, drafts};
 use tearline_store::*;
 use tokio_postgres::NoTls;
 use tokio_postgres::config::Host;
@@ -283,18 +284,27 @@ macro_rules! with_read {
     }};
 }
 
-/// Runs a write on a pooled connection, dropping the connection if the write found it dead.
-macro_rules! with_write {
-    ($self:ident, |$client:ident| $body:expr) => {{
+/// Runs a change in a transaction on a pooled connection: `$body` (which may `.await` and use
+/// `?`) yields the result and the ledger drafts describing it; they are appended (locking the
+/// chain's head last) and the transaction commits.
+macro_rules! logged {
+    ($self:ident, |$tx:ident| $body:expr) => {{
         let mut pooled = $self.client().await?;
-        let result: StoreResult<_> = {
-            let $client = &mut pooled;
-            async { $body }.await
-        };
-        settle(pooled, &result);
+        let result: StoreResult<_> = async {
+            let $tx = pooled.transaction().await.map_err($crate::pg_err)?;
+            let (out, drafts): (_, Vec<tearline_store::LedgerDraft>) = async { $body }.await?;
+            $crate::ledger::append(&$tx, drafts).await?;
+            $tx.commit().await.map_err($crate::pg_err)?;
+            Ok(out)
+        }
+        .await;
+        $crate::settle(pooled, &result);
         result
     }};
 }
+
+// After the macros above, which it uses.
+mod ledger;
 
 pub(crate) fn now_text() -> String {
     tearline_stix::Timestamp::now().to_micros_string()
@@ -343,7 +353,7 @@ impl Store for PgStore {
     }
 
     async fn add_account(&self, name: &str, role: Role, secret_hash: SecretHash) -> StoreResult<Account> {
-        with_write!(self, |client| {
+        logged!(self, |client| {
             let created = now_text();
             let st = client
                 .prepare_cached(
@@ -356,25 +366,26 @@ impl Store for PgStore {
                 if is_unique_violation(&e) { StoreError::Conflict("an account with this secret".into()) } else { pg_err(e) }
             })?;
             let row = row.ok_or_else(|| StoreError::Conflict(format!("account '{name}'")))?;
-            Ok(Account { id: row.try_get(0).map_err(pg_err)?, name: name.to_owned(), role, created, disabled: false })
+            let draft = drafts::account_add(current_actor(), name, role);
+            Ok((Account { id: row.try_get(0).map_err(pg_err)?, name: name.to_owned(), role, created, disabled: false }, vec![draft]))
         })
     }
 
     async fn set_account_secret(&self, name: &str, secret_hash: SecretHash) -> StoreResult<()> {
-        with_write!(self, |client| {
+        logged!(self, |client| {
             let st = client.prepare_cached("UPDATE accounts SET secret_hash = $1 WHERE name = $2").await.map_err(pg_err)?;
             let n = client.execute(&st, &[&&secret_hash[..], &name]).await.map_err(|e| {
                 if is_unique_violation(&e) { StoreError::Conflict("an account with this secret".into()) } else { pg_err(e) }
             })?;
-            if n == 0 { Err(StoreError::NotFound(format!("account '{name}'"))) } else { Ok(()) }
+            if n == 0 { Err(StoreError::NotFound(format!("account '{name}'"))) } else { Ok(((), vec![drafts::account_secret(current_actor(), name)])) }
         })
     }
 
     async fn disable_account(&self, name: &str) -> StoreResult<()> {
-        with_write!(self, |client| {
+        logged!(self, |client| {
             let st = client.prepare_cached("UPDATE accounts SET disabled = true WHERE name = $1").await.map_err(pg_err)?;
             let n = client.execute(&st, &[&name]).await.map_err(pg_err)?;
-            if n == 0 { Err(StoreError::NotFound(format!("account '{name}'"))) } else { Ok(()) }
+            if n == 0 { Err(StoreError::NotFound(format!("account '{name}'"))) } else { Ok(((), vec![drafts::account_disable(current_actor(), name)])) }
         })
     }
 
@@ -427,8 +438,7 @@ impl Store for PgStore {
     }
 
     async fn add_collection(&self, new: NewCollection) -> StoreResult<Collection> {
-        with_write!(self, |client| {
-            let tx = client.transaction().await.map_err(pg_err)?;
+        logged!(self, |tx| {
             let names: Vec<&str> = new.readers.iter().chain(&new.writers).map(String::as_str).collect();
             let st = tx.prepare_cached("SELECT name, id FROM accounts WHERE name = ANY($1)").await.map_err(pg_err)?;
             let found: std::collections::HashMap<String, i64> = tx
@@ -477,13 +487,13 @@ impl Store for PgStore {
                     .map_err(pg_err)?;
                 tx.execute(&st, &[&pk, &accounts, &reads, &writes]).await.map_err(pg_err)?;
             }
-            tx.commit().await.map_err(pg_err)?;
-            Ok(Collection { id, api_root: new.api_root, title: new.title, description: new.description, alias: new.alias })
+            let draft = drafts::collection_add(current_actor(), &id, &new);
+            Ok((Collection { id, api_root: new.api_root, title: new.title, description: new.description, alias: new.alias }, vec![draft]))
         })
     }
 
     async fn set_grant(&self, collection_id: &str, account: &str, access: Access) -> StoreResult<()> {
-        with_write!(self, |client| {
+        logged!(self, |client| {
             let st = client
                 .prepare_cached(
                     "SELECT (SELECT pk FROM collections WHERE id = $1), (SELECT id FROM accounts WHERE name = $2)",
@@ -512,7 +522,7 @@ impl Store for PgStore {
                 let st = client.prepare_cached("DELETE FROM grants WHERE collection = $1 AND account = $2").await.map_err(pg_err)?;
                 client.execute(&st, &[&pk, &acct]).await.map_err(pg_err)?;
             }
-            Ok(())
+            Ok(((), vec![drafts::grant_set(current_actor(), collection_id, account, access)]))
         })
     }
 
@@ -571,7 +581,7 @@ impl Store for PgStore {
     }
 
     async fn add_objects(&self, collection_id: &str, items: Vec<Submission>, status: Option<StatusDraft>) -> StoreResult<AddResult> {
-        combine::add(self, collection_id, write::Request { items, status }).await
+        combine::add(self, collection_id, write::Request { items, status, actor: current_actor() }).await
     }
 
     async fn objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool) -> StoreResult<Page> {
@@ -651,6 +661,62 @@ impl Store for PgStore {
 
     async fn released_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>> {
         self.release_among(partner, ids).await
+    }
+
+    async fn ledger_append(&self, draft: LedgerDraft) -> StoreResult<LedgerEntry> {
+        self.ledger_append_one(draft).await
+    }
+
+    async fn ledger_entries(&self, query: &LedgerQuery) -> StoreResult<Vec<LedgerEntry>> {
+        self.ledger_list(query).await
+    }
+
+    async fn ledger_head(&self) -> StoreResult<Head> {
+        self.ledger_head_now().await
+    }
+
+    async fn ledger_segments(&self) -> StoreResult<Vec<ArchivedSegment>> {
+        self.ledger_segment_list().await
+    }
+
+    async fn add_checkpoint(&self, checkpoint: Checkpoint) -> StoreResult<()> {
+        self.checkpoint_add(checkpoint).await
+    }
+
+    async fn checkpoints(&self) -> StoreResult<Vec<Checkpoint>> {
+        self.checkpoint_list().await
+    }
+
+    async fn archive_ledger(&self, segment: ArchivedSegment) -> StoreResult<()> {
+        self.ledger_archive(segment).await
+    }
+
+    async fn record_retrievals(&self, items: Vec<Retrieval>) -> StoreResult<Vec<Retrieval>> {
+        self.retrievals_record(items).await
+    }
+
+    async fn retrievals(&self, manifest_id: Option<&str>) -> StoreResult<Vec<Retrieval>> {
+        self.retrieval_list(manifest_id).await
+    }
+
+    async fn put_case(&self, write: CaseWrite) -> StoreResult<CaseRow> {
+        self.case_put(write).await
+    }
+
+    async fn case(&self, id: &str) -> StoreResult<Option<CaseRow>> {
+        self.case_get(id).await
+    }
+
+    async fn cases(&self) -> StoreResult<Vec<CaseRow>> {
+        self.case_list().await
+    }
+
+    async fn case_events(&self, id: &str) -> StoreResult<Vec<CaseEvent>> {
+        self.case_event_list(id).await
+    }
+
+    async fn variant_maps(&self) -> StoreResult<Vec<VariantMapRow>> {
+        self.variant_map_list().await
     }
 
     async fn backup(&self, dest: &Path) -> StoreResult<()> {

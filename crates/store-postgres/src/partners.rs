@@ -1,5 +1,6 @@
 //! Partners: profile (JSON text), delivery collection, member accounts.
 
+use tearline_store::ledger::{current_actor, drafts};
 use tearline_store::*;
 use tokio_postgres::GenericClient;
 
@@ -73,20 +74,25 @@ impl PgStore {
         )
         .await
         .map_err(|e| if crate::is_unique_violation(&e) { StoreError::Conflict(format!("partner '{}'", profile.name)) } else { pg_err(e) })?;
+        crate::ledger::append(&tx, vec![drafts::partner(current_actor(), "partner.add", &profile)]).await?;
         tx.commit().await.map_err(pg_err)?;
         Ok(Partner { profile, collection_id: id, created, removed: false, members: vec![] })
     }
 
     pub(crate) async fn partner_update(&self, profile: PartnerProfile) -> StoreResult<Partner> {
-        let c = self.client().await?;
-        let n = c
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+        let n = tx
             .execute("UPDATE partners SET profile = $1 WHERE name = $2 AND NOT removed", &[&to_json(&profile)?, &profile.name])
             .await
             .map_err(pg_err)?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("partner '{}'", profile.name)));
         }
-        query(&**c, "WHERE p.name = $1", &[&profile.name]).await?.pop().ok_or_else(|| StoreError::NotFound(format!("partner '{}'", profile.name)))
+        let partner = query(&*tx, "WHERE p.name = $1", &[&profile.name]).await?.pop().ok_or_else(|| StoreError::NotFound(format!("partner '{}'", profile.name)))?;
+        crate::ledger::append(&tx, vec![drafts::partner(current_actor(), "partner.update", &profile)]).await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(partner)
     }
 
     pub(crate) async fn partner_remove(&self, name: &str) -> StoreResult<()> {
@@ -102,6 +108,7 @@ impl PgStore {
             .await
             .map_err(pg_err)?;
         tx.execute("DELETE FROM grants WHERE collection = $1", &[&coll]).await.map_err(pg_err)?;
+        crate::ledger::append(&tx, vec![drafts::partner_remove(current_actor(), name)]).await?;
         tx.commit().await.map_err(pg_err)
     }
 
@@ -129,6 +136,7 @@ impl PgStore {
         tx.execute("INSERT INTO grants (collection, account, can_read, can_write) VALUES ($1, $2, true, true)", &[&coll, &acct.id])
             .await
             .map_err(pg_err)?;
+        crate::ledger::append(&tx, vec![drafts::partner_member_add(current_actor(), partner, &acct.name)]).await?;
         tx.commit().await.map_err(pg_err)?;
         Ok(acct)
     }

@@ -3,6 +3,7 @@
 //! runs inside the same transaction as the record, through the `add_objects` machinery (and
 //! its collection lock).
 
+use tearline_store::ledger::{current_actor, drafts};
 use tearline_store::*;
 use deadpool_postgres::GenericClient;
 
@@ -42,7 +43,8 @@ async fn publish(tx: &deadpool_postgres::Transaction<'_>, partner: &str, manifes
             Submission::Rejected { .. } => None,
         })
         .collect();
-    let mut results = add_in(tx, &coll, &[Request { items: objects, status: None }]).await?;
+    // Published objects are recorded by the release's own entry (its bundle hash covers them).
+    let mut results = add_in(tx, &coll, &[Request { items: objects, status: None, actor: String::new() }], &mut Vec::new()).await?;
     let result = results.pop().ok_or_else(|| StoreError::Internal("no result for the release objects".into()))?;
     if let Some(bad) = result.outcomes.iter().find(|o| !o.is_success()) {
         return Err(StoreError::Conflict(format!("release object could not be published ({bad:?})")));
@@ -94,7 +96,13 @@ impl PgStore {
             )
             .await
             .map_err(pg_err)?;
+            if let Some(map) = &record.variant_map {
+                tx.execute("INSERT INTO variant_maps (manifest_id, partner, body) VALUES ($1, $2, $3)", &[&record.manifest_id, &record.partner, map])
+                    .await
+                    .map_err(pg_err)?;
+            }
             let result = publish(&tx, &record.partner, &record.manifest_id, objects).await?;
+            crate::ledger::append(&tx, vec![drafts::release(current_actor(), &record)]).await?;
             tx.commit().await.map_err(pg_err)?;
             Ok(result)
         }
@@ -104,25 +112,29 @@ impl PgStore {
     }
 
     pub(crate) async fn release_set_state(&self, manifest_id: &str, to: ReleaseState, objects: Vec<Submission>) -> StoreResult<AddResult> {
-        let from: Vec<&str> = [ReleaseState::Active, ReleaseState::Superseded].into_iter().filter(|s| s.may_become(to)).map(|s| s.as_str()).collect();
         let mut client = self.client().await?;
         let result = async {
             let tx = client.transaction().await.map_err(pg_err)?;
             let row = tx
-                .query_opt("UPDATE releases SET state = $2 WHERE manifest_id = $1 AND state = ANY($3) RETURNING partner", &[&manifest_id, &to.as_str(), &from])
+                .query_opt("SELECT state, partner FROM releases WHERE manifest_id = $1 FOR UPDATE", &[&manifest_id])
                 .await
-                .map_err(pg_err)?;
-            let partner: String = match row {
-                Some(r) => r.try_get(0).map_err(pg_err)?,
-                None => {
-                    let cur = tx.query_opt("SELECT state FROM releases WHERE manifest_id = $1", &[&manifest_id]).await.map_err(pg_err)?;
-                    return Err(match cur {
-                        None => StoreError::NotFound(format!("release '{manifest_id}'")),
-                        Some(r) => StoreError::Invalid(format!("release '{manifest_id}' is {}; it cannot become {to}", r.get::<_, String>(0))),
-                    });
-                }
-            };
+                .map_err(pg_err)?
+                .ok_or_else(|| StoreError::NotFound(format!("release '{manifest_id}'")))?;
+            let from: ReleaseState = row.try_get::<_, String>(0).map_err(pg_err)?.parse().map_err(StoreError::Internal)?;
+            let partner: String = row.try_get(1).map_err(pg_err)?;
+            if !from.may_become(to) {
+                return Err(StoreError::Invalid(format!("release '{manifest_id}' is {from}; it cannot become {to}")));
+            }
+            tx.execute("UPDATE releases SET state = $2 WHERE manifest_id = $1", &[&manifest_id, &to.as_str()]).await.map_err(pg_err)?;
+            let published: Vec<String> = objects
+                .iter()
+                .filter_map(|s| match s {
+                    Submission::Accepted(o) => Some(o.id.as_str().to_owned()),
+                    Submission::Rejected { .. } => None,
+                })
+                .collect();
             let result = publish(&tx, &partner, manifest_id, objects).await?;
+            crate::ledger::append(&tx, vec![drafts::release_state(current_actor(), manifest_id, from, to, &published)]).await?;
             tx.commit().await.map_err(pg_err)?;
             Ok(result)
         }

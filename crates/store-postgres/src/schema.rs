@@ -131,6 +131,87 @@ const MIGRATIONS: &[(&str, &str)] = &[(
         PRIMARY KEY (partner, object_id, manifest_id)
     );
     "#,
+), (
+    "the ledger (hash chain, head, checkpoints, archived segments), retrievals, cases, variant maps",
+    r#"
+    CREATE TABLE ledger (
+        seq BIGINT PRIMARY KEY,
+        at BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev BYTEA NOT NULL,
+        hash BYTEA NOT NULL
+    );
+    CREATE INDEX ledger_by_subject ON ledger (subject, seq);
+    -- One row: where the chain stands. Every writing transaction locks it last, just before
+    -- commit, so the whole database (every node) writes one chain.
+    CREATE TABLE ledger_head (
+        id INT PRIMARY KEY CHECK (id = 1),
+        seq BIGINT NOT NULL,
+        hash BYTEA NOT NULL
+    );
+    INSERT INTO ledger_head (id, seq, hash) VALUES (1, 0, decode(repeat('00', 32), 'hex'));
+    CREATE TABLE ledger_segments (
+        last BIGINT PRIMARY KEY,
+        first BIGINT NOT NULL,
+        last_hash BYTEA NOT NULL,
+        file_sha256 TEXT NOT NULL,
+        at BIGINT NOT NULL
+    );
+    CREATE FUNCTION ledger_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'UPDATE' THEN
+            RAISE EXCEPTION 'a ledger entry is immutable';
+        END IF;
+        IF OLD.seq > (SELECT coalesce(max(last), 0) FROM ledger_segments) THEN
+            RAISE EXCEPTION 'a ledger entry is kept until its segment is archived';
+        END IF;
+        RETURN OLD;
+    END $$;
+    CREATE TRIGGER ledger_kept BEFORE UPDATE OR DELETE ON ledger FOR EACH ROW EXECUTE FUNCTION ledger_kept();
+    CREATE TABLE ledger_checkpoints (
+        seq BIGINT PRIMARY KEY,
+        hash BYTEA NOT NULL,
+        at BIGINT NOT NULL,
+        key_id TEXT NOT NULL,
+        signature TEXT NOT NULL
+    );
+    CREATE TABLE retrievals (
+        manifest_id TEXT NOT NULL,
+        account TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        PRIMARY KEY (manifest_id, account)
+    );
+    CREATE TABLE cases (
+        id TEXT PRIMARY KEY,
+        version BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created BIGINT NOT NULL,
+        updated BIGINT NOT NULL
+    );
+    CREATE TABLE case_events (
+        case_id TEXT NOT NULL REFERENCES cases (id),
+        version BIGINT NOT NULL,
+        at BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        PRIMARY KEY (case_id, version)
+    );
+    CREATE FUNCTION case_events_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'a case event is kept on record';
+    END $$;
+    CREATE TRIGGER case_events_kept BEFORE UPDATE OR DELETE ON case_events FOR EACH ROW EXECUTE FUNCTION case_events_kept();
+    CREATE TABLE variant_maps (
+        manifest_id TEXT PRIMARY KEY REFERENCES releases (manifest_id),
+        partner TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    "#,
 )];
 
 /// The schema version this binary writes.

@@ -41,6 +41,8 @@ const INSERT_STATUSES: &str = "INSERT INTO statuses (id, account, created, body)
 pub(crate) struct Request {
     pub(crate) items: Vec<Submission>,
     pub(crate) status: Option<StatusDraft>,
+    /// The ledger actor (taken from the submitting task: the batch may run on another).
+    pub(crate) actor: String,
 }
 
 /// A version of one object: already stored, or added by this request (its row's index).
@@ -72,7 +74,9 @@ struct Rows<'a> {
 /// in order as if alone, and returns their results in the same order.
 pub(crate) async fn add_batch(client: &mut Client, collection_id: &str, requests: &[Request]) -> StoreResult<Vec<AddResult>> {
     let tx = client.transaction().await.map_err(pg_err)?;
-    let results = add_in(&tx, collection_id, requests).await?;
+    let mut drafts = Vec::new();
+    let results = add_in(&tx, collection_id, requests, &mut drafts).await?;
+    crate::ledger::append(&tx, drafts).await?;
     // Durable once COMMIT returns (synchronous_commit is on).
     tx.commit().await.map_err(pg_err)?;
     Ok(results)
@@ -80,7 +84,13 @@ pub(crate) async fn add_batch(client: &mut Client, collection_id: &str, requests
 
 /// [`add_batch`] inside the caller's transaction (which commits it, with whatever else it
 /// writes, such as a release record).
-pub(crate) async fn add_in(tx: &deadpool_postgres::Transaction<'_>, collection_id: &str, requests: &[Request]) -> StoreResult<Vec<AddResult>> {
+/// Each request that added something pushes its ledger draft to `drafts`.
+pub(crate) async fn add_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    collection_id: &str,
+    requests: &[Request],
+    drafts: &mut Vec<tearline_store::LedgerDraft>,
+) -> StoreResult<Vec<AddResult>> {
     let mut ids: Vec<&str> = requests
         .iter()
         .flat_map(|r| &r.items)
@@ -127,6 +137,7 @@ pub(crate) async fn add_in(tx: &deadpool_postgres::Transaction<'_>, collection_i
     let mut results = Vec::with_capacity(requests.len());
     for request in requests {
     let mut outcomes = Vec::with_capacity(request.items.len());
+    let mut digest = tearline_store::ledger::IngestDigest::default();
     for item in &request.items {
         let obj = match item {
             Submission::Rejected { id, version, message } => {
@@ -156,6 +167,7 @@ pub(crate) async fn add_in(tx: &deadpool_postgres::Transaction<'_>, collection_i
         }
         last_added = now.max(last_added + 1);
         let key = version_key.unwrap_or_else(|| Timestamp::from_micros(last_added).sort_key());
+        digest.add(id, &key, &obj.content_hash);
         outcomes.push(Outcome::Added { id: id.to_owned(), version: parse_version(&key)?, note: obj.note.clone() });
         versions.push(Known {
             key: key.clone(),
@@ -176,6 +188,7 @@ pub(crate) async fn add_in(tx: &deadpool_postgres::Transaction<'_>, collection_i
         rows.body.push(&obj.body);
     }
     let status = request.status.as_ref().map(|draft| StatusRecord::complete(draft, &outcomes));
+    drafts.extend(digest.draft(request.actor.clone(), collection_id, &outcomes, request.status.as_ref().map(|s| s.id.as_str())));
     results.push(AddResult { outcomes, status });
     }
 
@@ -311,6 +324,8 @@ pub(crate) async fn delete_object(client: &mut Client, collection_id: &str, obje
             .await
             .map_err(pg_err)?;
         tx.execute(&st, &[&coll, &object_id]).await.map_err(pg_err)?;
+        let draft = tearline_store::ledger::drafts::object_delete(tearline_store::ledger::current_actor(), collection_id, object_id, n);
+        crate::ledger::append(&tx, vec![draft]).await?;
     }
     tx.commit().await.map_err(pg_err)?;
     Ok(n)

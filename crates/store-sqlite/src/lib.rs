@@ -12,6 +12,7 @@
 //!   strictly increasing values, so it is the page order, the cursor and the `added_after`
 //!   bound at once.
 
+mod ledger;
 mod partners;
 mod read;
 mod releases;
@@ -23,6 +24,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
+use tearline_store::ledger::drafts;
 use tearline_store::*;
 
 pub use schema::SCHEMA_VERSION;
@@ -125,12 +127,33 @@ impl SqliteStore {
         .map_err(|e| StoreError::Internal(format!("read task failed: {e}")))?
     }
 
-    async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    /// Runs a change on the writer and appends the ledger entry `describe` makes of its
+    /// result, by the current actor, in the same transaction.
+    async fn logged<T, F, D>(&self, f: F, describe: D) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        D: FnOnce(String, &T) -> LedgerDraft + Send + 'static,
     {
-        self.inner.writer.submit(f).await
+        let actor = tearline_store::ledger::current_actor();
+        self.inner
+            .writer
+            .submit_with_state(move |c, st| {
+                let out = f(c)?;
+                ledger::append(c, st, describe(actor, &out))?;
+                Ok(out)
+            })
+            .await
+    }
+
+    /// Runs a write that needs the writer's state, giving it the current actor.
+    async fn with_state<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut write::WriterState, String) -> StoreResult<T> + Send + 'static,
+    {
+        let actor = tearline_store::ledger::current_actor();
+        self.inner.writer.submit_with_state(move |c, st| f(c, st, actor)).await
     }
 }
 
@@ -227,7 +250,7 @@ impl Store for SqliteStore {
 
     async fn add_account(&self, name: &str, role: Role, secret_hash: SecretHash) -> StoreResult<Account> {
         let name = name.to_owned();
-        self.write(move |c| {
+        self.logged(move |c| {
             let exists: bool = c.query_row("SELECT 1 FROM accounts WHERE name = ?1", [&name], |_| Ok(())).optional().map_err(db_err)?.is_some();
             if exists {
                 return Err(StoreError::Conflict(format!("account '{name}'")));
@@ -239,25 +262,33 @@ impl Store for SqliteStore {
             )
             .map_err(db_err)?;
             Ok(Account { id: c.last_insert_rowid(), name, role, created, disabled: false })
-        })
+        }, |actor, a| drafts::account_add(actor, &a.name, a.role))
         .await
     }
 
     async fn set_account_secret(&self, name: &str, secret_hash: SecretHash) -> StoreResult<()> {
         let name = name.to_owned();
-        self.write(move |c| {
-            let n = c.execute("UPDATE accounts SET secret_hash = ?1 WHERE name = ?2", params![&secret_hash[..], name]).map_err(db_err)?;
-            if n == 0 { Err(StoreError::NotFound(format!("account '{name}'"))) } else { Ok(()) }
-        })
+        let subject = name.clone();
+        self.logged(
+            move |c| {
+                let n = c.execute("UPDATE accounts SET secret_hash = ?1 WHERE name = ?2", params![&secret_hash[..], name]).map_err(db_err)?;
+                if n == 0 { Err(StoreError::NotFound(format!("account '{name}'"))) } else { Ok(()) }
+            },
+            move |actor, _| drafts::account_secret(actor, &subject),
+        )
         .await
     }
 
     async fn disable_account(&self, name: &str) -> StoreResult<()> {
         let name = name.to_owned();
-        self.write(move |c| {
-            let n = c.execute("UPDATE accounts SET disabled = 1 WHERE name = ?1", [&name]).map_err(db_err)?;
-            if n == 0 { Err(StoreError::NotFound(format!("account '{name}'"))) } else { Ok(()) }
-        })
+        let subject = name.clone();
+        self.logged(
+            move |c| {
+                let n = c.execute("UPDATE accounts SET disabled = 1 WHERE name = ?1", [&name]).map_err(db_err)?;
+                if n == 0 { Err(StoreError::NotFound(format!("account '{name}'"))) } else { Ok(()) }
+            },
+            move |actor, _| drafts::account_disable(actor, &subject),
+        )
         .await
     }
 
@@ -299,12 +330,14 @@ impl Store for SqliteStore {
     }
 
     async fn add_collection(&self, new: NewCollection) -> StoreResult<Collection> {
-        self.write(move |c| insert_collection(c, new).map(|(_, coll)| coll)).await
+        let described = new.clone();
+        self.logged(move |c| insert_collection(c, new).map(|(_, coll)| coll), move |actor, coll| drafts::collection_add(actor, &coll.id, &described)).await
     }
 
     async fn set_grant(&self, collection_id: &str, account: &str, access: Access) -> StoreResult<()> {
         let (collection_id, account) = (collection_id.to_owned(), account.to_owned());
-        self.write(move |c| {
+        let (subject, who) = (collection_id.clone(), account.clone());
+        self.logged(move |c| {
             let pk: i64 = c
                 .query_row("SELECT pk FROM collections WHERE id = ?1", [&collection_id], |r| r.get(0))
                 .optional()
@@ -326,7 +359,7 @@ impl Store for SqliteStore {
                 c.execute("DELETE FROM grants WHERE collection = ?1 AND account = ?2", params![pk, acct]).map_err(db_err)?;
             }
             Ok(())
-        })
+        }, move |actor, _| drafts::grant_set(actor, &subject, &who, access))
         .await
     }
 
@@ -400,7 +433,15 @@ impl Store for SqliteStore {
 
     async fn delete_object(&self, collection_id: &str, object_id: &str, versions: &VersionFilter, spec_versions: &[String]) -> StoreResult<u64> {
         let (collection_id, object_id, versions, spec_versions) = (collection_id.to_owned(), object_id.to_owned(), versions.clone(), spec_versions.to_vec());
-        self.write(move |c| write::delete_object(c, &collection_id, &object_id, &versions, &spec_versions)).await
+        let (coll, obj) = (collection_id.clone(), object_id.clone());
+        self.with_state(move |c, st, actor| {
+            let n = write::delete_object(c, &collection_id, &object_id, &versions, &spec_versions)?;
+            if n > 0 {
+                ledger::append(c, st, drafts::object_delete(actor, &coll, &obj, n))?;
+            }
+            Ok(n)
+        })
+        .await
     }
 
     async fn status(&self, status_id: &str, account_id: i64) -> StoreResult<Option<StatusRecord>> {
@@ -418,11 +459,11 @@ impl Store for SqliteStore {
     }
 
     async fn add_partner(&self, profile: PartnerProfile) -> StoreResult<Partner> {
-        self.write(move |c| partners::add(c, profile)).await
+        self.logged(move |c| partners::add(c, profile), |actor, p| drafts::partner(actor, "partner.add", &p.profile)).await
     }
 
     async fn update_partner(&self, profile: PartnerProfile) -> StoreResult<Partner> {
-        self.write(move |c| partners::update(c, profile)).await
+        self.logged(move |c| partners::update(c, profile), |actor, p| drafts::partner(actor, "partner.update", &p.profile)).await
     }
 
     async fn partners(&self) -> StoreResult<Vec<Partner>> {
@@ -440,16 +481,19 @@ impl Store for SqliteStore {
 
     async fn remove_partner(&self, name: &str) -> StoreResult<()> {
         let name = name.to_owned();
-        self.write(move |c| partners::remove(c, &name)).await
+        let subject = name.clone();
+        self.logged(move |c| partners::remove(c, &name), move |actor, _| drafts::partner_remove(actor, &subject)).await
     }
 
     async fn add_partner_member(&self, partner: &str, account: &str, secret_hash: SecretHash) -> StoreResult<Account> {
         let (partner, account) = (partner.to_owned(), account.to_owned());
-        self.write(move |c| partners::add_member(c, &partner, &account, secret_hash)).await
+        let subject = partner.clone();
+        self.logged(move |c| partners::add_member(c, &partner, &account, secret_hash), move |actor, a| drafts::partner_member_add(actor, &subject, &a.name))
+            .await
     }
 
     async fn add_release(&self, record: ReleaseRecord, objects: Vec<Submission>) -> StoreResult<AddResult> {
-        self.inner.writer.submit_with_state(move |c, st| releases::add(c, st, record, objects)).await
+        self.with_state(move |c, st, actor| releases::add(c, st, actor, record, objects)).await
     }
 
     async fn release(&self, manifest_id: &str) -> StoreResult<Option<ReleaseRecord>> {
@@ -469,7 +513,7 @@ impl Store for SqliteStore {
 
     async fn set_release_state(&self, manifest_id: &str, state: ReleaseState, objects: Vec<Submission>) -> StoreResult<AddResult> {
         let id = manifest_id.to_owned();
-        self.inner.writer.submit_with_state(move |c, st| releases::set_state(c, st, &id, state, objects)).await
+        self.with_state(move |c, st, actor| releases::set_state(c, st, actor, &id, state, objects)).await
     }
 
     async fn released_object_ids(&self, partner: &str) -> StoreResult<Vec<String>> {
@@ -480,6 +524,66 @@ impl Store for SqliteStore {
     async fn released_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>> {
         let (p, ids) = (partner.to_owned(), ids.to_vec());
         self.read(move |c| releases::released_among(c, &p, &ids)).await
+    }
+
+    async fn ledger_append(&self, draft: LedgerDraft) -> StoreResult<LedgerEntry> {
+        self.inner.writer.submit_with_state(move |c, st| ledger::append(c, st, draft)).await
+    }
+
+    async fn ledger_entries(&self, query: &LedgerQuery) -> StoreResult<Vec<LedgerEntry>> {
+        let query = query.clone();
+        self.read(move |c| ledger::entries(c, &query)).await
+    }
+
+    async fn ledger_head(&self) -> StoreResult<Head> {
+        self.read(ledger::load_head).await
+    }
+
+    async fn ledger_segments(&self) -> StoreResult<Vec<ArchivedSegment>> {
+        self.read(ledger::segments).await
+    }
+
+    async fn add_checkpoint(&self, checkpoint: Checkpoint) -> StoreResult<()> {
+        self.inner.writer.submit(move |c| ledger::add_checkpoint(c, &checkpoint)).await
+    }
+
+    async fn checkpoints(&self) -> StoreResult<Vec<Checkpoint>> {
+        self.read(ledger::checkpoints).await
+    }
+
+    async fn archive_ledger(&self, segment: ArchivedSegment) -> StoreResult<()> {
+        self.inner.writer.submit(move |c| ledger::archive(c, &segment)).await
+    }
+
+    async fn record_retrievals(&self, items: Vec<Retrieval>) -> StoreResult<Vec<Retrieval>> {
+        self.inner.writer.submit_with_state(move |c, st| ledger::record_retrievals(c, st, items)).await
+    }
+
+    async fn retrievals(&self, manifest_id: Option<&str>) -> StoreResult<Vec<Retrieval>> {
+        let m = manifest_id.map(str::to_owned);
+        self.read(move |c| ledger::retrievals(c, m.as_deref())).await
+    }
+
+    async fn put_case(&self, write: CaseWrite) -> StoreResult<CaseRow> {
+        self.with_state(move |c, st, actor| ledger::put_case(c, st, actor, write)).await
+    }
+
+    async fn case(&self, id: &str) -> StoreResult<Option<CaseRow>> {
+        let id = id.to_owned();
+        self.read(move |c| ledger::case(c, &id)).await
+    }
+
+    async fn cases(&self) -> StoreResult<Vec<CaseRow>> {
+        self.read(ledger::cases).await
+    }
+
+    async fn case_events(&self, id: &str) -> StoreResult<Vec<CaseEvent>> {
+        let id = id.to_owned();
+        self.read(move |c| ledger::case_events(c, &id)).await
+    }
+
+    async fn variant_maps(&self) -> StoreResult<Vec<VariantMapRow>> {
+        self.read(ledger::variant_maps).await
     }
 
     async fn backup(&self, dest: &Path) -> StoreResult<()> {

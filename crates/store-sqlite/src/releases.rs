@@ -88,7 +88,8 @@ fn publish(c: &Connection, state: &mut WriterState, partner: &str, manifest_id: 
             Submission::Rejected { .. } => None,
         })
         .collect();
-    let outcomes = insert_objects(c, state, &coll, objects)?;
+    // Published objects are recorded by the release's own entry (its bundle hash covers them).
+    let outcomes = insert_objects(c, state, &coll, objects, &mut Default::default())?;
     if let Some(bad) = outcomes.iter().find(|o| !o.is_success()) {
         return Err(StoreError::Conflict(format!("release object could not be published ({bad:?})")));
     }
@@ -109,7 +110,7 @@ fn current_state(c: &Connection, manifest_id: &str) -> StoreResult<Option<(Relea
     row.map(|(s, p)| Ok((s.parse().map_err(StoreError::Internal)?, p))).transpose()
 }
 
-pub(crate) fn add(c: &Connection, state: &mut WriterState, record: ReleaseRecord, objects: Vec<Submission>) -> StoreResult<AddResult> {
+pub(crate) fn add(c: &Connection, state: &mut WriterState, actor: String, record: ReleaseRecord, objects: Vec<Submission>) -> StoreResult<AddResult> {
     if current_state(c, &record.manifest_id)?.is_some() {
         return Err(StoreError::Conflict(format!("release '{}'", record.manifest_id)));
     }
@@ -137,14 +138,36 @@ pub(crate) fn add(c: &Connection, state: &mut WriterState, record: ReleaseRecord
     for source in record.id_map.keys() {
         src.execute(params![source, record.manifest_id]).map_err(db_err)?;
     }
-    publish(c, state, &record.partner, &record.manifest_id, objects)
+    if let Some(map) = &record.variant_map {
+        c.execute("INSERT INTO variant_maps (manifest_id, partner, body) VALUES (?1, ?2, ?3)", params![record.manifest_id, record.partner, map])
+            .map_err(db_err)?;
+    }
+    let result = publish(c, state, &record.partner, &record.manifest_id, objects)?;
+    crate::ledger::append(c, state, ledger::drafts::release(actor, &record))?;
+    Ok(result)
 }
 
-pub(crate) fn set_state(c: &Connection, state: &mut WriterState, manifest_id: &str, to: ReleaseState, objects: Vec<Submission>) -> StoreResult<AddResult> {
+pub(crate) fn set_state(
+    c: &Connection,
+    state: &mut WriterState,
+    actor: String,
+    manifest_id: &str,
+    to: ReleaseState,
+    objects: Vec<Submission>,
+) -> StoreResult<AddResult> {
     let (from, partner) = current_state(c, manifest_id)?.ok_or_else(|| StoreError::NotFound(format!("release '{manifest_id}'")))?;
     if !from.may_become(to) {
         return Err(StoreError::Invalid(format!("release '{manifest_id}' is {from}; it cannot become {to}")));
     }
     c.execute("UPDATE releases SET state = ?1 WHERE manifest_id = ?2", params![to.as_str(), manifest_id]).map_err(db_err)?;
-    publish(c, state, &partner, manifest_id, objects)
+    let published: Vec<String> = objects
+        .iter()
+        .filter_map(|s| match s {
+            Submission::Accepted(o) => Some(o.id.as_str().to_owned()),
+            Submission::Rejected { .. } => None,
+        })
+        .collect();
+    let result = publish(c, state, &partner, manifest_id, objects)?;
+    crate::ledger::append(c, state, ledger::drafts::release_state(actor, manifest_id, from, to, &published))?;
+    Ok(result)
 }

@@ -104,6 +104,69 @@ const MIGRATIONS: &[&str] = &[
         manifest_id TEXT NOT NULL,
         PRIMARY KEY (partner, object_id, manifest_id)
     ) WITHOUT ROWID;",
+    // 4: the ledger (hash chain, checkpoints, archived segments), first retrievals of
+    // releases, duty-to-warn cases and their events, leak-tracing variant maps.
+    "CREATE TABLE ledger (
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev BLOB NOT NULL,
+        hash BLOB NOT NULL
+    );
+    CREATE INDEX ledger_by_subject ON ledger (subject, seq);
+    CREATE TABLE ledger_segments (
+        last INTEGER PRIMARY KEY,
+        first INTEGER NOT NULL,
+        last_hash BLOB NOT NULL,
+        file_sha256 TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    -- Entries never change; only whole archived segments leave (see archive_ledger).
+    CREATE TRIGGER ledger_immutable BEFORE UPDATE ON ledger
+    BEGIN SELECT RAISE(ABORT, 'a ledger entry is immutable'); END;
+    CREATE TRIGGER ledger_kept BEFORE DELETE ON ledger
+    WHEN OLD.seq > (SELECT coalesce(max(last), 0) FROM ledger_segments)
+    BEGIN SELECT RAISE(ABORT, 'a ledger entry is kept until its segment is archived'); END;
+    CREATE TABLE ledger_checkpoints (
+        seq INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL,
+        at INTEGER NOT NULL,
+        key_id TEXT NOT NULL,
+        signature TEXT NOT NULL
+    );
+    CREATE TABLE retrievals (
+        manifest_id TEXT NOT NULL,
+        account TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (manifest_id, account)
+    ) WITHOUT ROWID;
+    CREATE TABLE cases (
+        id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        updated INTEGER NOT NULL
+    );
+    CREATE TABLE case_events (
+        case_id TEXT NOT NULL REFERENCES cases (id),
+        version INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        PRIMARY KEY (case_id, version)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER case_events_kept BEFORE DELETE ON case_events
+    BEGIN SELECT RAISE(ABORT, 'a case event is kept on record'); END;
+    CREATE TABLE variant_maps (
+        manifest_id TEXT PRIMARY KEY REFERENCES releases (manifest_id),
+        partner TEXT NOT NULL,
+        body TEXT NOT NULL
+    );",
 ];
 
 /// The schema version this binary writes.

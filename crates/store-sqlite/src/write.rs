@@ -16,6 +16,8 @@ const MAX_BATCH: usize = 256;
 pub(crate) struct WriterState {
     /// The last `date_added` handed out, in microseconds.
     last_added: i64,
+    /// The ledger chain's head, as of the work done so far in this transaction.
+    pub(crate) ledger: tearline_store::ledger::Head,
 }
 
 impl WriterState {
@@ -68,10 +70,11 @@ pub(crate) struct Writer {
 impl Writer {
     pub(crate) fn start(conn: Connection) -> StoreResult<Self> {
         let last_added: i64 = conn.query_row("SELECT coalesce(max(date_added), 0) FROM objects", [], |r| r.get(0)).map_err(db_err)?;
+        let ledger = crate::ledger::load_head(&conn)?;
         let (queue, jobs) = mpsc::channel::<Box<dyn Job>>();
         std::thread::Builder::new()
             .name("tearline-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, WriterState { last_added }, jobs))
+            .spawn(move || writer_loop(conn, WriterState { last_added, ledger }, jobs))
             .map_err(|e| StoreError::Internal(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer { queue })
     }
@@ -97,8 +100,13 @@ impl Writer {
     }
 
     pub(crate) async fn submit_objects(&self, collection_id: String, items: Vec<Submission>, status: Option<StatusDraft>) -> StoreResult<AddResult> {
+        let actor = tearline_store::ledger::current_actor();
         self.submit_with_state(move |c, state| {
-            let outcomes = insert_objects(c, state, &collection_id, items)?;
+            let mut digest = tearline_store::ledger::IngestDigest::default();
+            let outcomes = insert_objects(c, state, &collection_id, items, &mut digest)?;
+            if let Some(draft) = digest.draft(actor, &collection_id, &outcomes, status.as_ref().map(|s| s.id.as_str())) {
+                crate::ledger::append(c, state, draft)?;
+            }
             let status = match status {
                 Some(draft) => {
                     let record = StatusRecord::complete(&draft, &outcomes);
@@ -140,6 +148,8 @@ fn run_batch(conn: &Connection, state: &mut WriterState, batch: Vec<Box<dyn Job>
         return;
     }
     let mut finishes = Vec::with_capacity(batch.len());
+    // The ledger head moves with each job's entry; a job or a batch that rolls back puts it back.
+    let batch_start = state.ledger;
     if batch.len() == 1 {
         // Alone in its transaction: no savepoint needed (and none of its page copies); a
         // failure rolls the whole transaction back.
@@ -147,6 +157,7 @@ fn run_batch(conn: &Connection, state: &mut WriterState, batch: Vec<Box<dyn Job>
         let (ok, finish) = job.run(conn, state);
         if !ok {
             let _ = conn.execute_batch("ROLLBACK");
+            state.ledger = batch_start;
             finish(Ok(()));
             return;
         }
@@ -158,11 +169,19 @@ fn run_batch(conn: &Connection, state: &mut WriterState, batch: Vec<Box<dyn Job>
                 job.fail(db_err(e));
                 continue;
             }
+            let before = state.ledger;
             let (ok, finish) = job.run(conn, state);
+            if !ok {
+                state.ledger = before;
+            }
             let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
             match conn.execute_batch(end) {
                 Ok(()) => finishes.push(finish),
-                Err(e) => finish(Err(db_err(e))),
+                Err(e) => {
+                    // The savepoint's fate is unknown: read the head back from the database.
+                    state.ledger = crate::ledger::load_head(conn).unwrap_or(before);
+                    finish(Err(db_err(e)))
+                }
             }
         }
     }
@@ -170,6 +189,7 @@ fn run_batch(conn: &Connection, state: &mut WriterState, batch: Vec<Box<dyn Job>
     let commit = conn.execute_batch("COMMIT").map_err(db_err);
     if commit.is_err() {
         let _ = conn.execute_batch("ROLLBACK");
+        state.ledger = batch_start;
     }
     for finish in finishes {
         let result = match &commit {
@@ -197,7 +217,13 @@ fn parse_version(text: &str) -> StoreResult<Timestamp> {
     Timestamp::parse(text).map_err(|e| StoreError::Internal(format!("stored version is unreadable: {e}")))
 }
 
-pub(crate) fn insert_objects(conn: &Connection, state: &mut WriterState, collection_id: &str, items: Vec<Submission>) -> StoreResult<Vec<Outcome>> {
+pub(crate) fn insert_objects(
+    conn: &Connection,
+    state: &mut WriterState,
+    collection_id: &str,
+    items: Vec<Submission>,
+    digest: &mut tearline_store::ledger::IngestDigest,
+) -> StoreResult<Vec<Outcome>> {
     let coll = collection_pk(conn, collection_id)?.ok_or_else(|| StoreError::NotFound(format!("collection '{collection_id}'")))?;
     let mut existing_q = conn
         .prepare_cached("SELECT version, hash FROM objects WHERE coll = ?1 AND id_key = ?2 AND stix_id = ?3")
@@ -262,6 +288,7 @@ pub(crate) fn insert_objects(conn: &Connection, state: &mut WriterState, collect
         insert
             .execute(params![date_added, coll, id, key, &obj.object_type, version, &obj.spec_version, is_first, is_last, &obj.content_hash[..], &obj.body])
             .map_err(db_err)?;
+        digest.add(id, &version, &obj.content_hash);
         outcomes.push(Outcome::Added { id: id.to_owned(), version: parse_version(&version)?, note: obj.note });
     }
     Ok(outcomes)

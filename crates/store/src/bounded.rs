@@ -168,6 +168,63 @@ impl<S: Store> Store for Bounded<S> {
     async fn released_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>> {
         self.bound("released among", self.inner.released_among(partner, ids)).await
     }
+
+    async fn ledger_append(&self, draft: LedgerDraft) -> StoreResult<LedgerEntry> {
+        self.bound("ledger append", self.inner.ledger_append(draft)).await
+    }
+
+    async fn ledger_entries(&self, query: &LedgerQuery) -> StoreResult<Vec<LedgerEntry>> {
+        self.bound("ledger entries", self.inner.ledger_entries(query)).await
+    }
+
+    async fn ledger_head(&self) -> StoreResult<Head> {
+        self.bound("ledger head", self.inner.ledger_head()).await
+    }
+
+    async fn ledger_segments(&self) -> StoreResult<Vec<ArchivedSegment>> {
+        self.bound("ledger segments", self.inner.ledger_segments()).await
+    }
+
+    async fn add_checkpoint(&self, checkpoint: Checkpoint) -> StoreResult<()> {
+        self.bound("add checkpoint", self.inner.add_checkpoint(checkpoint)).await
+    }
+
+    async fn checkpoints(&self) -> StoreResult<Vec<Checkpoint>> {
+        self.bound("checkpoints", self.inner.checkpoints()).await
+    }
+
+    async fn archive_ledger(&self, segment: ArchivedSegment) -> StoreResult<()> {
+        // Deletes as many entries as the segment holds: not bounded, like backup.
+        self.inner.archive_ledger(segment).await
+    }
+
+    async fn record_retrievals(&self, items: Vec<Retrieval>) -> StoreResult<Vec<Retrieval>> {
+        self.bound("record retrievals", self.inner.record_retrievals(items)).await
+    }
+
+    async fn retrievals(&self, manifest_id: Option<&str>) -> StoreResult<Vec<Retrieval>> {
+        self.bound("retrievals", self.inner.retrievals(manifest_id)).await
+    }
+
+    async fn put_case(&self, write: CaseWrite) -> StoreResult<CaseRow> {
+        self.bound("put case", self.inner.put_case(write)).await
+    }
+
+    async fn case(&self, id: &str) -> StoreResult<Option<CaseRow>> {
+        self.bound("case", self.inner.case(id)).await
+    }
+
+    async fn cases(&self) -> StoreResult<Vec<CaseRow>> {
+        self.bound("cases", self.inner.cases()).await
+    }
+
+    async fn case_events(&self, id: &str) -> StoreResult<Vec<CaseEvent>> {
+        self.bound("case events", self.inner.case_events(id)).await
+    }
+
+    async fn variant_maps(&self) -> StoreResult<Vec<VariantMapRow>> {
+        self.bound("variant maps", self.inner.variant_maps()).await
+    }
 }
 
 #[cfg(test)]
@@ -277,6 +334,48 @@ mod tests {
             std::future::pending().await
         }
         async fn released_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>> {
+            std::future::pending().await
+        }
+        async fn ledger_append(&self, draft: LedgerDraft) -> StoreResult<LedgerEntry> {
+            std::future::pending().await
+        }
+        async fn ledger_entries(&self, query: &LedgerQuery) -> StoreResult<Vec<LedgerEntry>> {
+            std::future::pending().await
+        }
+        async fn ledger_head(&self) -> StoreResult<Head> {
+            std::future::pending().await
+        }
+        async fn ledger_segments(&self) -> StoreResult<Vec<ArchivedSegment>> {
+            std::future::pending().await
+        }
+        async fn add_checkpoint(&self, checkpoint: Checkpoint) -> StoreResult<()> {
+            std::future::pending().await
+        }
+        async fn checkpoints(&self) -> StoreResult<Vec<Checkpoint>> {
+            std::future::pending().await
+        }
+        async fn archive_ledger(&self, segment: ArchivedSegment) -> StoreResult<()> {
+            std::future::pending().await
+        }
+        async fn record_retrievals(&self, items: Vec<Retrieval>) -> StoreResult<Vec<Retrieval>> {
+            std::future::pending().await
+        }
+        async fn retrievals(&self, manifest_id: Option<&str>) -> StoreResult<Vec<Retrieval>> {
+            std::future::pending().await
+        }
+        async fn put_case(&self, write: CaseWrite) -> StoreResult<CaseRow> {
+            std::future::pending().await
+        }
+        async fn case(&self, id: &str) -> StoreResult<Option<CaseRow>> {
+            std::future::pending().await
+        }
+        async fn cases(&self) -> StoreResult<Vec<CaseRow>> {
+            std::future::pending().await
+        }
+        async fn case_events(&self, id: &str) -> StoreResult<Vec<CaseEvent>> {
+            std::future::pending().await
+        }
+        async fn variant_maps(&self) -> StoreResult<Vec<VariantMapRow>> {
             std::future::pending().await
         }
         async fn backup(&self, dest: &std::path::Path) -> StoreResult<()> {

@@ -14,6 +14,7 @@
 
 pub mod bounded;
 mod error;
+pub mod ledger;
 pub mod secret;
 mod types;
 
@@ -24,6 +25,7 @@ use async_trait::async_trait;
 
 pub use error::{StoreError, StoreResult};
 pub use types::*;
+pub use ledger::{ArchivedSegment, Checkpoint, Head, LedgerDraft, LedgerEntry, LedgerQuery, Retrieval};
 
 /// The storage trait. Implementations are cheap to share (`Arc<dyn Store>`).
 #[async_trait]
@@ -124,6 +126,49 @@ pub trait Store: Send + Sync + 'static {
     /// Those of `ids` that a release published to the partner (the per-page form of
     /// [`Store::released_object_ids`]: its cost follows the page, not the partner's history).
     async fn released_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>>;
+
+    // --- ledger (every write above appends its entry in its own transaction) ---
+
+    /// Appends an entry for a change that has no other stored form (a policy file loaded).
+    async fn ledger_append(&self, draft: LedgerDraft) -> StoreResult<LedgerEntry>;
+    /// Entries in sequence order.
+    async fn ledger_entries(&self, query: &LedgerQuery) -> StoreResult<Vec<LedgerEntry>>;
+    /// The last entry's sequence number and hash.
+    async fn ledger_head(&self) -> StoreResult<Head>;
+    /// Segments moved out to archive files, oldest first; the chain in the database continues
+    /// from the last one's head.
+    async fn ledger_segments(&self) -> StoreResult<Vec<ArchivedSegment>>;
+    /// Stores a signed checkpoint. [`StoreError::Invalid`] when it does not match the entry it
+    /// names.
+    async fn add_checkpoint(&self, checkpoint: Checkpoint) -> StoreResult<()>;
+    /// Stored checkpoints, oldest first.
+    async fn checkpoints(&self) -> StoreResult<Vec<Checkpoint>>;
+    /// Removes the entries of `segment` (already written to its archive file) and records the
+    /// segment, in one transaction. The segment must start where the database's chain starts
+    /// and end at a checkpointed entry; anything else is [`StoreError::Invalid`].
+    async fn archive_ledger(&self, segment: ArchivedSegment) -> StoreResult<()>;
+    /// Records first reads of releases by recipient accounts; repeats are ignored. Returns the
+    /// ones recorded now (each with its ledger entry).
+    async fn record_retrievals(&self, items: Vec<Retrieval>) -> StoreResult<Vec<Retrieval>>;
+    /// Recorded first reads, of one release or of all.
+    async fn retrievals(&self, manifest_id: Option<&str>) -> StoreResult<Vec<Retrieval>>;
+
+    // --- duty-to-warn cases (the store keeps them as versioned documents) ---
+
+    /// Creates (`expected_version` 0) or replaces a case, appending its timeline event and
+    /// ledger entry in one transaction. [`StoreError::Conflict`] when the stored version is not
+    /// `expected_version` (someone else changed it first).
+    async fn put_case(&self, write: CaseWrite) -> StoreResult<CaseRow>;
+    async fn case(&self, id: &str) -> StoreResult<Option<CaseRow>>;
+    /// Every case, newest first.
+    async fn cases(&self) -> StoreResult<Vec<CaseRow>>;
+    /// A case's events, oldest first.
+    async fn case_events(&self, id: &str) -> StoreResult<Vec<CaseEvent>>;
+
+    // --- leak tracing (internal: never served) ---
+
+    /// Every stored variant map (see [`ReleaseRecord::variant_map`]).
+    async fn variant_maps(&self) -> StoreResult<Vec<VariantMapRow>>;
 
     // --- operations ---
 

@@ -29,6 +29,11 @@ macro_rules! store_test_suite {
             pages_are_bounded_in_bytes,
             partners_lifecycle,
             releases_publish_atomically_and_stay_immutable,
+            every_change_is_one_chained_ledger_entry,
+            failed_changes_leave_no_entry,
+            checkpoints_and_archived_segments,
+            first_retrievals_are_recorded_once,
+            cases_are_versioned_with_their_events,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -505,6 +510,7 @@ fn release_record(partner: &str, n: u32, sources: &[&str], objects: &[Value]) ->
         findings: json!([]),
         overrides: json!([]),
         object_ids: objects.iter().map(|o| o["id"].as_str().unwrap().to_owned()).collect(),
+        variant_map: None,
     }
 }
 
@@ -601,4 +607,184 @@ pub async fn releases_publish_atomically_and_stay_immutable(store: &dyn Store) {
     store.remove_partner("syria-gsd").await.unwrap();
     assert!(matches!(store.add_release(release_record("syria-gsd", 8, &["x--1"], &[]), vec![]).await, Err(StoreError::NotFound(_))));
     assert_eq!(store.releases(Some("syria-gsd")).await.unwrap().len(), 2, "what a removed partner received stays on record");
+}
+
+async fn whole_ledger(store: &dyn Store) -> Vec<LedgerEntry> {
+    let mut out: Vec<LedgerEntry> = Vec::new();
+    loop {
+        let page = store.ledger_entries(&LedgerQuery { after: out.last().map_or(0, |e| e.seq), limit: 3, ..Default::default() }).await.unwrap();
+        if page.is_empty() {
+            return out;
+        }
+        out.extend(page);
+    }
+}
+
+pub async fn every_change_is_one_chained_ledger_entry(store: &dyn Store) {
+    use crate::ledger::{acting, verify_entries};
+    assert_eq!(store.ledger_head().await.unwrap(), Head::default(), "a new database has an empty chain");
+    acting("alice", store.add_account("ann", Role::Analyst, hash(1))).await.unwrap();
+    store.set_account_secret("ann", hash(2)).await.unwrap();
+    let coll = store.add_collection(NewCollection { api_root: "r".into(), title: "t".into(), readers: vec!["ann".into()], ..Default::default() }).await.unwrap();
+    store.set_grant(&coll.id, "ann", Access { can_read: true, can_write: true }).await.unwrap();
+    let objs = [indicator(1, "2025-01-01T00:00:00.000Z"), indicator(2, "2025-01-01T00:00:00.000Z")];
+    acting("ann", store.add_objects(&coll.id, accepted(&objs), None)).await.unwrap();
+    // A re-post changes nothing, so it records nothing.
+    store.add_objects(&coll.id, accepted(&objs), None).await.unwrap();
+    let id = objs[0]["id"].as_str().unwrap();
+    assert_eq!(store.delete_object(&coll.id, id, &VersionFilter::all(), &[]).await.unwrap(), 1);
+    store.add_partner(profile("syria-gsd")).await.unwrap();
+    store.add_partner_member("syria-gsd", "sg1", hash(3)).await.unwrap();
+    let m = malware(201);
+    let rec = release_record("syria-gsd", 21, &["indicator--aaaaaaaa-0000-4000-8000-000000000001"], &[manifest_report(21, &[m["id"].as_str().unwrap()]), m.clone()]);
+    acting("rob", store.add_release(rec.clone(), accepted(&[manifest_report(21, &[m["id"].as_str().unwrap()]), m]))).await.unwrap();
+    store.set_release_state(&rec.manifest_id, ReleaseState::Recalled, vec![]).await.unwrap();
+    store.disable_account("ann").await.unwrap();
+    store.remove_partner("syria-gsd").await.unwrap();
+    let extra = store.ledger_append(LedgerDraft { actor: "system".into(), kind: "policy.load".into(), subject: "lints.toml".into(), detail: "{}".into() }).await.unwrap();
+
+    let entries = whole_ledger(store).await;
+    let kinds: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "account.add", "account.secret", "collection.add", "grant.set", "ingest", "object.delete", "partner.add",
+            "partner.member.add", "release.approve", "release.state", "account.disable", "partner.remove", "policy.load"
+        ]
+    );
+    assert_eq!(entries[0].actor, "alice", "the actor is the account on whose authority the change was made");
+    assert_eq!(entries[1].actor, crate::ledger::OPERATOR);
+    assert_eq!(entries[4].actor, "ann");
+    assert_eq!(entries[8].actor, "rob");
+    assert_eq!(entries[8].subject, rec.manifest_id);
+    let detail: Value = serde_json::from_str(&entries[8].detail).unwrap();
+    assert_eq!(detail["bundle_sha256"], json!(rec.bundle_sha256), "a release entry names the exact bytes by hash");
+    assert_eq!(detail["approver"], json!("rob"));
+    let ingest: Value = serde_json::from_str(&entries[4].detail).unwrap();
+    assert_eq!(ingest["added"], json!(2));
+    assert_eq!(extra.seq, entries.len() as i64);
+    let head = verify_entries(Head::default(), &entries).expect("the chain verifies");
+    assert_eq!(head, store.ledger_head().await.unwrap());
+    let about = store.ledger_entries(&LedgerQuery { subject: Some(rec.manifest_id.clone()), ..Default::default() }).await.unwrap();
+    assert_eq!(about.len(), 2, "entries can be asked for by subject");
+    let releases = store.ledger_entries(&LedgerQuery { kind_prefix: Some("release.".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(releases.len(), 2, "and by kind prefix");
+}
+
+pub async fn failed_changes_leave_no_entry(store: &dyn Store) {
+    store.add_account("ann", Role::Analyst, hash(1)).await.unwrap();
+    let before = store.ledger_head().await.unwrap();
+    assert!(store.add_account("ann", Role::Analyst, hash(2)).await.is_err());
+    assert!(store.set_account_secret("nobody", hash(3)).await.is_err());
+    assert!(store.add_release(release_record("nobody", 3, &["x--1"], &[]), vec![]).await.is_err());
+    assert!(store.add_collection(NewCollection { api_root: "r".into(), title: "t".into(), readers: vec!["ghost".into()], ..Default::default() }).await.is_err());
+    assert_eq!(store.ledger_head().await.unwrap(), before, "no entry without its change");
+    // Concurrent writers, some failing: the chain stays one unbroken sequence.
+    let mut tasks = Vec::new();
+    for i in 0..24u8 {
+        let name = if i % 3 == 0 { "ann".to_owned() } else { format!("user{i}") };
+        tasks.push(async move { (i, store.add_account(&name, Role::Analyst, hash(10 + i)).await.is_ok()) });
+    }
+    let results = join_all(tasks).await;
+    let ok = results.iter().filter(|(_, ok)| *ok).count() as i64;
+    let entries = whole_ledger(store).await;
+    assert_eq!(entries.len() as i64, before.seq + ok);
+    crate::ledger::verify_entries(Head::default(), &entries).expect("the chain verifies after concurrent writes");
+}
+
+/// Polls every future together until all are done (the store sees them concurrently).
+async fn join_all<F: std::future::Future>(futs: Vec<F>) -> Vec<F::Output> {
+    use std::task::Poll;
+    let mut futs: Vec<_> = futs.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (f, o) in futs.iter_mut().zip(out.iter_mut()) {
+            if o.is_none() {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => *o = Some(v),
+                    Poll::Pending => done = false,
+                }
+            }
+        }
+        if done { Poll::Ready(()) } else { Poll::Pending }
+    })
+    .await;
+    out.into_iter().map(|o| o.expect("every future finished")).collect()
+}
+
+pub async fn checkpoints_and_archived_segments(store: &dyn Store) {
+    for i in 0..5u8 {
+        store.add_account(&format!("a{i}"), Role::Analyst, hash(i)).await.unwrap();
+    }
+    let entries = whole_ledger(store).await;
+    let third = &entries[2];
+    let cp = Checkpoint { seq: third.seq, hash: third.hash, at: 1, key_id: "ed25519:00".into(), signature: "sig".into() };
+    let mut wrong = cp.clone();
+    wrong.hash = [7; 32];
+    assert!(matches!(store.add_checkpoint(wrong).await, Err(StoreError::Invalid(_))), "a checkpoint must match its entry");
+    store.add_checkpoint(cp.clone()).await.unwrap();
+    assert_eq!(store.checkpoints().await.unwrap(), vec![cp.clone()]);
+
+    // Only a sealed segment starting at the first entry can leave.
+    let unsealed = ArchivedSegment { first: 1, last: 4, last_hash: entries[3].hash, file_sha256: "f".into(), at: 2 };
+    assert!(matches!(store.archive_ledger(unsealed).await, Err(StoreError::Invalid(_))));
+    let late_start = ArchivedSegment { first: 2, last: 3, last_hash: third.hash, file_sha256: "f".into(), at: 2 };
+    assert!(matches!(store.archive_ledger(late_start).await, Err(StoreError::Invalid(_))));
+    let seg = ArchivedSegment { first: 1, last: 3, last_hash: third.hash, file_sha256: "f".into(), at: 2 };
+    store.archive_ledger(seg.clone()).await.unwrap();
+    assert_eq!(store.ledger_segments().await.unwrap(), vec![seg]);
+    let rest = whole_ledger(store).await;
+    assert_eq!(rest.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![4, 5]);
+    let start = Head { seq: 3, hash: third.hash };
+    crate::ledger::verify_entries(start, &rest).expect("the rest continues from the archived segment's head");
+    store.add_account("late", Role::Analyst, hash(40)).await.unwrap();
+    assert_eq!(store.ledger_head().await.unwrap().seq, 6);
+}
+
+pub async fn first_retrievals_are_recorded_once(store: &dyn Store) {
+    let r = |m: &str, a: &str, at: i64| Retrieval { manifest_id: m.into(), account: a.into(), at };
+    let first = store.record_retrievals(vec![r("report--1", "sg1", 10), r("report--1", "sg2", 11)]).await.unwrap();
+    assert_eq!(first.len(), 2);
+    let again = store.record_retrievals(vec![r("report--1", "sg1", 20), r("report--2", "sg1", 21)]).await.unwrap();
+    assert_eq!(again, vec![r("report--2", "sg1", 21)], "only first reads are recorded");
+    assert_eq!(store.retrievals(Some("report--1")).await.unwrap(), vec![r("report--1", "sg1", 10), r("report--1", "sg2", 11)]);
+    assert_eq!(store.retrievals(None).await.unwrap().len(), 3);
+    let entries = store.ledger_entries(&LedgerQuery { kind_prefix: Some("release.retrieved".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(entries.len(), 3);
+    assert_eq!(entries[0].actor, "sg1");
+}
+
+pub async fn cases_are_versioned_with_their_events(store: &dyn Store) {
+    let event = |kind: &str, at: i64| CaseEvent { at, actor: "ann".into(), kind: kind.into(), detail: json!({"note": kind}) };
+    let w = |version: i64, state: &str, kind: &str, at: i64| CaseWrite {
+        id: "case-1".into(),
+        expected_version: version,
+        state: state.into(),
+        body: json!({"state": state, "at": at}),
+        event: event(kind, at),
+    };
+    let row = store.put_case(w(0, "open", "open", 100)).await.unwrap();
+    assert_eq!((row.version, row.state.as_str(), row.created, row.updated), (1, "open", 100, 100));
+    assert!(matches!(store.put_case(w(0, "open", "open", 101)).await, Err(StoreError::Conflict(_))), "a case is created once");
+    let row = store.put_case(w(1, "warned", "decide", 200)).await.unwrap();
+    assert_eq!((row.version, row.created, row.updated), (2, 100, 200));
+    assert!(matches!(store.put_case(w(1, "waived", "decide", 201)).await, Err(StoreError::Conflict(_))), "a stale version is refused");
+    assert_eq!(store.case("case-1").await.unwrap().unwrap().body, json!({"state": "warned", "at": 200}));
+    assert!(store.case("case-2").await.unwrap().is_none());
+    assert_eq!(store.cases().await.unwrap().len(), 1);
+    let events = store.case_events("case-1").await.unwrap();
+    assert_eq!(events, vec![event("open", 100), event("decide", 200)]);
+    let entries = store.ledger_entries(&LedgerQuery { subject: Some("case-1".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(entries.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["case.open", "case.decide"]);
+
+    // Variant maps are kept apart from releases and never read back with them.
+    store.add_partner(profile("syria-gsd")).await.unwrap();
+    let m = malware(301);
+    let mut rec = release_record("syria-gsd", 31, &["indicator--aaaaaaaa-0000-4000-8000-000000000001"], &[manifest_report(31, &[m["id"].as_str().unwrap()]), m.clone()]);
+    rec.variant_map = Some("{\"slots\":[1,0,1]}".into());
+    store.add_release(rec.clone(), accepted(&[manifest_report(31, &[m["id"].as_str().unwrap()]), m])).await.unwrap();
+    assert_eq!(store.release(&rec.manifest_id).await.unwrap().unwrap().variant_map, None);
+    let maps = store.variant_maps().await.unwrap();
+    assert_eq!(maps, vec![VariantMapRow { manifest_id: rec.manifest_id.clone(), partner: "syria-gsd".into(), body: "{\"slots\":[1,0,1]}".into() }]);
 }

@@ -83,7 +83,7 @@ impl Access {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewCollection {
     pub api_root: String,
     pub title: String,
@@ -543,6 +543,55 @@ pub struct ReleaseRecord {
     pub overrides: serde_json::Value,
     /// Ids of every object in the bundle (the manifest first).
     pub object_ids: Vec<String>,
+    /// Internal, leak tracing: how this release's variant differs from its siblings (JSON).
+    /// Stored apart from the release and never read back with it (see [`Store::variant_maps`]).
+    ///
+    /// [`Store::variant_maps`]: crate::Store::variant_maps
+    #[serde(skip)]
+    pub variant_map: Option<String>,
+}
+
+/// A stored variant map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariantMapRow {
+    pub manifest_id: String,
+    pub partner: String,
+    pub body: String,
+}
+
+/// One change to a duty-to-warn case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseWrite {
+    pub id: String,
+    /// The version the change was computed from (0 for a new case).
+    pub expected_version: i64,
+    /// The case's state after the change (for listing).
+    pub state: String,
+    /// The whole case after the change.
+    pub body: serde_json::Value,
+    pub event: CaseEvent,
+}
+
+/// A stored case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseRow {
+    pub id: String,
+    pub version: i64,
+    pub state: String,
+    pub body: serde_json::Value,
+    /// Microseconds since the epoch.
+    pub created: i64,
+    pub updated: i64,
+}
+
+/// One entry of a case's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseEvent {
+    /// Microseconds since the epoch.
+    pub at: i64,
+    pub actor: String,
+    pub kind: String,
+    pub detail: serde_json::Value,
 }
 
 impl ReleaseRecord {

@@ -17,6 +17,12 @@ const MAX_AUTH_HEADER: usize = 1024;
 /// Resolves the Authorization header to an enabled account. Every failure is the same 401,
 /// whether the name is unknown, the secret wrong or the header malformed.
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Account, ApiError> {
+    let account = resolve(state, headers).await?;
+    tearline_store::ledger::set_actor(&account.name);
+    Ok(account)
+}
+
+async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Account, ApiError> {
     let value = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or(ApiError::Unauthenticated)?;
     if value.len() > MAX_AUTH_HEADER {
         return Err(ApiError::Unauthenticated);

@@ -161,7 +161,9 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
     let start = Instant::now();
     let method = req.method().clone();
     let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
-    let resp = next.run(req).await;
+    // Store writes made while answering are recorded in the ledger as the account that
+    // authenticated (auth::authenticate names it), else as the system.
+    let resp = tearline_store::ledger::request_scope(next.run(req)).await;
     let elapsed = start.elapsed();
     let status = resp.status().as_u16();
     state.metrics.observe(method.as_str(), &route, status, elapsed);
