@@ -8,9 +8,16 @@
 //!   access", "informant", "liaison service", ...);
 //! - `TL-QUOTE`: quoted speech (a quotation of several words, or one right after "said" /
 //!   "told" / "wrote" ...);
-//! - `TL-PHONE`, `TL-EMAIL`, `TL-HANDLE`, `TL-DEVICE-ID`: selectors (phone numbers, e-mail
-//!   addresses, @handles and t.me links, IMEI / IMSI / ICCID / MAC addresses);
-//! - `TL-TIME-PRECISION`: clock times finer than the configured granularity (default: a day).
+//! - `TL-QUOTE` also covers unquoted speech after a colon ("his message read: we go after the
+//!   sermon");
+//! - `TL-PHONE`, `TL-EMAIL`, `TL-HANDLE`, `TL-DEVICE-ID`, `TL-WALLET`: selectors (phone numbers,
+//!   e-mail addresses, @handles, platform links and account names like `user abu_layth77`,
+//!   IMEI / IMSI / ICCID / MAC addresses, Bitcoin / Ethereum / Tron / Monero wallets). IP
+//!   addresses and domains are not selectors here: indicators are released on purpose;
+//! - `TL-TIME-PRECISION`: clock times finer than the configured granularity (default: a day):
+//!   `14:35`, `14h35`, `0235Z`, `2:35 pm`, `at 10.15`, `half past eight`, `nine o'clock`,
+//!   `at midnight`, ISO timestamps. A part of the day ("the evening of 11 January", "at dawn")
+//!   is a window, not a clock time, and is not reported at any granularity.
 //!
 //! Warnings (never block): `TL-NO-LOCATION` and `TL-NO-WINDOW`, for releases that give no place
 //! or no time window: recipients dismiss such warnings as "too general".
@@ -35,6 +42,7 @@ pub const PHONE: &str = "TL-PHONE";
 pub const EMAIL: &str = "TL-EMAIL";
 pub const HANDLE: &str = "TL-HANDLE";
 pub const DEVICE_ID: &str = "TL-DEVICE-ID";
+pub const WALLET: &str = "TL-WALLET";
 pub const TIME_PRECISION: &str = "TL-TIME-PRECISION";
 pub const NO_LOCATION: &str = "TL-NO-LOCATION";
 pub const NO_WINDOW: &str = "TL-NO-WINDOW";
@@ -87,6 +95,10 @@ struct Vocab {
     #[serde(default)]
     allow: Vec<String>,
     speech_verbs: Vec<String>,
+    /// Speech verbs that mark a colon quotation only right before the colon ("read:", not
+    /// "read the following:").
+    #[serde(default)]
+    speech_verbs_adjacent: Vec<String>,
     quote_min_words: usize,
     quote_min_words_after_verb: usize,
     skip_keys: Vec<String>,
@@ -96,9 +108,45 @@ struct Vocab {
 enum Tok {
     Word(String),
     Prefix(String),
+    /// `a|b*|c`: any one of several words or prefixes (a word class).
+    Alt(Vec<Tok>),
     Any,
     /// `~N`: up to N words of any kind.
     Gap(usize),
+}
+
+/// One token of a phrase: `word`, `word*`, `*`, `~N`.
+fn parse_tok(w: String) -> Tok {
+    if w == "*" {
+        Tok::Any
+    } else if let Some(n) = w.strip_prefix('~').and_then(|n| n.parse().ok()) {
+        Tok::Gap(n)
+    } else if let Some(pre) = w.strip_suffix('*') {
+        Tok::Prefix(pre.to_owned())
+    } else {
+        Tok::Word(w)
+    }
+}
+
+/// Tokenises a phrase: words as in the text, plus `a|b|c` alternatives of single words.
+fn parse_phrase(p: &str) -> Result<Vec<Tok>, ConfigError> {
+    let mut toks = Vec::new();
+    for chunk in p.split_whitespace() {
+        if !chunk.contains('|') {
+            toks.extend(words(chunk).map(|(_, _, w)| parse_tok(w)));
+            continue;
+        }
+        let mut alts = Vec::new();
+        for alt in chunk.split('|') {
+            let ws: Vec<String> = words(alt).map(|(_, _, w)| w).collect();
+            match <[String; 1]>::try_from(ws) {
+                Ok([w]) if w != "*" && !w.starts_with('~') => alts.push(parse_tok(w)),
+                _ => return Err(ConfigError(format!("'{alt}' in '{p}': an alternative is one word or prefix"))),
+            }
+        }
+        toks.push(Tok::Alt(alts));
+    }
+    Ok(toks)
 }
 
 #[derive(Debug, Clone)]
@@ -136,6 +184,7 @@ struct Compiled {
     prefix_lens: Vec<usize>,
     any_first: Vec<usize>,
     speech_verbs: HashSet<String>,
+    speech_verbs_adjacent: HashSet<String>,
     quote_min_words: usize,
     quote_min_after_verb: usize,
     skip_keys: HashSet<String>,
@@ -164,39 +213,34 @@ impl LintConfig {
             by_prefix: HashMap::new(),
             prefix_lens: Vec::new(),
             any_first: Vec::new(),
-            speech_verbs: v.speech_verbs.iter().map(|s| s.to_lowercase()).collect(),
+            speech_verbs: v.speech_verbs.iter().chain(&v.speech_verbs_adjacent).map(|s| s.to_lowercase()).collect(),
+            speech_verbs_adjacent: v.speech_verbs_adjacent.iter().map(|s| s.to_lowercase()).collect(),
             quote_min_words: v.quote_min_words.max(1),
             quote_min_after_verb: v.quote_min_words_after_verb.max(1),
             skip_keys: v.skip_keys.into_iter().collect(),
         };
         for (list, code) in [(&v.modality, MODALITY), (&v.source, SOURCE), (&v.allow, ALLOW)] {
             for p in list {
-                let toks: Vec<Tok> = words(p)
-                    .map(|(_, _, w)| {
-                        if w == "*" {
-                            Tok::Any
-                        } else if let Some(n) = w.strip_prefix('~').and_then(|n| n.parse().ok()) {
-                            Tok::Gap(n)
-                        } else if let Some(pre) = w.strip_suffix('*') {
-                            Tok::Prefix(pre.to_owned())
-                        } else {
-                            Tok::Word(w)
-                        }
-                    })
-                    .collect();
+                let toks = parse_phrase(p)?;
                 if toks.is_empty() {
                     return Err(ConfigError(format!("empty phrase '{p}'")));
                 }
                 let i = c.phrases.len();
-                match &toks[0] {
-                    Tok::Word(w) => c.by_word.entry(w.clone()).or_default().push(i),
-                    Tok::Prefix(pre) => {
-                        c.by_prefix.entry(pre.clone()).or_default().push(i);
-                        if !c.prefix_lens.contains(&pre.len()) {
-                            c.prefix_lens.push(pre.len());
+                let firsts = match &toks[0] {
+                    Tok::Alt(alts) => alts.as_slice(),
+                    t => std::slice::from_ref(t),
+                };
+                for t in firsts {
+                    match t {
+                        Tok::Word(w) => c.by_word.entry(w.clone()).or_default().push(i),
+                        Tok::Prefix(pre) => {
+                            c.by_prefix.entry(pre.clone()).or_default().push(i);
+                            if !c.prefix_lens.contains(&pre.len()) {
+                                c.prefix_lens.push(pre.len());
+                            }
                         }
+                        Tok::Any | Tok::Gap(_) | Tok::Alt(_) => c.any_first.push(i),
                     }
-                    Tok::Any | Tok::Gap(_) => c.any_first.push(i),
                 }
                 c.phrases.push(Phrase { toks, code });
             }
@@ -240,6 +284,7 @@ fn tok_matches(t: &Tok, w: &str) -> bool {
     match t {
         Tok::Word(x) => x == w || (w.ends_with("'s") && &w[..w.len() - 2] == x),
         Tok::Prefix(p) => w.starts_with(p.as_str()),
+        Tok::Alt(alts) => alts.iter().any(|a| tok_matches(a, w)),
         Tok::Any => true,
         Tok::Gap(_) => true,
     }
@@ -264,7 +309,11 @@ struct Patterns {
     military: Regex,
     ampm: Regex,
     iso: Regex,
+    dotted: Regex,
+    spelled: Regex,
     quote: Regex,
+    wallet: Regex,
+    account: Regex,
     window: Regex,
 }
 
@@ -272,14 +321,22 @@ fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
         email: Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b").expect("regex"),
-        handle: Regex::new(r"(?i)(?:^|[^\w@.])(@[a-z0-9_]{3,32})\b|\b(?:t\.me|telegram\.me|wa\.me|twitter\.com|x\.com|instagram\.com|facebook\.com)/[a-z0-9_.+-]{3,}").expect("regex"),
-        phone: Regex::new(r"(?i)(?:\+|\b0)[\d \-().]{6,22}\d\b|\b(?:number|phone|tel|mobile|cell|whatsapp|signal|sim|line)\W{1,5}\d[\d \-().]{6,20}\d\b").expect("regex"),
-        device: Regex::new(r"(?i)\b(?:\d{15}|\d{2}-\d{6}-\d{6}-\d|89\d{16,18}|[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5})\b|\b(?:imei|imsi|iccid|msisdn|udid|android id|advertising id)\b[:\s#]*[0-9a-f-]{6,}").expect("regex"),
+        handle: Regex::new(r"(?i)(?:^|[^\w@.])(@[a-z0-9_]{3,32})\b|\b(?:t\.me|telegram\.me|telegram\.dog|wa\.me|signal\.me|twitter\.com|x\.com|instagram\.com|facebook\.com|fb\.com|vk\.com|tiktok\.com|threads\.net|discord\.gg|discord\.com/invite|youtube\.com|snapchat\.com/add|m\.me)/[a-z0-9_.+@#-]{3,}").expect("regex"),
+        phone: Regex::new(r"(?i)(?:\+|\b0)[\d \-().]{6,22}\d\b|\b(?:numbers?|phones?|tel|telephone|mobile|cell|whatsapp|signal|viber|telegram|thuraya|satphone|sim|line|contact|dial(?:ed|led)?|called|texted|msisdn|reachable (?:on|at))\W{1,5}\d[\d \-().]{6,20}\d\b").expect("regex"),
+        device: Regex::new(r"(?i)\b(?:\d{15}|\d{2}[- ]\d{6}[- ]\d{6}[- ]?\d|89\d{16,18}|[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b|\b(?:imei|imsi|iccid|msisdn|meid|esn|udid|android id|advertising id|idfa|serial(?: number| no\.?)?|mac(?: address)?)\b\W{0,3}[0-9a-f][0-9a-f \-:]{5,}[0-9a-f]\b").expect("regex"),
         clock: Regex::new(r"(?i)\b([01]?\d|2[0-3])[:h]([0-5]\d)(?::([0-5]\d))?\b").expect("regex"),
         military: Regex::new(r"(?i)\b([01]\d|2[0-3])([0-5]\d)\s?(?:z|zulu|utc|gmt|hrs|hours|local)\b").expect("regex"),
         ampm: Regex::new(r"(?i)\b(1[0-2]|0?[1-9])(?:[:.]([0-5]\d))?\s?(?:am|pm|a\.m\.|p\.m\.|o'clock)").expect("regex"),
         iso: Regex::new(r"\b\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):([0-5]\d)").expect("regex"),
-        quote: Regex::new("\"([^\"]{2,400})\"|\u{201c}([^\u{201d}]{2,400})\u{201d}|\u{00ab}([^\u{00bb}]{2,400})\u{00bb}|(?:^|[\\s:(])'([^']{2,400})'(?:[\\s.,;:!?)]|$)").expect("regex"),
+        // 10.15 after a time preposition, or followed by a part of the day: decimals elsewhere.
+        dotted: Regex::new(r"(?i)\b(?:at|around|about|approximately|from|until|till|after|before)\s+(?:around |about |approximately )?([01]?\d|2[0-3])\.([0-5]\d)\b(?:[^\d%]|$)|\b([01]?\d|2[0-3])\.([0-5]\d)\s*(?:h|hrs|hours|in the (?:morning|afternoon|evening)|at night|local|tonight)\b").expect("regex"),
+        // Clock times in words: half past eight, quarter to nine, nine o'clock, noon / midnight.
+        spelled: Regex::new(r"(?i)\b(?:(half\s+(?:past|after)|quarter\s+(?:past|to|after)|(?:five|ten|twenty|twenty[- ]five)\s+(?:minutes\s+)?past|(?:five|ten|twenty|twenty[- ]five)\s+minutes\s+to)\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\b|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:o'clock|o\u{2019}clock|oclock|(?:thirty|fifteen|forty[- ]five)\b|(?:a\.?m\.?|p\.?m\.?)\B|(?:am|pm)\b|in the (?:morning|afternoon|evening)|at night)|(?:at|around|about|shortly (?:before|after)|just (?:before|after)|right after)\s+(?:noon|midday|midnight)\b|\d{1,2}\s+o\u{2019}clock)").expect("regex"),
+        quote: Regex::new("\"([^\"]{2,400})\"|[\u{201c}\u{201e}]([^\u{201c}\u{201d}]{2,400})[\u{201d}\u{201c}]|\u{00ab}([^\u{00bb}]{2,400})\u{00bb}|(?:^|[\\s:(])'([^']{2,400})'(?:[\\s.,;:!?)]|$)|\u{2018}([^\u{2019}]{2,400})\u{2019}(?:[^\\w]|$)|\u{2039}([^\u{203a}]{2,400})\u{203a}|\u{00bb}([^\u{00ab}]{2,400})\u{00ab}|\u{300c}([^\u{300d}]{2,400})\u{300d}").expect("regex"),
+        // Bitcoin (bech32 and base58), Ethereum, Tron and Monero addresses.
+        wallet: Regex::new(r"\b(?:bc1[ac-hj-np-z02-9]{25,87}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33}|[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93})\b").expect("regex"),
+        // An account name after an account word: the Telegram user abu_layth77.
+        account: Regex::new(r"(?i)\b(?:user(?:name)?|user name|account|handle|channel|profile|nick(?:name)?|screen ?name|call ?sign)\s*[:=]?\s*[\x22'\u{201c}\u{2018}]?([a-z][a-z0-9_.]*(?:_|\d)[a-z0-9_.]*[a-z0-9])\b").expect("regex"),
         window: Regex::new(r"(?i)\b(?:between|from|until|till|before|after|by|within|during|on)\b[^.]{0,40}?\b(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}|\d{4}-\d{2}-\d{2}|\d+\s+(?:hours|days|weeks)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of the (?:week|month))|\b(?:coming|next)\s+(?:days|weeks|hours|\d+\s+(?:hours|days))\b").expect("regex"),
     })
 }
@@ -328,6 +385,9 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
             }
         }
         cands.extend(&cfg.inner.any_first);
+        // A phrase whose first token is a class can be reached through several of its words.
+        cands.sort_unstable();
+        cands.dedup();
         for p in cands {
             let ph = &cfg.inner.phrases[p];
             if let Some(end) = match_at(&ph.toks, &ws, i)
@@ -359,7 +419,7 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     let has_at = b.contains(&b'@');
     let has_slash = b.contains(&b'/');
     let has_colon = b.contains(&b':');
-    let has_quote = b.iter().any(|&c| c == b'"' || c == b'\'') || text.contains(['\u{201c}', '\u{00ab}']);
+    let has_quote = b.iter().any(|&c| c == b'"' || c == b'\'') || text.contains(['\u{201c}', '\u{201e}', '\u{00ab}', '\u{00bb}', '\u{2018}', '\u{2039}', '\u{300c}']);
     let mut emails: Vec<(usize, usize)> = Vec::new();
     for m in pt.email.find_iter(if has_at { text } else { "" }) {
         emails.push((m.start(), m.end()));
@@ -412,21 +472,88 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
         };
         time(m.start(), m.end(), fine, &mut times);
     }
+    for c in pt.dotted.captures_iter(if has_digit { text } else { "" }) {
+        let m = c.get(0).expect("match");
+        let mm = c.get(2).or_else(|| c.get(4)).expect("minutes");
+        // "at 12.50 per cent", "around 3.20 million": a decimal, not a time.
+        let next = words(&text[mm.end()..]).next().map(|(_, _, w)| w).unwrap_or_default();
+        if !UNITS.contains(&next.as_str()) {
+            time(m.start(), m.end(), if mm.as_str() == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
+        }
+    }
+    for c in pt.spelled.captures_iter(text) {
+        let m = c.get(0).expect("match");
+        let l = m.as_str().to_lowercase();
+        let fine = if c.get(1).is_some() || ["thirty", "fifteen", "forty"].iter().any(|w| l.contains(w)) { Granularity::Minute } else { Granularity::Hour };
+        time(m.start(), m.end(), fine, &mut times);
+    }
     for (s, e) in times {
         push(TIME_PRECISION, s, e);
     }
+    // Wallet addresses (a run of hex digits is a hash, not a base58 address).
+    for m in pt.wallet.find_iter(if has_digit { text } else { "" }) {
+        let w = m.as_str();
+        if w.starts_with("0x") || !w.bytes().all(|c| c.is_ascii_hexdigit()) {
+            push(WALLET, m.start(), m.end());
+        }
+    }
+    // Account names after an account word ("the Telegram user abu_layth77").
+    for c in pt.account.captures_iter(text) {
+        let m = c.get(1).expect("name");
+        if !emails.iter().any(|&(s, e)| s <= m.start() && m.end() <= e) {
+            push(HANDLE, m.start(), m.end());
+        }
+    }
     // Quoted speech.
     for c in pt.quote.captures_iter(if has_quote { text } else { "" }) {
-        let inner = (1..=4).find_map(|i| c.get(i)).expect("one group");
+        let Some(inner) = c.iter().skip(1).flatten().next() else { continue };
         let n = words(inner.as_str()).count();
         let before = &text[..c.get(0).expect("match").start()];
-        let verb = words(&before[before.len().saturating_sub(40)..]).last().is_some_and(|(_, _, w)| cfg.inner.speech_verbs.contains(&w))
+        let mut from = before.len().saturating_sub(40);
+        while !before.is_char_boundary(from) {
+            from += 1;
+        }
+        let verb = words(&before[from..]).last().is_some_and(|(_, _, w)| cfg.inner.speech_verbs.contains(&w))
             || before.trim_end().ends_with(':');
         if n >= cfg.inner.quote_min_words || (verb && n >= cfg.inner.quote_min_after_verb) {
             push(QUOTE, inner.start(), inner.end());
         }
     }
+    // Reported speech after a colon without quotation marks: "His message read: we go after
+    // the sermon." A speech verb right before the colon, or within three words of it ("told the
+    // group:"); the words after it up to the end of the sentence are the quotation.
+    for (ci, _) in text.match_indices(':').filter(|_| has_colon) {
+        let mut from = ci.saturating_sub(60);
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        let head = &text[from..ci];
+        let before: Vec<(usize, usize, String)> = words(head).collect();
+        if before.last().is_none_or(|(_, e, _)| !head[*e..].trim().is_empty()) {
+            continue;
+        }
+        let n = before.len();
+        let verb = before.iter().enumerate().rev().take(3).any(|(i, (_, _, w))| {
+            cfg.inner.speech_verbs.contains(w) && (i + 1 == n || !cfg.inner.speech_verbs_adjacent.contains(w))
+        });
+        if !verb {
+            continue;
+        }
+        let rest = &text[ci + 1..];
+        if rest.trim_start().starts_with(['"', '\'', '\u{201c}', '\u{00ab}', '\u{2018}']) || rest.starts_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        let end = rest.find(['.', '!', '?', '\n']).unwrap_or(rest.len());
+        let n = words(&rest[..end]).count();
+        if n >= cfg.inner.quote_min_after_verb.max(3) {
+            let s = ci + 1 + (rest.len() - rest.trim_start().len());
+            push(QUOTE, s, (ci + 1 + end).max(s));
+        }
+    }
 }
+
+/// Words after a number that make "at 12.50" a quantity rather than a clock time.
+const UNITS: [&str; 16] = ["per", "percent", "pc", "million", "billion", "km", "kilometres", "kilometers", "m", "metres", "kg", "tonnes", "dollars", "euros", "usd", "points"];
 
 fn looks_like_date(s: &str) -> bool {
     // 2024-01-10, 10.01.2024, 10/01/2024: a year (19xx / 20xx) and two 1-2 digit parts.

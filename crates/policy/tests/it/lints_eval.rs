@@ -1,9 +1,13 @@
 //! Precision and recall of the sanitiser lints on labelled sentences in `tests/lints/`:
 //! - `dev.jsonl`: the development set the vocabulary is tuned on;
 //! - `heldout.jsonl`: written before the vocabulary, but seen while writing it;
-//! - `blind.jsonl`, `blind2.jsonl`, `blind3.jsonl`: each written after a vocabulary round and
-//!   measured once before any further change. Their first measurements are the honest estimate
-//!   for unseen text (recorded at each test); after that they guard against regressions.
+//! - `blind.jsonl`, `blind2.jsonl`, `blind3.jsonl`, `blind4.jsonl`: each written after a
+//!   vocabulary round and measured once before any further change. Their first measurements are
+//!   the honest estimate for unseen text (recorded at each test); after that they guard against
+//!   regressions (`blind4` was tuned on by class in the fourth round: word classes, stems,
+//!   colon speech, spelled and dotted clock times, wallets, account names);
+//! - `blind5.jsonl`: written after the fourth round, in a different (terse, bulletin) style, and
+//!   not tuned on: its first measurement is the current estimate for unseen text.
 //!
 //! Add a new blind set after every vocabulary change and record its first measurement.
 
@@ -72,8 +76,8 @@ fn heldout_set_precision_and_recall() {
     }
     eprintln!("heldout: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
     // Floors: a missed blocking finding can burn a source, so recall has the higher floor.
-    assert!(s.recall() >= 0.85, "held-out recall {:.3} below the 0.85 floor", s.recall());
-    assert!(s.precision() >= 0.80, "held-out precision {:.3} below the 0.80 floor", s.precision());
+    assert!(s.recall() >= 0.95, "held-out recall {:.3} below the 0.95 floor", s.recall());
+    assert!(s.precision() >= 0.90, "held-out precision {:.3} below the 0.90 floor", s.precision());
 }
 
 #[test]
@@ -112,4 +116,62 @@ fn blind3_set_precision_and_recall() {
     eprintln!("blind3: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
     // Written before the last vocabulary round, measured once: precision 0.957, recall 1.000.
     assert!(s.recall() >= 0.9 && s.precision() >= 0.9, "blind3 set below its floors");
+}
+
+#[test]
+fn blind4_set_precision_and_recall() {
+    // 48 blocking / 44 clean sentences, written before the fourth vocabulary round.
+    // First measurement (before any change): precision 0.861, recall 0.646 (tp 31 fp 5 fn 17 tn 39).
+    let s = evaluate("blind4.jsonl");
+    for m in &s.misses {
+        eprintln!("blind4 {m}");
+    }
+    eprintln!("blind4: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    // Since tuned on (by class, not sentence): a regression guard only.
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "blind4 set regressed");
+}
+
+#[test]
+fn blind5_set_precision_and_recall() {
+    // 40 blocking / 36 clean sentences in a terse bulletin style, written after the fourth
+    // vocabulary round. First measurement (its first run panicked on a quotation in curly single
+    // quotes, a bug in the new quote groups; fixed without touching the vocabulary, then
+    // measured): precision 0.963, recall 0.650 (tp 26 fp 1 fn 14 tn 35). Not tuned on: the misses
+    // (11 of 13 modality sentences: "technical coverage", "audio from", "chat history", "sensor
+    // data", "a tap on the landline", seized-device exploitation, ...) are the next round's
+    // classes, to be measured on a new set after that round.
+    let s = evaluate("blind5.jsonl");
+    for m in &s.misses {
+        eprintln!("blind5 {m}");
+    }
+    eprintln!("blind5: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    // Floors below the first measurement.
+    assert!(s.recall() >= 0.6 && s.precision() >= 0.9, "blind5 set below its floors");
+}
+
+#[test]
+fn lints_never_panic_on_any_slice_of_the_labelled_sentences() {
+    // Byte windows into multi-byte text (curly quotes, guillemets, accents) around colons and
+    // quotation marks: every char-boundary slice of every labelled sentence, plus a few
+    // multi-byte prefixes.
+    let cfg = LintConfig::default();
+    let dir = format!("{}/tests/lints", env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).expect("dir") {
+        let text = std::fs::read_to_string(e.expect("entry").path()).expect("set");
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let v: Value = serde_json::from_str(line).expect("jsonl");
+            let s = v["text"].as_str().expect("text");
+            for pre in ["", "\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9}\u{00e9} said: \u{2018}", "\u{201c}"] {
+                let full = format!("{pre}{s}");
+                for (i, _) in full.char_indices().step_by(3) {
+                    let mut out = Vec::new();
+                    lint_text(&full[i..], "x", "description", &cfg, &mut out);
+                    lint_text(&full[..i], "x", "description", &cfg, &mut out);
+                    n += 1;
+                }
+            }
+        }
+    }
+    assert!(n > 1000);
 }
