@@ -837,7 +837,7 @@ pub fn apply(case: &Case, event: &Event, ctx: &Ctx) -> Result<Case, CaseError> {
                 c.deadlines.acknowledge_by = ack_by;
                 c.urgency = a.urgency.clone();
             }
-            c.attributes = attributes.clone();
+            c.attributes = (**attributes).clone();
             c.assessment = a;
         }
         Event::VictimEdited { victim } => {
