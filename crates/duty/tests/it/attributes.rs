@@ -79,7 +79,8 @@ fn bad_attributes_are_typed_errors() {
     let wrap = |e: serde_json::Value| json!({"extensions":{EXT_THREAT: e}});
     let base = || json!({"extension_type":"property-extension","harm_type":"intentional-killing","credible":true,"specific":true,"impending":true});
     assert!(parse_threat_attributes(&wrap(base())).unwrap().is_some());
-    let cases: Vec<(serde_json::Value, fn(&AttributeError) -> bool)> = vec![
+    type Check = fn(&AttributeError) -> bool;
+    let cases: Vec<(serde_json::Value, Check)> = vec![
         (json!("x"), |e| matches!(e, AttributeError::ExtensionNotAnObject)),
         (json!({"harm_type":"x","credible":true,"specific":true}), |e| matches!(e, AttributeError::Missing("impending"))),
         (json!({"extension_type":"toplevel-property-extension"}), |e| matches!(e, AttributeError::ExtensionType)),
