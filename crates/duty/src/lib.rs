@@ -10,7 +10,7 @@
 //! 1. **Threat attributes** ([`ThreatAttributes`]) travel on any STIX object in tearline's
 //!    `tearline-threat` property-extension ([`EXT_THREAT`], [`extension_definition`]);
 //!    [`parse_threat_attributes`] reads them with typed errors.
-//! 2. **Trigger**: [`assess`] says whether a duty arises (listed harm, with a written
+//! 2. **Trigger**: [`assess()`] says whether a duty arises (listed harm, with a written
 //!    justification where the profile asks for one; credible, specific, impending) and flags
 //!    what needs review (marked specific with fewer than two facets filled, no victim, …). The
 //!    victim's nationality or status plays no part.
@@ -47,7 +47,7 @@
 //! 7. **Documents**: [`public_advisory`] (TLP:CLEAR, when own citizens are at risk) and
 //!    [`render_warning`] (plain text and escaped HTML, operative facts in a delimited block,
 //!    no-endorsement statement for hostile / unrecognised recipients).
-//! 8. **Metrics**: [`metrics`] aggregates time-to-decide / deliver / acknowledge and outcomes
+//! 8. **Metrics**: [`metrics()`] aggregates time-to-decide / deliver / acknowledge and outcomes
 //!    per partner from timelines.
 //!
 //! Every record type is `Serialize + Deserialize` so the server can store it as JSON.
