@@ -46,6 +46,8 @@ pub enum TableError {
     BadPhrase { key: String, phrase: String, reason: String },
     #[error("phrase '{0}' appears twice: a phrase belongs to one group only")]
     DuplicatePhrase(String),
+    #[error("phrase '{0}' contains phrase '{1}': a substitution could then repeat or split words")]
+    Contains(String, String),
 }
 
 #[derive(Deserialize)]
@@ -99,6 +101,17 @@ impl PhraseTable {
                 }
             }
         }
+        // No phrase inside another (as whole words): "information indicates that" inside
+        // "available information indicates that" would turn "Available information indicates
+        // that" into "Available available information indicates that".
+        let all: Vec<&str> = seen.into_iter().collect();
+        for a in &all {
+            for b in &all {
+                if a != b && format!(" {a} ").contains(&format!(" {b} ")) {
+                    return Err(TableError::Contains((*a).to_owned(), (*b).to_owned()));
+                }
+            }
+        }
         Ok(PhraseTable { groups })
     }
 
@@ -145,5 +158,9 @@ mod tests {
             Err(TableError::DuplicateKey(_))
         ));
         assert!(matches!(PhraseTable::from_toml("[[groups]]\n"), Err(TableError::Toml(_))));
+        assert!(matches!(
+            PhraseTable::from_toml("[[group]]\nkey = \"a\"\nphrases = [\"info shows\", \"extra info shows\"]\n"),
+            Err(TableError::Contains(_, _))
+        ));
     }
 }

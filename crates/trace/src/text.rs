@@ -74,7 +74,7 @@ pub(crate) const TIME_WORDS: &[&str] = &[
 const TIME_LEAD: &[&str] = &[
     "in", "on", "at", "by", "within", "during", "over", "the", "a", "an", "this", "that", "these", "those", "next",
     "coming", "following", "few", "several", "early", "late", "mid", "before", "after", "until", "around", "from",
-    "to", "of", "each", "every", "same", "between", "throughout", "and", "or", "as", "of",
+    "to", "of", "each", "every", "same", "between", "throughout", "and", "or", "as",
 ];
 
 /// Quantities, spelled out.
@@ -154,24 +154,37 @@ fn quoted_ranges(text: &str) -> Vec<(usize, usize)> {
 }
 
 /// For each token, whether it is operative (see the module documentation).
+#[cfg(test)]
 pub(crate) fn protected(text: &str, tokens: &[Token]) -> Vec<bool> {
+    protection(text, tokens).0
+}
+
+/// Operative tokens, and the tokens of time expressions (time words with their lead-in and
+/// complement): a slot may not even touch the latter, since its last word could become part of
+/// the expression ("an attack against | in the coming days" -> "an attack on | in ...").
+pub(crate) fn protection(text: &str, tokens: &[Token]) -> (Vec<bool>, Vec<bool>) {
     let mut p: Vec<bool> = tokens.iter().map(|t| operative_reason(&t.norm).is_some() || text[t.start..t.end].chars().any(char::is_uppercase)).collect();
+    let mut time = vec![false; tokens.len()];
     for (i, t) in tokens.iter().enumerate() {
         if !has(TIME_WORDS, &t.norm) {
             continue;
         }
-        // Lead-in words to the left, within the same clause.
+        time[i] = true;
+        // Lead-in words to the left (across punctuation too: protecting a word too many costs
+        // one slot, a word too few can change a time expression).
         let mut j = i;
         let mut steps = 0;
-        while j > 0 && steps < 4 && has(TIME_LEAD, &tokens[j - 1].norm) && only_spaces(&text[tokens[j - 1].end..tokens[j].start]) {
+        while j > 0 && steps < 4 && has(TIME_LEAD, &tokens[j - 1].norm) {
             j -= 1;
             steps += 1;
             p[j] = true;
+            time[j] = true;
         }
         // "the eve of the commemoration", "the anniversary of": the complement too.
         if tokens.get(i + 1).is_some_and(|n| n.norm == "of") {
-            for q in p.iter_mut().skip(i + 1).take(3) {
-                *q = true;
+            for k in i + 1..(i + 4).min(tokens.len()) {
+                p[k] = true;
+                time[k] = true;
             }
         }
     }
@@ -182,7 +195,7 @@ pub(crate) fn protected(text: &str, tokens: &[Token]) -> Vec<bool> {
             }
         }
     }
-    p
+    (p, time)
 }
 
 fn only_spaces(s: &str) -> bool {

@@ -32,6 +32,8 @@ pub enum Evidence {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suspect {
     pub partner: String,
+    /// The [`VariantMap::release`] of the recipient's best-matching map.
+    pub release: Option<String>,
     /// Sum of the evidence weights (in bits, roughly: how unlikely the matches are by chance).
     pub score: f64,
     pub evidence: Vec<Evidence>,
@@ -129,8 +131,8 @@ fn overlap(want: &[String], window: &[String]) -> usize {
 
 /// Ranks the recipients of `maps` by how likely `input` (a leaked text, or STIX JSON: an object,
 /// a bundle, an envelope or a list) came from their variant, best first (ties by name). Every
-/// recipient named in `maps` is listed, with its evidence; several maps of one recipient (from
-/// several releases) add up.
+/// recipient named in `maps` is listed, with the evidence of its best-matching map (when it
+/// has maps of several releases, the one the leak most resembles).
 pub fn trace(input: &str, maps: &[VariantMap]) -> Vec<Suspect> {
     let leak = read_leak(input);
 
@@ -158,7 +160,8 @@ pub fn trace(input: &str, maps: &[VariantMap]) -> Vec<Suspect> {
 
     let mut suspects: BTreeMap<&str, Suspect> = BTreeMap::new();
     for m in maps {
-        let s = suspects.entry(m.partner.as_str()).or_insert_with(|| Suspect { partner: m.partner.clone(), score: 0.0, evidence: Vec::new() });
+        let mut one = Suspect { partner: m.partner.clone(), release: m.release.clone(), score: 0.0, evidence: Vec::new() };
+        let s = &mut one;
         for (original, variant) in &m.ids {
             if leak.ids.contains(&variant.to_ascii_lowercase()) {
                 s.score += ID_WEIGHT;
@@ -203,6 +206,14 @@ pub fn trace(input: &str, maps: &[VariantMap]) -> Vec<Suspect> {
                 matched,
                 weight,
             });
+        }
+        // A recipient's best-matching release counts: the maps of its other releases share
+        // boilerplate wording with the leak and would only add noise.
+        match suspects.get(m.partner.as_str()) {
+            Some(prev) if prev.score >= one.score => {}
+            _ => {
+                suspects.insert(m.partner.as_str(), one);
+            }
         }
     }
     let mut out: Vec<Suspect> = suspects.into_values().collect();

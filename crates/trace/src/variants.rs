@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::marks;
 use crate::phrases::PhraseTable;
-use crate::text::{Matcher, context, protected, tokenize};
+use crate::text::{Matcher, context, protection, tokenize};
 
 /// Free-text properties whose wording may vary (top level of an object).
 pub const TEXT_PROPERTIES: &[&str] = &["description", "content", "abstract", "explanation"];
@@ -65,6 +65,9 @@ pub struct VariantMap {
     pub format: u32,
     /// The recipient's name as given to [`make_variants`].
     pub partner: String,
+    /// The caller's name for the release (e.g. its manifest id), reported by [`crate::trace()`].
+    #[serde(default)]
+    pub release: Option<String>,
     /// Input object id -> this recipient's id.
     pub ids: BTreeMap<String, String>,
     /// Every wording slot, in the order of the objects, properties and positions.
@@ -172,14 +175,15 @@ fn find_slots(objects: &[Value], table: &PhraseTable) -> Vec<Slot> {
         for &prop in TEXT_PROPERTIES {
             let Some(text) = o.get(prop).and_then(Value::as_str) else { continue };
             let tokens = tokenize(text);
-            let prot = protected(text, &tokens);
+            let (prot, time) = protection(text, &tokens);
             let found = matcher.find(text, &tokens, true);
             let mut in_phrase = vec![false; tokens.len()];
             for f in &found {
                 in_phrase[f.first..f.last].iter_mut().for_each(|b| *b = true);
             }
             for f in found {
-                if prot[f.first..f.last].iter().any(|&p| p) {
+                let touches_time = (f.first > 0 && time[f.first - 1]) || time.get(f.last).copied().unwrap_or(false);
+                if touches_time || prot[f.first..f.last].iter().any(|&p| p) {
                     continue;
                 }
                 let (left, right) = context(&tokens, &in_phrase, f.first, f.last, CONTEXT_WORDS);
@@ -435,7 +439,7 @@ pub fn make_variants(objects: &[Value], partners: &[&str], table: &PhraseTable, 
         for o in out.iter_mut() {
             rewrite_refs(o, &ids);
         }
-        let map = VariantMap { format: MAP_FORMAT, partner: partner.to_owned(), ids, slots: choices.into_iter().flatten().collect(), mark };
+        let map = VariantMap { format: MAP_FORMAT, partner: partner.to_owned(), release: None, ids, slots: choices.into_iter().flatten().collect(), mark };
         variants.push(Variant { partner: partner.to_owned(), objects: out, map });
     }
     let min_distance = (partners.len() >= 2).then(|| {
