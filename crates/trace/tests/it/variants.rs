@@ -239,3 +239,20 @@ fn variant_map_round_trips_and_format_is_pinned() {
     assert_eq!(m.format, tearline_trace::MAP_FORMAT);
     assert_eq!(m.slots[0].chosen(), "is preparing");
 }
+
+#[test]
+#[ignore = "prints sample variants for reading"]
+fn show_samples() {
+    for v in variants(0, false).variants.iter().take(3) {
+        eprintln!("{}: {}\n", v.partner, crate::tracing::free_text(&v.objects));
+    }
+    let t = std::time::Instant::now();
+    let names: Vec<String> = (0..100).map(|i| format!("partner-{i}")).collect();
+    let partners: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut objs = Vec::new();
+    for i in 0..CASES.len() {
+        objs.extend(release(i));
+    }
+    let vs = make_variants(&objs, &partners, &PhraseTable::default(), &VariantOptions::new([3; 32])).expect("variants");
+    eprintln!("{} objects, {} slots, 100 partners: {:?}, min distance {:?}", objs.len(), vs.slots, t.elapsed(), vs.min_distance);
+}
