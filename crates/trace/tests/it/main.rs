@@ -1,0 +1,7 @@
+//! tearline-trace integration tests (one binary).
+
+mod corpus;
+mod extract;
+mod props;
+mod tracing;
+mod variants;
