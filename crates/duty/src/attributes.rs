@@ -3,7 +3,7 @@
 //! Any STIX object (typically an `indicator`, `report`, `threat-actor` or `note`) may carry
 //!
 //! ```json
-//! "extensions": {"extension-definition--3f6b2f4e-5a1c-4d7e-9b8a-2c1d0e9f8a71": {
+//! "extensions": {"extension-definition--c14747dd-ac3f-4ce3-b3a4-c9e9ee6cefec": {
 //!   "extension_type": "property-extension",
 //!   "harm_type": "intentional-killing", "credible": true, "specific": true, "impending": true,
 //!   "specificity": {"who": "…", "what": "…", "where": "…", "when": "…", "how": "…"},
@@ -21,27 +21,19 @@ use serde_json::{Map, Value, json};
 
 use crate::{Micros, ts};
 
-/// tearline's threat-attribute extension-definition id. FIXED forever.
-pub const EXT_THREAT: &str = "extension-definition--3f6b2f4e-5a1c-4d7e-9b8a-2c1d0e9f8a71";
+/// tearline's threat-attribute extension-definition id (fixed; the one `tearline-policy` pins
+/// and documents in `data/policy/README.md`, so a release's lints see the same attributes).
+pub const EXT_THREAT: &str = tearline_policy::ids::EXT_THREAT_ATTRIBUTES;
 /// Its `name`.
-pub const EXT_THREAT_NAME: &str = "tearline-threat";
-const EXT_CREATED: &str = "2026-01-01T00:00:00.000Z";
+pub const EXT_THREAT_NAME: &str = "tearline threat attributes";
 
-/// The `extension-definition` object of [`EXT_THREAT`].
+/// The `extension-definition` object of [`EXT_THREAT`] (the one `tearline-policy` publishes
+/// with its other fixed definitions).
 pub fn extension_definition() -> Value {
-    json!({
-        "type": "extension-definition",
-        "spec_version": "2.1",
-        "id": EXT_THREAT,
-        "created": EXT_CREATED,
-        "modified": EXT_CREATED,
-        "created_by_ref": tearline_policy::ids::TEARLINE_IDENTITY,
-        "name": EXT_THREAT_NAME,
-        "description": "Duty-to-warn attributes of a threat: harm_type, harm_justification, credible, specific, impending (booleans), specificity {who, what, where, when, how}, window_start / window_end (timestamps), victim {kind person|group|place, name, country (ISO 3166-1 alpha-3), area, designations}, own_citizens_at_risk (boolean), urgency (a level of the duty-to-warn profile).",
-        "schema": "Defined in prose by the tearline source tree, data/duty/README.md (the description above summarises it)",
-        "version": "1.0",
-        "extension_types": ["property-extension"]
-    })
+    tearline_policy::ids::extension_definitions()
+        .into_iter()
+        .find(|d| d.get("id").and_then(Value::as_str) == Some(EXT_THREAT))
+        .unwrap_or_else(|| json!({ "type": "extension-definition", "id": EXT_THREAT }))
 }
 
 /// Who or what the threat is aimed at.
@@ -188,7 +180,7 @@ pub fn parse_threat_attributes(object: &Value) -> Result<Option<ThreatAttributes
     let o = object.as_object().ok_or(AttributeError::NotAnObject)?;
     let Some(exts) = o.get("extensions") else { return Ok(None) };
     let exts = exts.as_object().ok_or(AttributeError::ExtensionsNotAnObject)?;
-    let Some(ext) = exts.get(EXT_THREAT).or_else(|| exts.get(tearline_policy::ids::EXT_THREAT_ATTRIBUTES)) else {
+    let Some(ext) = exts.get(EXT_THREAT) else {
         return Ok(None);
     };
     parse_extension(ext).map(Some)

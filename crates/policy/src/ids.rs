@@ -126,7 +126,7 @@ pub fn extension_definitions() -> Vec<Value> {
         ext_def(
             EXT_THREAT_ATTRIBUTES,
             "tearline threat attributes",
-            "Duty-to-warn attributes of a threat: harm_type (intentional-killing|serious-bodily-injury|kidnapping|other), credible, specific, impending (booleans), specificity (who, what, where, when, how), window_start / window_end (timestamps), urgency (immediate|hours|days)."
+            "Duty-to-warn attributes of a threat: harm_type (intentional-killing|serious-bodily-injury|kidnapping|other), harm_justification, credible, specific, impending (booleans), specificity (who, what, where, when, how), window_start / window_end (timestamps), victim (kind person|group|place, name, country ISO 3166-1 alpha-3, area, designations), own_citizens_at_risk (boolean), urgency (a level of the duty-to-warn profile: critical|high|routine by default; immediate|hours|days accepted)."
         ),
     ]
 }

@@ -5,12 +5,15 @@
 //! store; input is parsed into domain types here ("parse, don't validate"), so the store only
 //! ever sees well-formed values.
 
+pub mod cases;
 mod country;
 mod error;
 pub mod ingest;
 pub mod keys;
+pub mod notify;
 pub mod osint;
 pub mod partners;
+pub mod push;
 pub mod releases;
 
 pub use country::CountryCode;

@@ -489,6 +489,10 @@ pub struct ApproveInput {
     /// The manifest's name.
     #[serde(default)]
     pub name: Option<String>,
+    /// Who drafted it, when the release comes from a record that names its author (a
+    /// duty-to-warn case) instead of a preview's draft token. Never read from a request.
+    #[serde(skip)]
+    pub author: Option<String>,
 }
 
 /// A release as shown to producer accounts (the bundle is fetched separately).
@@ -550,7 +554,7 @@ pub async fn approve(store: &dyn Store, actor: &Actor, rel: &Releaser, input: Ap
     let keys = rel.keys()?;
     let (author, nonce) = match &input.draft {
         Some(t) => open_draft(&keys, t, &partner.profile.name, &input.sources)?,
-        None => (approver.name.clone(), rand::random::<[u8; 16]>().to_vec()),
+        None => (input.author.clone().unwrap_or_else(|| approver.name.clone()), rand::random::<[u8; 16]>().to_vec()),
     };
     if rel.two_person_for(&partner) && (author == approver.name || author == OPERATOR_AUTHOR) {
         return Err(ServiceError::Forbidden(format!(
@@ -747,7 +751,7 @@ mod tests {
     }
 
     fn approve_input(p: &Preview, overrides: Vec<OverrideInput>) -> ApproveInput {
-        ApproveInput { partner: "syria-gsd".into(), sources: source_ids(), draft: Some(p.draft.clone()), overrides, justification: Some("duty to warn".into()), supersedes: None, name: None }
+        ApproveInput { partner: "syria-gsd".into(), sources: source_ids(), draft: Some(p.draft.clone()), overrides, justification: Some("duty to warn".into()), supersedes: None, name: None, author: None }
     }
 
     fn overrides_for(p: &Preview) -> Vec<OverrideInput> {

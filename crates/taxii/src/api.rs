@@ -21,7 +21,7 @@ const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// A management API error: `{"error": {"code", "message"}}` with its HTTP status.
 #[derive(Debug)]
-pub struct MgmtError(StatusCode, &'static str, String);
+pub struct MgmtError(pub(crate) StatusCode, pub(crate) &'static str, pub(crate) String);
 
 impl IntoResponse for MgmtError {
     fn into_response(self) -> Response {
@@ -79,7 +79,7 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 /// Reads a bounded JSON body into `T`, with errors that say what is wrong.
-async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, MgmtError> {
+pub(crate) async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, MgmtError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -93,7 +93,7 @@ async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Resu
     serde_json::from_slice(&bytes).map_err(|e| MgmtError(StatusCode::BAD_REQUEST, "bad-request", format!("the body is not the expected JSON: {e}")))
 }
 
-fn ok<T: Serialize>(status: StatusCode, value: &T) -> Response {
+pub(crate) fn ok<T: Serialize>(status: StatusCode, value: &T) -> Response {
     crate::egress::json(status, value)
 }
 
@@ -167,7 +167,7 @@ pub async fn ingest_articles(State(state): State<AppState>, Caller(actor): Calle
     Ok(ok(StatusCode::OK, &outcome))
 }
 
-fn releaser(state: &AppState) -> Result<&releases::Releaser, MgmtError> {
+pub(crate) fn releaser(state: &AppState) -> Result<&releases::Releaser, MgmtError> {
     state.releaser.as_deref().ok_or_else(|| {
         MgmtError(StatusCode::SERVICE_UNAVAILABLE, "not-configured", "releasing is not configured on this server (no signing key or organisation settings)".into())
     })
@@ -241,6 +241,14 @@ pub async fn openapi() -> Response {
 }
 
 pub fn openapi_document() -> Value {
+    let mut doc = base_document();
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), crate::cases_api::openapi_paths()) {
+        paths.extend(more);
+    }
+    doc
+}
+
+fn base_document() -> Value {
     let err = json!({"$ref": "#/components/responses/Error"});
     let partner_input = json!({"$ref": "#/components/schemas/PartnerInput"});
     let partner = json!({"$ref": "#/components/schemas/Partner"});

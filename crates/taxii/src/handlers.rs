@@ -330,9 +330,48 @@ pub async fn add_objects(
             other => ApiError::BadRequest(other.to_string()),
         })?;
     let draft = StatusDraft { id: status_key(&root, &uuid::Uuid::new_v4().to_string()), account_id: caller.0.id, request_timestamp };
+    let for_cases = case_candidates(&items);
     let result = state.store.add_objects(&c.id, items, Some(draft)).await?;
     let status = result.status.ok_or(ApiError::Internal)?;
+    if !for_cases.is_empty() {
+        cases_after_ingest(&state, &caller.0, for_cases).await;
+    }
     state.metrics.objects_added.fetch_add(status.success_count, Ordering::Relaxed);
     state.metrics.objects_rejected.fetch_add(status.failure_count, Ordering::Relaxed);
     egress::resource(StatusCode::ACCEPTED, &public_status(status))
+}
+
+/// Accepted objects that may concern a duty-to-warn case: threat attributes (a case may have to
+/// be raised) or a recipient's note, opinion or sighting (feedback on a warning). A string test
+/// first, so ordinary ingest parses nothing more.
+fn case_candidates(items: &[tearline_store::Submission]) -> Vec<serde_json::Value> {
+    items
+        .iter()
+        .filter_map(|s| match s {
+            tearline_store::Submission::Accepted(o)
+                if matches!(o.object_type.as_str(), "note" | "opinion" | "sighting") || o.body.contains(tearline_duty::EXT_THREAT) =>
+            {
+                serde_json::from_str(&o.body).ok()
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// After the objects are stored: a partner member's objects are feedback on its warnings; a
+/// producer's may raise cases. The objects are stored whatever happens here; failures are logged.
+async fn cases_after_ingest(state: &AppState, account: &tearline_store::Account, objects: Vec<serde_json::Value>) {
+    let store = &*state.store;
+    let outcome = if account.role == tearline_store::Role::PartnerMember {
+        match store.partner_of(account.id).await {
+            Ok(Some(p)) => tearline_service::cases::on_feedback(store, &state.desk, &p.profile.name, &account.name, &objects).await.map(|n| n.to_string()),
+            Ok(None) => Ok("0".into()),
+            Err(e) => Err(e.into()),
+        }
+    } else {
+        tearline_service::cases::raise_from_objects(store, &state.desk, &account.name, &objects).await.map(|ids| ids.join(","))
+    };
+    if let Err(e) = outcome {
+        tracing::warn!(account = %account.name, error = %e, "case processing after ingest failed; the objects are stored");
+    }
 }

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cases_api;
 pub mod egress;
 pub mod error;
 mod handlers;
@@ -66,11 +67,19 @@ pub struct AppState {
     /// The producer's identity, release settings and signing key file; without it the
     /// release endpoints answer that releasing is not configured.
     pub releaser: Option<Arc<tearline_service::releases::Releaser>>,
+    /// Duty-to-warn cases: the policy profile, the clock, notifications and push targets.
+    pub desk: Arc<tearline_service::cases::Desk>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: ServerConfig) -> Self {
-        AppState { store, config: Arc::new(config), metrics: Arc::default(), releaser: None }
+        let desk = tearline_service::cases::Desk::new(tearline_duty::Profile::default_profile());
+        AppState { store, config: Arc::new(config), metrics: Arc::default(), releaser: None, desk: Arc::new(desk) }
+    }
+
+    pub fn with_desk(mut self, desk: tearline_service::cases::Desk) -> Self {
+        self.desk = Arc::new(desk);
+        self
     }
 
     pub fn with_releaser(mut self, releaser: tearline_service::releases::Releaser) -> Self {
@@ -110,6 +119,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/releases/{release}"),
     ("GET", "/api/v1/releases/{release}/bundle"),
     ("POST", "/api/v1/releases/{release}/recall"),
+    ("GET", "/api/v1/cases"),
+    ("POST", "/api/v1/cases"),
+    ("GET", "/api/v1/cases/metrics"),
+    ("GET", "/api/v1/cases/{case}"),
+    ("GET", "/api/v1/cases/{case}/timeline"),
+    ("POST", "/api/v1/cases/{case}/decide"),
+    ("POST", "/api/v1/cases/{case}/events"),
+    ("GET", "/api/v1/cases/{case}/document"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -153,6 +170,13 @@ fn management_routes() -> Router<AppState> {
         .route("/releases/{release}", get(api::show_release))
         .route("/releases/{release}/bundle", get(api::release_bundle))
         .route("/releases/{release}/recall", post(api::recall_release))
+        .route("/cases", get(cases_api::list).merge(post(cases_api::open)))
+        .route("/cases/metrics", get(cases_api::metrics))
+        .route("/cases/{case}", get(cases_api::show))
+        .route("/cases/{case}/timeline", get(cases_api::timeline))
+        .route("/cases/{case}/decide", post(cases_api::decide))
+        .route("/cases/{case}/events", post(cases_api::record))
+        .route("/cases/{case}/document", get(cases_api::document))
         .fallback(api::not_found)
 }
 

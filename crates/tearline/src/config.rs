@@ -28,6 +28,24 @@ pub struct Settings {
     pub organisation: tearline_service::releases::Organisation,
     #[serde(default)]
     pub releases: tearline_service::releases::ReleaseSettings,
+    #[serde(default)]
+    pub duty: DutySettings,
+}
+
+/// `[duty]`: duty-to-warn cases.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DutySettings {
+    /// A profile file (format in data/duty/README.md); default: the built-in profile.
+    pub profile: Option<std::path::PathBuf>,
+    /// URL that receives a JSON POST when a case opens, a deadline nears or is missed, or
+    /// feedback arrives (every notification is logged too).
+    pub webhook: Option<String>,
+    /// Seconds between passes of the deadline scheduler (default 15).
+    pub tick_seconds: Option<u64>,
+    /// `[duty.push.PARTNER]`: the partner's own TAXII 2.1 collection, to push warnings to.
+    #[serde(default)]
+    pub push: std::collections::BTreeMap<String, tearline_service::cases::PushTarget>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,6 +66,21 @@ impl Settings {
         let Some(path) = path else { return Ok(Settings::default()) };
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read settings file {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("settings file {} is not valid", path.display()))
+    }
+
+    /// The duty-to-warn desk: profile, notifications, push targets (system clock).
+    pub fn desk(&self) -> anyhow::Result<tearline_service::cases::Desk> {
+        let profile = match &self.duty.profile {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| format!("cannot read duty profile {}", p.display()))?;
+                tearline_duty::Profile::from_toml(&text).with_context(|| format!("duty profile {} is not valid", p.display()))?
+            }
+            None => tearline_duty::Profile::default_profile(),
+        };
+        let mut desk = tearline_service::cases::Desk::new(profile);
+        desk.notifier.webhook = self.duty.webhook.clone();
+        desk.push = self.duty.push.clone();
+        Ok(desk)
     }
 
     pub fn server_config(&self) -> tearline_taxii::ServerConfig {

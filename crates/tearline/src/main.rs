@@ -1,5 +1,6 @@
 //! The `tearline` binary: thin commands over the store and the TAXII server.
 
+mod case;
 mod config;
 mod ops;
 mod osint;
@@ -49,6 +50,9 @@ enum Command {
     /// Preview, approve, list, show and recall releases to partners.
     #[command(subcommand)]
     Release(release::ReleaseCmd),
+    /// Duty-to-warn cases: list, show, open, decide, record, timeline, document, metrics.
+    #[command(subcommand)]
+    Case(case::CaseCmd),
     /// The release signing key: show it, rotate it.
     #[command(subcommand)]
     Key(release::KeyCmd),
@@ -194,6 +198,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Release(cmd) => {
             let store = ops::open_store(&database).await?;
             release::run(&*store, &ops::releaser(&settings, &key_file)?, cmd).await
+        }
+        Command::Case(cmd) => {
+            let store = ops::open_store(&database).await?;
+            case::run(&*store, &settings.desk()?, &ops::releaser(&settings, &key_file)?, cmd).await
         }
         Command::Key(cmd) => release::key(&key_file, cmd),
         Command::Verify(args) => release::verify(args),

@@ -89,7 +89,8 @@ pub async fn serve(settings: &Settings, database: &str, key_file: &std::path::Pa
     if store.accounts().await?.is_empty() {
         tracing::warn!("no accounts yet: create one with 'tearline account add NAME --role admin --database {}'", config::redact_url(database));
     }
-    let state = tearline_taxii::AppState::new(store, settings.server_config()).with_releaser(releaser(settings, key_file)?);
+    let state = tearline_taxii::AppState::new(store, settings.server_config()).with_releaser(releaser(settings, key_file)?).with_desk(settings.desk()?);
+    start_scheduler(state.store.clone(), state.desk.clone(), Duration::from_secs(settings.duty.tick_seconds.unwrap_or(15).max(1)));
     let scheme = if tls.is_some() { "https" } else { "http" };
     let db = config::redact_url(database);
     tearline_taxii::serve(
@@ -105,6 +106,27 @@ pub async fn serve(settings: &Settings, database: &str, key_file: &std::path::Pa
     .with_context(|| format!("cannot serve on {addr}"))?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The duty-to-warn deadline scheduler: a pass every `every` (records first reads of warnings,
+/// raises deadline alerts once each). Runs until the process ends.
+fn start_scheduler(store: std::sync::Arc<dyn Store>, desk: std::sync::Arc<tearline_service::cases::Desk>, every: Duration) {
+    use tearline_service::cases::Scheduler;
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            match tearline_store::ledger::acting(Scheduler::ACTOR, Scheduler::tick(&*store, &desk)).await {
+                Ok(done) => {
+                    for (case, what) in done {
+                        tracing::info!(case, what, "scheduler");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "scheduler pass failed; retrying at the next one"),
+            }
+        }
+    });
 }
 
 pub async fn account_add(store: &dyn Store, name: &str, role: &str) -> anyhow::Result<ExitCode> {

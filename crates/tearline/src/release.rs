@@ -22,10 +22,10 @@ use tearline_store::Store;
 pub struct Remote {
     /// The tearline server (management API), e.g. https://tearline.example:8480
     #[arg(long, env = "TEARLINE_SERVER", value_name = "URL")]
-    server: Option<String>,
+    pub(crate) server: Option<String>,
     /// Your account's secret (sent as a Bearer token).
     #[arg(long, env = "TEARLINE_TOKEN", hide_env_values = true, value_name = "SECRET")]
-    token: Option<String>,
+    pub(crate) token: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -103,27 +103,33 @@ fn http() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(std::time::Duration::from_secs(120))).build().into()
 }
 
-fn call(remote: &Remote, path: &str, body: &Value) -> anyhow::Result<Value> {
+pub(crate) fn call(remote: &Remote, path: &str, body: &Value) -> anyhow::Result<Value> {
+    let text = request(remote, path, Some(body))?;
+    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A management API request (POST with a JSON body, else GET); the answer's text, or the
+/// API's error message.
+pub(crate) fn request(remote: &Remote, path: &str, body: Option<&Value>) -> anyhow::Result<String> {
     let server = remote.server.as_deref().context("give --server URL (or TEARLINE_SERVER): this acts with your authority through the management API")?;
     let token = remote.token.as_deref().context("set TEARLINE_TOKEN to your account's secret")?;
     let url = format!("{}/api/v1{path}", server.trim_end_matches('/'));
-    let mut resp = http()
-        .post(&url)
-        .header("Authorization", &format!("Bearer {token}"))
-        .header("Accept", "application/json")
-        .content_type("application/json")
-        .send(body.to_string())
-        .with_context(|| format!("cannot reach {url}"))?;
+    let auth = format!("Bearer {token}");
+    let sent = match body {
+        Some(b) => http().post(&url).header("Authorization", &auth).header("Accept", "application/json").content_type("application/json").send(b.to_string()),
+        None => http().get(&url).header("Authorization", &auth).call(),
+    };
+    let mut resp = sent.with_context(|| format!("cannot reach {url}"))?;
     let status = resp.status().as_u16();
     let text = resp.body_mut().read_to_string().context("cannot read the answer")?;
-    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     if !(200..300).contains(&status) {
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         bail!("{} ({status})", v["error"]["message"].as_str().unwrap_or(&text));
     }
-    Ok(v)
+    Ok(text)
 }
 
-fn parse_override(s: &str) -> anyhow::Result<Value> {
+pub(crate) fn parse_override(s: &str) -> anyhow::Result<Value> {
     let (head, why) = s.split_once('=').context("an override is CODE:OBJECT_ID:PATH=JUSTIFICATION")?;
     let mut parts = head.splitn(3, ':');
     let (Some(code), Some(object), Some(path)) = (parts.next(), parts.next(), parts.next()) else {

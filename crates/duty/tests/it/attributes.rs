@@ -41,8 +41,8 @@ fn profile_errors_are_typed() {
 fn extension_definition_is_fixed_and_valid_stix() {
     let d = extension_definition();
     assert_eq!(d["id"], EXT_THREAT);
-    assert_eq!(EXT_THREAT, "extension-definition--3f6b2f4e-5a1c-4d7e-9b8a-2c1d0e9f8a71");
-    assert_eq!(d["name"], "tearline-threat");
+    assert_eq!(EXT_THREAT, "extension-definition--c14747dd-ac3f-4ce3-b3a4-c9e9ee6cefec");
+    assert_eq!(d["name"], EXT_THREAT_NAME);
     assert_eq!(d["extension_types"], json!(["property-extension"]));
     let v = tearline_stix::validate::validate_object(&d);
     assert!(v.is_valid(), "{v:?}");

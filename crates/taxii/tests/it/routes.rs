@@ -61,6 +61,14 @@ const CASES: &[Case] = &[
     case("GET", "/api/v1/releases/{release}", Some("alice"), 200),
     case("GET", "/api/v1/releases/{release}/bundle", Some("auditor"), 200),
     api("POST", "/api/v1/releases/{release}/recall", "rob", 200, r#"{"reason": "the indicator was a false positive"}"#),
+    api("POST", "/api/v1/cases", "alice", 201, r#"{"sources": ["{object_id}"], "recipients": ["syria-gsd"], "attributes": {"harm_type": "intentional-killing", "credible": true, "specific": true, "impending": true, "specificity": {"what": "bombing", "where": "Sayyida Zaynab shrine"}, "window_start": "2025-01-10T00:00:00Z", "window_end": "2025-01-12T00:00:00Z", "victim": {"kind": "place", "name": "Sayyida Zaynab shrine", "country": "SYR"}, "urgency": "high"}}"#),
+    case("GET", "/api/v1/cases", Some("auditor"), 200),
+    case("GET", "/api/v1/cases/{case}", Some("alice"), 200),
+    api("POST", "/api/v1/cases/{case}/decide", "rob", 200, r#"{"decision": "warn", "channel": "taxii"}"#),
+    api("POST", "/api/v1/cases/{case}/events", "alice", 200, r#"{"event": "acknowledged", "partner": "syria-gsd", "by": "liaison officer", "how": "in-person"}"#),
+    case("GET", "/api/v1/cases/{case}/timeline", Some("auditor"), 200),
+    case("GET", "/api/v1/cases/{case}/document", Some("rob"), 200),
+    case("GET", "/api/v1/cases/metrics", Some("auditor"), 200),
     case("DELETE", "/api/v1/partners/{name}", Some("admin"), 204),
     api("POST", "/api/v1/osint/articles", "alice", 200, r#"{"collection": "{id}", "articles": [{"name": "a1", "text": "+++\noutlet = \"Example Wire\"\npublished = \"2025-01-12\"\n+++\nSyrian security forces foiled an Islamic State plot to bomb the Sayyida Zaynab shrine near Damascus on 11 January."}]}"#),
     case("DELETE", "/taxii2/{root}/collections/{id}/objects/{object_id}/", Some("alice"), 200),
@@ -83,7 +91,7 @@ async fn every_route_answers_through_its_own_handler() {
     let object_id = sid("indicator", 1);
     let status_id = fx.post(&fx.alpha, &[indicator(1, 1)]).await["id"].as_str().unwrap().to_owned();
     // Values the cases produce for later ones: the preview's draft token, the release's id.
-    let (mut draft, mut release) = (String::new(), String::new());
+    let (mut draft, mut release, mut case_id) = (String::new(), String::new(), String::new());
     for c in CASES {
         let path = c
             .template
@@ -92,7 +100,9 @@ async fn every_route_answers_through_its_own_handler() {
             .replace("{object_id}", &object_id)
             .replace("{status_id}", &status_id)
             .replace("{name}", "syria-gsd")
-            .replace("{release}", &release);
+            .replace("{release}", &release)
+            .replace("{case}", &case_id);
+        let path = if c.template.ends_with("/document") { format!("{path}?partner=syria-gsd") } else { path };
         let method = Method::from_bytes(c.method.as_bytes()).unwrap();
         let mut req = if let Some(json) = c.json {
             let json = json.replace("{id}", &fx.alpha).replace("{object_id}", &object_id).replace("{draft}", &draft);
@@ -111,6 +121,7 @@ async fn every_route_answers_through_its_own_handler() {
         match (c.method, c.template) {
             ("POST", "/api/v1/releases/preview") => draft = resp.json()["draft"].as_str().unwrap().to_owned(),
             ("POST", "/api/v1/releases") => release = resp.json()["manifest_id"].as_str().unwrap().to_owned(),
+            ("POST", "/api/v1/cases") => case_id = resp.json()["id"].as_str().unwrap().to_owned(),
             _ => {}
         }
     }
