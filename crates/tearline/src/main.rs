@@ -2,6 +2,7 @@
 
 mod case;
 mod config;
+mod demo;
 mod ops;
 mod osint;
 mod partner;
@@ -50,6 +51,8 @@ enum Command {
     /// Preview, approve, list, show and recall releases to partners.
     #[command(subcommand)]
     Release(release::ReleaseCmd),
+    /// Run the three public duty-to-warn cases for real on two local servers (start here).
+    Demo(demo::DemoArgs),
     /// Duty-to-warn cases: list, show, open, decide, record, timeline, document, metrics.
     #[command(subcommand)]
     Case(case::CaseCmd),
@@ -199,6 +202,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = ops::open_store(&database).await?;
             release::run(&*store, &ops::releaser(&settings, &key_file)?, cmd).await
         }
+        Command::Demo(args) => demo::run(args).await,
         Command::Case(cmd) => {
             let store = ops::open_store(&database).await?;
             case::run(&*store, &settings.desk()?, &ops::releaser(&settings, &key_file)?, cmd).await
