@@ -420,9 +420,19 @@ pub struct Decided {
     pub case: CaseView,
     /// For a warning: the releases made, one per recipient.
     pub releases: Vec<Published>,
+    /// Recipients whose release could not be made (after at least one was): say why, so a
+    /// person acts on it. The case records the ones made.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<Failed>,
     /// When own citizens are at risk: the public advisory draft (TLP:CLEAR).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_advisory: Option<Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Failed {
+    pub partner: String,
+    pub error: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -444,42 +454,54 @@ pub async fn decide(store: &dyn Store, actor: &Actor, desk: &Desk, rel: &Release
     let name = actor_name(actor);
     let Decision::Warn { channel, .. } = &decision else {
         let stored = change(store, desk, id, &name, is_resolver(actor), event).await?;
-        return Ok(Decided { case: stored.into(), releases: Vec::new(), public_advisory: None });
+        return Ok(Decided { case: stored.into(), releases: Vec::new(), failed: Vec::new(), public_advisory: None });
     };
     let before = load(store, id).await?;
     // Check the decision applies before anything is released.
     let ctx = Ctx::new(desk.clock.now(), &name, &desk.profile);
     let ctx = if is_resolver(actor) { ctx.as_resolver() } else { ctx };
     tearline_duty::apply(&before.case, &event, &ctx).map_err(case_error)?;
-    let mut stored = change(store, desk, id, &name, is_resolver(actor), event).await?;
+    // The releases first: a warning nobody may approve leaves the case as it was.
     let mut made = Vec::new();
-    for recipient in stored.case.recipients.clone() {
+    let mut failed = Vec::new();
+    for recipient in &before.case.recipients {
         let overrides = opts.overrides.get(&recipient.partner).or_else(|| opts.overrides.get("*")).cloned().unwrap_or_default();
         let input = ApproveInput {
             partner: recipient.partner.clone(),
-            sources: stored.case.source_object_ids.clone(),
+            sources: before.case.source_object_ids.clone(),
             draft: None,
             overrides,
             justification: opts.justification.clone().or_else(|| Some(format!("duty to warn: case {id}"))),
             supersedes: None,
-            name: Some(format!("Warning: {}", stored.case.title)),
-            author: Some(stored.case.author.clone()),
+            name: Some(format!("Warning: {}", before.case.title)),
+            author: Some(before.case.author.clone()),
         };
-        let record = releases::approve(store, actor, rel, input).await?;
-        let mut delivered = format!("taxii-collection:{}", recipient.partner);
-        if let Some(target) = desk.push.get(&recipient.partner) {
+        match releases::approve(store, actor, rel, input).await {
+            Ok(record) => made.push(record),
+            Err(e) if made.is_empty() => return Err(e),
+            Err(e) => failed.push(Failed { partner: recipient.partner.clone(), error: e.to_string() }),
+        }
+    }
+    let mut stored = change(store, desk, id, &name, is_resolver(actor), event).await?;
+    let mut published = Vec::new();
+    for record in made {
+        let mut delivered = format!("taxii-collection:{}", record.partner);
+        if let Some(target) = desk.push.get(&record.partner) {
             match crate::push::push_release(target, &record.bundle).await {
                 Ok(receipt) => delivered = format!("taxii-push:{} ({})", target.collection_url, receipt),
                 Err(e) => {
-                    tracing::warn!(partner = %recipient.partner, error = %e, "push to the recipient's TAXII server failed; the warning stays in its collection here");
-                    desk.notifier.notify("push-failed", id, &json!({"partner": recipient.partner, "error": e.to_string()}));
+                    tracing::warn!(partner = %record.partner, error = %e, "push to the recipient's TAXII server failed; the warning stays in its collection here");
+                    desk.notifier.notify("push-failed", id, &json!({"partner": record.partner, "error": e.to_string()}));
                 }
             }
         }
         let channel = if channel.is_empty() || channel == "taxii" { delivered } else { format!("{channel}; {delivered}") };
-        let ev = Event::Published { partner: recipient.partner.clone(), release_id: record.manifest_id.clone(), content_hash: record.content_hash.clone(), channel: channel.clone() };
+        let ev = Event::Published { partner: record.partner.clone(), release_id: record.manifest_id.clone(), content_hash: record.content_hash.clone(), channel: channel.clone() };
         stored = change(store, desk, id, &name, false, ev).await?;
-        made.push(Published { partner: recipient.partner.clone(), release_id: record.manifest_id, content_hash: record.content_hash, channel });
+        published.push(Published { partner: record.partner, release_id: record.manifest_id, content_hash: record.content_hash, channel });
+    }
+    for f in &failed {
+        desk.notifier.notify("warning-not-released", id, &json!({"partner": f.partner, "error": f.error}));
     }
     let advisory = if stored.case.public_advisory_required {
         let opts = tearline_duty::AdvisoryOptions { publisher_identity: rel.organisation.identity_id(), created: desk.clock.now() };
@@ -487,7 +509,7 @@ pub async fn decide(store: &dyn Store, actor: &Actor, desk: &Desk, rel: &Release
     } else {
         None
     };
-    Ok(Decided { case: stored.into(), releases: made, public_advisory: advisory })
+    Ok(Decided { case: stored.into(), releases: published, failed, public_advisory: advisory })
 }
 
 /// The human-readable warning for one recipient of a warned case (plain text and HTML), for
@@ -526,7 +548,7 @@ pub async fn on_feedback(store: &dyn Store, desk: &Desk, partner: &str, account:
         let refs: Vec<&str> = ["object_refs", "where_sighted_refs"]
             .iter()
             .flat_map(|k| o.get(*k).and_then(Value::as_array).into_iter().flatten())
-            .chain(o.get("sighting_of_ref").into_iter())
+            .chain(o.get("sighting_of_ref"))
             .filter_map(Value::as_str)
             .collect();
         if refs.is_empty() {
@@ -648,4 +670,135 @@ pub async fn metrics(store: &dyn Store, actor: &Actor) -> ServiceResult<tearline
 /// Whether a case is still waiting on something (for listings).
 pub fn is_open(state: CaseState) -> bool {
     !state.is_terminal()
+}
+
+#[cfg(test)]
+mod tests {
+    use tearline_store::{NewCollection, Role, secret};
+
+    use super::*;
+    use crate::releases::{Organisation, ReleaseSettings};
+
+    const SAYYIDA: &str = include_str!("../../../data/demo/sayyida-zaynab-2025.json");
+
+    struct Env {
+        _d: tempfile::TempDir,
+        store: tearline_store_sqlite::SqliteStore,
+        desk: Desk,
+        clock: Arc<ManualClock>,
+        rel: Releaser,
+        ana: Actor,
+        rob: Actor,
+        ada: Actor,
+        report: String,
+    }
+
+    async fn env() -> Env {
+        let d = tempfile::tempdir().unwrap();
+        let store = tearline_store_sqlite::SqliteStore::open(d.path().join("t.db")).unwrap();
+        let mut actors = Vec::new();
+        for (n, r) in [("ana", Role::Analyst), ("rob", Role::ReleaseOfficer), ("ada", Role::Admin)] {
+            actors.push(Actor::Account(store.add_account(n, r, secret::hash(&secret::generate())).await.unwrap()));
+        }
+        let coll = store
+            .add_collection(NewCollection { api_root: "default".into(), title: "intel".into(), readers: vec!["ana".into(), "rob".into(), "ada".into()], writers: vec!["ana".into()], ..Default::default() })
+            .await
+            .unwrap();
+        let objects: Vec<Value> = serde_json::from_str::<Value>(SAYYIDA).unwrap()["objects"].as_array().unwrap().clone();
+        store.add_objects(&coll.id, objects.iter().enumerate().map(|(i, o)| crate::ingest::submission(i, o)).collect(), None).await.unwrap();
+        let input = crate::partners::PartnerInput { name: Some("syria-gsd".into()), country: Some("SYR".into()), flags: Some(vec!["not-recognised".into()]), ..Default::default() };
+        let partner = crate::partners::add(&store, &Actor::Operator, input).await.unwrap();
+        crate::partners::add(&store, &Actor::Operator, crate::partners::PartnerInput { name: Some("other".into()), country: Some("TUR".into()), ..Default::default() }).await.unwrap();
+        let org = Organisation { name: "Producer".into(), identity: None, country: Some("USA".into()) };
+        let settings = ReleaseSettings { clients: vec![partner.profile.identity_id.clone()], ..Default::default() };
+        let rel = Releaser::new(org, settings, d.path().join("tearline.key")).unwrap();
+        let clock = Arc::new(ManualClock::at(1_736_240_000_000_000));
+        let mut desk = Desk::new(Profile::default_profile());
+        desk.clock = clock.clone();
+        let report = objects.iter().find(|o| o["type"] == "report").unwrap()["id"].as_str().unwrap().to_owned();
+        let ada = actors.pop().unwrap();
+        let rob = actors.pop().unwrap();
+        let ana = actors.pop().unwrap();
+        Env { _d: d, store, desk, clock, rel, ana, rob, ada, report }
+    }
+
+    fn warn() -> Decision {
+        Decision::Warn { channel: "taxii".into(), justification: None }
+    }
+
+    async fn open_case(e: &Env, by: &Actor) -> String {
+        let input = OpenInput { title: None, sources: vec![e.report.clone()], attributes: None, recipients: None };
+        open(&e.store, by, &e.desk, input).await.unwrap().case.id
+    }
+
+    #[tokio::test]
+    async fn a_warning_takes_a_person_and_a_second_one_for_flagged_recipients() {
+        let e = env().await;
+        let id = open_case(&e, &e.ada).await;
+        let c = load(&e.store, &id).await.unwrap().case;
+        assert_eq!(c.recipients.iter().map(|r| r.partner.as_str()).collect::<Vec<_>>(), ["syria-gsd"], "proposed from the jurisdiction map");
+        assert!(c.recipients[0].flags.not_recognised, "with the partner's relationship flags");
+        let refuse = |r: ServiceResult<Decided>| assert!(matches!(r, Err(ServiceError::Forbidden(_))), "{r:?}");
+        refuse(decide(&e.store, &Actor::Operator, &e.desk, &e.rel, &id, warn(), WarnOptions::default()).await);
+        // The case author cannot also approve the release to a not-recognised authority.
+        refuse(decide(&e.store, &e.ada, &e.desk, &e.rel, &id, warn(), WarnOptions::default()).await);
+        assert!(e.store.releases(None).await.unwrap().is_empty(), "nothing released by a refused decision");
+        assert_eq!(load(&e.store, &id).await.unwrap().case.state, CaseState::Open, "and the case did not move");
+        let d = decide(&e.store, &e.rob, &e.desk, &e.rel, &id, warn(), WarnOptions::default()).await.unwrap();
+        assert_eq!(d.releases.len(), 1);
+        let r = e.store.release(&d.releases[0].release_id).await.unwrap().unwrap();
+        assert_eq!((r.author.as_str(), r.approver.as_str()), ("ada", "rob"), "drafted by the case author, approved by the decider");
+        assert_eq!(d.case.case.state, CaseState::Published);
+    }
+
+    #[tokio::test]
+    async fn feedback_counts_only_from_the_recipient_and_about_its_release() {
+        let e = env().await;
+        let id = open_case(&e, &e.ana).await;
+        let d = decide(&e.store, &e.rob, &e.desk, &e.rel, &id, warn(), WarnOptions::default()).await.unwrap();
+        let release = d.releases[0].release_id.clone();
+        let note = |refs: Value| json!({"type": "note", "id": "note--00000000-0000-4000-8000-000000000001", "content": "received", "object_refs": refs});
+        assert_eq!(on_feedback(&e.store, &e.desk, "other", "x", &[note(json!([release]))]).await.unwrap(), 0, "another partner's note");
+        assert_eq!(on_feedback(&e.store, &e.desk, "syria-gsd", "m", &[note(json!(["report--00000000-0000-4000-8000-000000000009"]))]).await.unwrap(), 0, "about something else");
+        assert_eq!(load(&e.store, &id).await.unwrap().case.state, CaseState::Published);
+        let mut outcome = note(json!([release]));
+        outcome["labels"] = json!(["outcome:foiled"]);
+        assert_eq!(on_feedback(&e.store, &e.desk, "syria-gsd", "m", &[outcome]).await.unwrap(), 2, "acknowledged and outcome");
+        let c = load(&e.store, &id).await.unwrap().case;
+        assert_eq!(c.state, CaseState::Acknowledged);
+        assert_eq!(c.deliveries["syria-gsd"].outcome, Some(OutcomeKind::Foiled));
+        let kinds: Vec<String> = timeline(&e.store, &e.ana, &id).await.unwrap().iter().map(|t| event_kind(&t.event).to_owned()).collect();
+        assert_eq!(kinds, ["open", "decide", "published", "acknowledged", "outcome"]);
+        let ledger = e.store.ledger_entries(&tearline_store::LedgerQuery { subject: Some(id.clone()), ..Default::default() }).await.unwrap();
+        assert_eq!(ledger.len(), 5, "one ledger entry per case event");
+        assert_eq!(ledger[3].kind, "case.acknowledged");
+    }
+
+    #[tokio::test]
+    async fn deadlines_follow_the_injected_clock_and_alert_once() {
+        let e = env().await;
+        let id = open_case(&e, &e.ana).await;
+        let c = load(&e.store, &id).await.unwrap().case;
+        e.clock.set(c.deadlines.decide_by + 1);
+        let first = Scheduler::tick(&e.store, &e.desk).await.unwrap();
+        assert!(first.iter().any(|(case, what)| case == &id && what.contains("deadline-missed decide")), "{first:?}");
+        assert!(Scheduler::tick(&e.store, &e.desk).await.unwrap().is_empty(), "each alert once");
+        assert_eq!(load(&e.store, &id).await.unwrap().case.state, CaseState::Escalated, "a missed decision escalates to the resolver");
+    }
+
+    #[tokio::test]
+    async fn waivers_need_a_listed_ground_the_victim_and_a_second_person() {
+        let e = env().await;
+        let id = open_case(&e, &e.ana).await;
+        let waive = |ground: &str| Decision::Waive { ground: ground.into(), justification: "considered at length by the desk".into(), sanitised_drafts: vec![] };
+        for bad in ["recipient-is-hostile", "sharing-implies-support", "victim-is-terrorist-or-criminal", "not-a-ground"] {
+            let r = decide(&e.store, &e.ana, &e.desk, &e.rel, &id, waive(bad), WarnOptions::default()).await;
+            assert!(matches!(r, Err(ServiceError::Invalid(_))), "{bad}: {r:?}");
+        }
+        decide(&e.store, &e.ana, &e.desk, &e.rel, &id, waive("no-reasonable-way-to-warn"), WarnOptions::default()).await.unwrap();
+        assert_eq!(load(&e.store, &id).await.unwrap().case.state, CaseState::WaiverPending);
+        assert!(matches!(record(&e.store, &e.ana, &e.desk, &id, Event::ApproveWaiver).await, Err(ServiceError::Forbidden(_))), "an analyst does not approve");
+        record(&e.store, &e.rob, &e.desk, &id, Event::ApproveWaiver).await.unwrap();
+        assert_eq!(load(&e.store, &id).await.unwrap().case.state, CaseState::Waived);
+    }
 }

@@ -180,10 +180,10 @@ pub async fn run(store: &dyn Store, desk: &cases::Desk, releaser: &Releaser, cmd
                     if let Some(j) = &justification {
                         body["justification"] = json!(j);
                     }
-                    let mut per: serde_json::Map<String, Value> = serde_json::Map::new();
+                    let mut per: std::collections::BTreeMap<String, Vec<Value>> = std::collections::BTreeMap::new();
                     for o in &overrides {
                         let (partner, rest) = o.split_once(':').context("an override is PARTNER:CODE:OBJECT_ID:PATH=JUSTIFICATION (PARTNER may be *)")?;
-                        per.entry(partner.to_owned()).or_insert_with(|| json!([])).as_array_mut().map(|a| parse_override(rest).map(|v| a.push(v))).transpose()?;
+                        per.entry(partner.to_owned()).or_default().push(parse_override(rest)?);
                     }
                     body["options"] = json!({ "overrides": per });
                 }

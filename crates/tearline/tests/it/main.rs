@@ -11,6 +11,7 @@
 //! - [`durability`]: SIGKILL mid-stream, restart, every acknowledged object intact.
 
 mod cli;
+mod demo;
 mod durability;
 mod harness;
 mod live;
