@@ -801,4 +801,27 @@ mod tests {
         record(&e.store, &e.rob, &e.desk, &id, Event::ApproveWaiver).await.unwrap();
         assert_eq!(load(&e.store, &id).await.unwrap().case.state, CaseState::Waived);
     }
+
+    #[tokio::test]
+    async fn an_article_about_a_planned_attack_proposes_a_case_to_confirm() {
+        let e = env().await;
+        let coll = e.store.collections().await.unwrap().into_iter().find(|c| c.title == "intel").unwrap();
+        let article = crate::osint::ArticleInput {
+            name: "wire-1".into(),
+            text: "+++\noutlet = \"Example Wire\"\npublished = \"2025-01-06\"\n+++\nIslamic State militants are plotting a bomb attack on the Sayyida Zaynab shrine on January 11, officials warned.".into(),
+            meta_toml: None,
+        };
+        let out = crate::osint::ingest(&e.store, &e.ana, &coll.id, vec![article], Some(&e.desk)).await.unwrap();
+        let id = out.articles[0].proposed_case.clone().expect("a proposed case");
+        let c = load(&e.store, &id).await.unwrap().case;
+        assert_eq!(c.state, CaseState::Proposed);
+        assert!(!c.attributes.credible, "credibility is a person's call");
+        // Confirming needs a duty: an analyst first assesses the attributes.
+        assert!(matches!(record(&e.store, &e.ana, &e.desk, &id, Event::Confirm).await, Err(ServiceError::Invalid(_))));
+        let mut attributes = c.attributes.clone();
+        attributes.credible = true;
+        record(&e.store, &e.ana, &e.desk, &id, Event::AttributesEdited { attributes: Box::new(attributes) }).await.unwrap();
+        record(&e.store, &e.ana, &e.desk, &id, Event::Confirm).await.unwrap();
+        assert_eq!(load(&e.store, &id).await.unwrap().case.state, CaseState::Open);
+    }
 }

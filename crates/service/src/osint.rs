@@ -43,6 +43,9 @@ pub struct ArticleOutcome {
     pub copy_of: Option<String>,
     /// A duty-to-warn case this article proposes (a planned attack with a target and window).
     pub proposes_case: bool,
+    /// The proposed case made from it (when ingested with a duty-to-warn desk).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposed_case: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -127,12 +130,16 @@ fn summarise(name: &str, x: &Extraction, cluster: ClusterId, summary: Option<&Cl
         actors: ev.map(|e| e.actors.iter().map(|a| a.value.name.clone()).collect()).unwrap_or_default(),
         copy_of: summary.and_then(|s| s.reports.iter().find(|r| r.article_id == x.article_id).and_then(|r| r.copy_of.clone())),
         proposes_case: x.proposes_case().is_some(),
+        proposed_case: None,
     }
 }
 
 /// Ingests articles into a collection: extraction, STIX, correlation with everything the
 /// collection already holds, and storage. Nothing is written if any article is malformed.
-pub async fn ingest(store: &dyn Store, actor: &Actor, collection_id: &str, inputs: Vec<ArticleInput>) -> ServiceResult<IngestOutcome> {
+///
+/// With a duty-to-warn `desk`, an article that describes a planned attack with a target and a
+/// time window proposes a case (for an analyst to confirm or dismiss); its id is in the outcome.
+pub async fn ingest(store: &dyn Store, actor: &Actor, collection_id: &str, inputs: Vec<ArticleInput>, desk: Option<&crate::cases::Desk>) -> ServiceResult<IngestOutcome> {
     actor.require(Action::Ingest)?;
     if inputs.is_empty() {
         return Err(ServiceError::Invalid("no articles given".into()));
@@ -154,7 +161,7 @@ pub async fn ingest(store: &dyn Store, actor: &Actor, collection_id: &str, input
     let now = Timestamp::now().to_micros_string();
 
     // Extraction and clustering are CPU work: off the async threads.
-    let (objects, outcomes, clusters) = tokio::task::spawn_blocking(move || {
+    let (objects, mut outcomes, clusters, proposing, gazetteer) = tokio::task::spawn_blocking(move || {
         let mut correlator = Correlator::new(&extractor);
         for a in &previous {
             correlator.add(&extractor.extract(a));
@@ -189,7 +196,8 @@ pub async fn ingest(store: &dyn Store, actor: &Actor, collection_id: &str, input
             .iter()
             .map(|(name, x, c)| summarise(name, x, *c, clusters.iter().find(|s| s.id == *c)))
             .collect();
-        (objects, outcomes, clusters)
+        let proposing: Vec<Extraction> = extracted.into_iter().map(|(_, x, _)| x).filter(|x| x.proposes_case().is_some()).collect();
+        (objects, outcomes, clusters, proposing, extractor.gazetteer.clone())
     })
     .await
     .map_err(|e| ServiceError::Invalid(format!("extraction failed: {e}")))?;
@@ -212,6 +220,20 @@ pub async fn ingest(store: &dyn Store, actor: &Actor, collection_id: &str, input
             // article) keeps its stored form.
             Outcome::Conflict { .. } => unchanged += 1,
             Outcome::Rejected { message, .. } => return Err(ServiceError::Invalid(format!("extraction produced an invalid object: {message}"))),
+        }
+    }
+    if let Some(desk) = desk {
+        let author = match actor {
+            Actor::Account(a) => a.name.clone(),
+            Actor::Operator => tearline_store::ledger::OPERATOR.to_owned(),
+        };
+        for x in &proposing {
+            let report_id = tearline_osint::stix::report_id(&x.article_id);
+            if let Some(case) = crate::cases::propose_from_text(store, desk, &author, &report_id, x, &gazetteer).await? {
+                if let Some(o) = outcomes.iter_mut().find(|o| o.report_id == report_id) {
+                    o.proposed_case = Some(case);
+                }
+            }
         }
     }
     Ok(IngestOutcome { articles: outcomes, clusters, objects_added: added, objects_unchanged: unchanged })
@@ -250,10 +272,10 @@ mod tests {
             .add_collection(NewCollection { api_root: "default".into(), title: "osint".into(), description: None, alias: None, readers: vec![], writers: vec![] })
             .await
             .unwrap();
-        let first = ingest(&s, &Actor::Operator, &c.id, vec![fixture("000_5c713c0f6c6b07fa")]).await.unwrap();
+        let first = ingest(&s, &Actor::Operator, &c.id, vec![fixture("000_5c713c0f6c6b07fa")], None).await.unwrap();
         assert!(first.objects_added > 0);
         // A second call: the correlator is rebuilt from the stored report.
-        let second = ingest(&s, &Actor::Operator, &c.id, vec![fixture("004_895db01f0b5b4e0c")]).await.unwrap();
+        let second = ingest(&s, &Actor::Operator, &c.id, vec![fixture("004_895db01f0b5b4e0c")], None).await.unwrap();
         assert_eq!(second.clusters.len(), 1);
         let cluster = &second.clusters[0];
         assert_eq!(cluster.reports.len(), 2, "both articles in one cluster");
@@ -275,8 +297,8 @@ mod tests {
         }
         // Accounts need write access to the collection.
         let ann = s.account_by_secret(&[1; 32]).await.unwrap().unwrap();
-        let denied = ingest(&s, &Actor::Account(ann), &c.id, vec![fixture("000_5c713c0f6c6b07fa")]).await;
+        let denied = ingest(&s, &Actor::Account(ann), &c.id, vec![fixture("000_5c713c0f6c6b07fa")], None).await;
         assert!(matches!(denied, Err(ServiceError::NotFound(_))), "a collection without a grant answers like a missing one");
-        assert!(matches!(ingest(&s, &Actor::Operator, &c.id, vec![]).await, Err(ServiceError::Invalid(_))));
+        assert!(matches!(ingest(&s, &Actor::Operator, &c.id, vec![], None).await, Err(ServiceError::Invalid(_))));
     }
 }

@@ -163,7 +163,7 @@ pub struct OsintRequest {
 /// Open-source articles into a collection; answers with the extraction and the clusters.
 pub async fn ingest_articles(State(state): State<AppState>, Caller(actor): Caller, headers: HeaderMap, body: Body) -> Result<Response, MgmtError> {
     let req: OsintRequest = json_body(&headers, body).await?;
-    let outcome = osint::ingest(&*state.store, &actor, &req.collection, req.articles).await?;
+    let outcome = osint::ingest(&*state.store, &actor, &req.collection, req.articles, Some(&state.desk)).await?;
     Ok(ok(StatusCode::OK, &outcome))
 }
 

@@ -234,7 +234,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::IngestText(args) => {
             let store = ops::open_store(&database).await?;
-            osint::run(&*store, args).await
+            osint::run(&*store, &settings.desk()?, args).await
         }
         Command::Import(args) => {
             let store = ops::open_store(&database).await?;

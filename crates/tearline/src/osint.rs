@@ -64,9 +64,9 @@ fn print_cluster(c: &ClusterSummary) {
     }
 }
 
-pub async fn run(store: &dyn Store, args: IngestTextArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(store: &dyn Store, desk: &tearline_service::cases::Desk, args: IngestTextArgs) -> anyhow::Result<ExitCode> {
     let inputs = args.files.iter().map(|f| read_article(f)).collect::<anyhow::Result<Vec<_>>>()?;
-    let outcome = osint::ingest(store, &Actor::Operator, &args.collection, inputs).await?;
+    let outcome = osint::ingest(store, &Actor::Operator, &args.collection, inputs, Some(desk)).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&outcome)?);
         return Ok(ExitCode::SUCCESS);
