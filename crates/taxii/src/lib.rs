@@ -214,5 +214,38 @@ async fn metrics_endpoint(State(state): State<AppState>, headers: HeaderMap) -> 
     if !account.role.can_observe() {
         return Err(ApiError::Forbidden("metrics are served to admin and auditor accounts only"));
     }
-    Ok(egress::raw(StatusCode::OK, "text/plain; version=0.0.4", state.metrics.render(state.store.backend())))
+    let mut text = state.metrics.render(state.store.backend());
+    let duty = tearline_service::cases::metrics(&*state.store, &tearline_service::Actor::Account(account)).await.map_err(|e| {
+        tracing::warn!(error = %e, "duty-to-warn metrics unavailable");
+        ApiError::Unavailable
+    })?;
+    render_duty_metrics(&mut text, &duty);
+    Ok(egress::raw(StatusCode::OK, "text/plain; version=0.0.4", text))
+}
+
+/// Duty-to-warn figures in the Prometheus text format. Labelled by partner name (names are
+/// `[a-z0-9-]`; the endpoint is for admin and auditor accounts only) and stage.
+fn render_duty_metrics(out: &mut String, m: &tearline_duty::Metrics) {
+    use std::fmt::Write;
+    let _ = writeln!(out, "# HELP tearline_duty_cases Duty-to-warn cases, and how many were waived.\n# TYPE tearline_duty_cases gauge");
+    let _ = writeln!(out, "tearline_duty_cases {}\ntearline_duty_cases_waived {}", m.cases, m.waived);
+    let _ = writeln!(out, "# HELP tearline_duty_seconds Time to decide, deliver and acknowledge a warning (seconds), per partner.\n# TYPE tearline_duty_seconds gauge");
+    for (stat, v) in [("median", m.time_to_decide.median()), ("max", m.time_to_decide.max())] {
+        if let Some(v) = v {
+            let _ = writeln!(out, "tearline_duty_seconds{{stage=\"decide\",stat=\"{stat}\"}} {v}");
+        }
+    }
+    for (partner, p) in &m.partners {
+        for (stage, d) in [("deliver", &p.time_to_deliver), ("acknowledge", &p.time_to_acknowledge)] {
+            for (stat, v) in [("median", d.median()), ("max", d.max())] {
+                if let Some(v) = v {
+                    let _ = writeln!(out, "tearline_duty_seconds{{partner=\"{partner}\",stage=\"{stage}\",stat=\"{stat}\"}} {v}");
+                }
+            }
+        }
+        let _ = writeln!(out, "tearline_duty_warnings{{partner=\"{partner}\"}} {}\ntearline_duty_unacknowledged{{partner=\"{partner}\"}} {}", p.warnings, p.unacknowledged);
+        for (outcome, n) in &p.outcomes {
+            let _ = writeln!(out, "tearline_duty_outcomes{{partner=\"{partner}\",outcome=\"{}\"}} {n}", outcome.as_str());
+        }
+    }
 }

@@ -133,6 +133,9 @@ async fn every_route_answers_through_its_own_handler() {
         assert!(metrics.contains(&label), "{} {} was not answered by its route ({label}):\n{metrics}", c.method, c.template);
     }
     assert!(!metrics.contains("route=\"unmatched\""), "{metrics}");
+    // Duty-to-warn figures per partner, from the case the rows above warned and acknowledged.
+    assert!(metrics.contains("tearline_duty_warnings{partner=\"syria-gsd\"} 1"), "{metrics}");
+    assert!(metrics.contains("tearline_duty_seconds{partner=\"syria-gsd\",stage=\"acknowledge\",stat=\"median\"}"), "{metrics}");
 }
 
 /// Obligations of every TAXII route (those under `/taxii2/`): anonymous is 401, a client that
