@@ -593,6 +593,14 @@ pub enum CaseError {
     Created,
 }
 
+impl Event {
+    /// The event's kind in kebab-case (how the server names it on the timeline and in the
+    /// ledger: `case.<kind>`).
+    pub fn kind(&self) -> &'static str {
+        event_name(self)
+    }
+}
+
 fn event_name(e: &Event) -> &'static str {
     match e {
         Event::Created { .. } => "created",
@@ -601,9 +609,9 @@ fn event_name(e: &Event) -> &'static str {
         Event::AttributesEdited { .. } => "attributes-edited",
         Event::VictimEdited { .. } => "victim-edited",
         Event::RecipientsEdited { .. } => "recipients-edited",
-        Event::Decide { decision: Decision::Warn { .. } } => "decide warn",
-        Event::Decide { decision: Decision::Waive { .. } } => "decide waive",
-        Event::Decide { decision: Decision::Escalate { .. } } => "decide escalate",
+        Event::Decide { decision: Decision::Warn { .. } } => "decide-warn",
+        Event::Decide { decision: Decision::Waive { .. } } => "decide-waive",
+        Event::Decide { decision: Decision::Escalate { .. } } => "decide-escalate",
         Event::ApproveWaiver => "approve-waiver",
         Event::RejectWaiver { .. } => "reject-waiver",
         Event::BreakGlass { .. } => "break-glass",

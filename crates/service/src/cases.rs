@@ -160,27 +160,7 @@ fn is_resolver(actor: &Actor) -> bool {
 
 /// The event's kind, as stored on the timeline and in the ledger (`case.<kind>`).
 pub fn event_kind(event: &Event) -> &'static str {
-    match event {
-        Event::Created { .. } => "open",
-        Event::Confirm => "confirm",
-        Event::Dismiss { .. } => "dismiss",
-        Event::AttributesEdited { .. } => "attributes",
-        Event::VictimEdited { .. } => "victim",
-        Event::RecipientsEdited { .. } => "recipients",
-        Event::Decide { .. } => "decide",
-        Event::ApproveWaiver => "approve-waiver",
-        Event::RejectWaiver { .. } => "reject-waiver",
-        Event::BreakGlass { .. } => "break-glass",
-        Event::Disagreement { .. } => "disagreement",
-        Event::Published { .. } => "published",
-        Event::Retrieved { .. } => "retrieved",
-        Event::Acknowledged { .. } => "acknowledged",
-        Event::Opinion { .. } => "opinion",
-        Event::Outcome { .. } => "outcome",
-        Event::ManualDelivery { .. } => "manual-delivery",
-        Event::DeadlineNearing { .. } => "deadline-nearing",
-        Event::DeadlineMissed { .. } => "deadline-missed",
-    }
+    event.kind()
 }
 
 fn to_write(case: &Case, expected_version: i64, entry: &TimelineEntry) -> ServiceResult<CaseWrite> {
@@ -768,7 +748,7 @@ mod tests {
         assert_eq!(c.state, CaseState::Acknowledged);
         assert_eq!(c.deliveries["syria-gsd"].outcome, Some(OutcomeKind::Foiled));
         let kinds: Vec<String> = timeline(&e.store, &e.ana, &id).await.unwrap().iter().map(|t| event_kind(&t.event).to_owned()).collect();
-        assert_eq!(kinds, ["open", "decide", "published", "acknowledged", "outcome"]);
+        assert_eq!(kinds, ["created", "decide-warn", "published", "acknowledged", "outcome"]);
         let ledger = e.store.ledger_entries(&tearline_store::LedgerQuery { subject: Some(id.clone()), ..Default::default() }).await.unwrap();
         assert_eq!(ledger.len(), 5, "one ledger entry per case event");
         assert_eq!(ledger[3].kind, "case.acknowledged");

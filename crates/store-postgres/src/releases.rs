@@ -36,13 +36,7 @@ async fn delivery_collection<C: GenericClient>(c: &C, partner: &str) -> StoreRes
 /// Publishes objects in the transaction; any conflict or rejection fails the whole call.
 async fn publish(tx: &deadpool_postgres::Transaction<'_>, partner: &str, manifest_id: &str, objects: Vec<Submission>) -> StoreResult<AddResult> {
     let coll = delivery_collection(tx, partner).await?;
-    let ids: Vec<String> = objects
-        .iter()
-        .filter_map(|s| match s {
-            Submission::Accepted(o) => Some(o.id.as_str().to_owned()),
-            Submission::Rejected { .. } => None,
-        })
-        .collect();
+    let ids: Vec<String> = accepted_ids(&objects);
     // Published objects are recorded by the release's own entry (its bundle hash covers them).
     let mut results = add_in(tx, &coll, &[Request { items: objects, status: None, actor: String::new() }], &mut Vec::new()).await?;
     let result = results.pop().ok_or_else(|| StoreError::Internal("no result for the release objects".into()))?;
@@ -126,13 +120,7 @@ impl PgStore {
                 return Err(StoreError::Invalid(format!("release '{manifest_id}' is {from}; it cannot become {to}")));
             }
             tx.execute("UPDATE releases SET state = $2 WHERE manifest_id = $1", &[&manifest_id, &to.as_str()]).await.map_err(pg_err)?;
-            let published: Vec<String> = objects
-                .iter()
-                .filter_map(|s| match s {
-                    Submission::Accepted(o) => Some(o.id.as_str().to_owned()),
-                    Submission::Rejected { .. } => None,
-                })
-                .collect();
+            let published: Vec<String> = accepted_ids(&objects);
             let result = publish(&tx, &partner, manifest_id, objects).await?;
             crate::ledger::append(&tx, vec![drafts::release_state(current_actor(), manifest_id, from, to, &published)]).await?;
             tx.commit().await.map_err(pg_err)?;

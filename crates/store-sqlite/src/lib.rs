@@ -625,6 +625,21 @@ mod tests {
         tearline_store::store_test_suite!(make());
     }
 
+    /// A running server and operator commands write the same file from different processes
+    /// (two stores here): the ledger stays one chain and date_added keeps increasing.
+    #[tokio::test]
+    async fn two_writers_on_one_file_keep_one_chain() {
+        let (dir, a) = fresh().await;
+        let b = SqliteStore::open(dir.path().join("t.db")).unwrap();
+        for i in 0..6u8 {
+            let (store, name) = if i % 2 == 0 { (&a, format!("a{i}")) } else { (&b, format!("b{i}")) };
+            store.add_account(&name, Role::Analyst, [i; 32]).await.unwrap();
+        }
+        let entries = a.ledger_entries(&LedgerQuery::default()).await.unwrap();
+        assert_eq!(entries.len(), 6);
+        tearline_store::ledger::verify_entries(Head::default(), &entries).expect("one unbroken chain");
+    }
+
     #[tokio::test]
     async fn backup_is_a_consistent_openable_copy() {
         let (dir, store) = fresh().await;

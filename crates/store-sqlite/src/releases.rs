@@ -81,13 +81,7 @@ fn delivery_collection(c: &Connection, partner: &str) -> StoreResult<String> {
 /// Publishes objects; any conflict or rejection fails the whole call (the caller rolls back).
 fn publish(c: &Connection, state: &mut WriterState, partner: &str, manifest_id: &str, objects: Vec<Submission>) -> StoreResult<AddResult> {
     let coll = delivery_collection(c, partner)?;
-    let ids: Vec<String> = objects
-        .iter()
-        .filter_map(|s| match s {
-            Submission::Accepted(o) => Some(o.id.as_str().to_owned()),
-            Submission::Rejected { .. } => None,
-        })
-        .collect();
+    let ids: Vec<String> = accepted_ids(&objects);
     // Published objects are recorded by the release's own entry (its bundle hash covers them).
     let outcomes = insert_objects(c, state, &coll, objects, &mut Default::default())?;
     if let Some(bad) = outcomes.iter().find(|o| !o.is_success()) {
@@ -160,13 +154,7 @@ pub(crate) fn set_state(
         return Err(StoreError::Invalid(format!("release '{manifest_id}' is {from}; it cannot become {to}")));
     }
     c.execute("UPDATE releases SET state = ?1 WHERE manifest_id = ?2", params![to.as_str(), manifest_id]).map_err(db_err)?;
-    let published: Vec<String> = objects
-        .iter()
-        .filter_map(|s| match s {
-            Submission::Accepted(o) => Some(o.id.as_str().to_owned()),
-            Submission::Rejected { .. } => None,
-        })
-        .collect();
+    let published: Vec<String> = accepted_ids(&objects);
     let result = publish(c, state, &partner, manifest_id, objects)?;
     crate::ledger::append(c, state, ledger::drafts::release_state(actor, manifest_id, from, to, &published))?;
     Ok(result)

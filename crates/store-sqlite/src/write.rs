@@ -69,7 +69,7 @@ pub(crate) struct Writer {
 
 impl Writer {
     pub(crate) fn start(conn: Connection) -> StoreResult<Self> {
-        let last_added: i64 = conn.query_row("SELECT coalesce(max(date_added), 0) FROM objects", [], |r| r.get(0)).map_err(db_err)?;
+        let last_added = last_date_added(&conn)?;
         let ledger = crate::ledger::load_head(&conn)?;
         let (queue, jobs) = mpsc::channel::<Box<dyn Job>>();
         std::thread::Builder::new()
@@ -125,6 +125,10 @@ impl Writer {
     }
 }
 
+fn last_date_added(conn: &Connection) -> StoreResult<i64> {
+    conn.prepare_cached("SELECT coalesce(max(date_added), 0) FROM objects").map_err(db_err)?.query_row([], |r| r.get(0)).map_err(db_err)
+}
+
 fn writer_loop(conn: Connection, mut state: WriterState, jobs: mpsc::Receiver<Box<dyn Job>>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -146,6 +150,21 @@ fn run_batch(conn: &Connection, state: &mut WriterState, batch: Vec<Box<dyn Job>
             job.fail(StoreError::Unavailable(err.to_string()));
         }
         return;
+    }
+    // Other processes (operator commands) may write the same file between our transactions:
+    // under the write lock just taken, read where the ledger chain and date_added stand.
+    match (crate::ledger::load_head(conn), last_date_added(conn)) {
+        (Ok(head), Ok(last)) => {
+            state.ledger = head;
+            state.last_added = state.last_added.max(last);
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            for job in batch {
+                job.fail(StoreError::Unavailable(e.to_string()));
+            }
+            return;
+        }
     }
     let mut finishes = Vec::with_capacity(batch.len());
     // The ledger head moves with each job's entry; a job or a batch that rolls back puts it back.

@@ -129,6 +129,17 @@ pub enum Submission {
     Rejected { id: Option<String>, version: Option<String>, message: String },
 }
 
+/// The ids of the accepted submissions, in order.
+pub fn accepted_ids(items: &[Submission]) -> Vec<String> {
+    items
+        .iter()
+        .filter_map(|s| match s {
+            Submission::Accepted(o) => Some(o.id.as_str().to_owned()),
+            Submission::Rejected { .. } => None,
+        })
+        .collect()
+}
+
 /// What happened to one submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
