@@ -12,6 +12,7 @@ pub mod keys;
 pub mod osint;
 pub mod partners;
 pub mod releases;
+pub mod variants;
 
 pub use country::CountryCode;
 pub use error::{ServiceError, ServiceResult};
