@@ -173,7 +173,7 @@ async fn three_partners_get_variants_that_verify_and_trace_back() {
     assert_eq!(top(&ranking), "austria-dsn", "{ranking:#?}");
 
     // Place, time window, target, method and numbers never differ.
-    let features: Vec<Vec<Vec<String>>> = records.iter().map(|r| operative(r)).collect();
+    let features: Vec<Vec<Vec<String>>> = records.iter().map(operative).collect();
     assert!(features.windows(2).all(|w| w[0] == w[1]), "{features:#?}");
 
     // Recall still works on a variant release: the partner's objects are revoked (a new
