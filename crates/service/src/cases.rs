@@ -454,6 +454,7 @@ pub async fn decide(store: &dyn Store, actor: &Actor, desk: &Desk, rel: &Release
             justification: opts.justification.clone().or_else(|| Some(format!("duty to warn: case {id}"))),
             supersedes: None,
             name: Some(format!("Warning: {}", before.case.title)),
+            variants: None,
             author: Some(before.case.author.clone()),
         };
         match releases::approve(store, actor, rel, input).await {

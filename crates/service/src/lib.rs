@@ -15,6 +15,7 @@ pub mod osint;
 pub mod partners;
 pub mod push;
 pub mod releases;
+pub mod variants;
 
 pub use country::CountryCode;
 pub use error::{ServiceError, ServiceResult};

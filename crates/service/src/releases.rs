@@ -20,6 +20,7 @@ use tearline_stix::Timestamp;
 use tearline_store::{Collection, ObjectFilter, PARTNER_API_ROOT, Partner, RelationshipFlag, ReleaseRecord, ReleaseState, Role, Store, Submission, VersionFilter};
 
 use crate::keys::SigningKeys;
+use crate::variants::{self, VariantSummary, VariantsInput};
 use crate::{Action, Actor, ServiceError, ServiceResult, ingest};
 
 /// The producing organisation, from the settings file (`[organisation]`).
@@ -348,11 +349,15 @@ fn open_draft(keys: &SigningKeys, token: &str, partner: &str, sources: &[String]
 
 // --- preview ---
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewInput {
     pub partner: String,
     pub sources: Vec<String>,
+    /// Preview this partner's meaning-preserving variant (leak tracing); the draft token then
+    /// binds the whole cohort of partners, so one draft approves each of them.
+    #[serde(default)]
+    pub variants: Option<VariantsInput>,
 }
 
 /// Something withheld, explained for the release officer (never sent to the partner).
@@ -394,6 +399,9 @@ pub struct Preview {
     pub id_map: BTreeMap<String, String>,
     /// Whether the no-endorsement statement is attached (partner flagged hostile / not recognised).
     pub no_endorsement: bool,
+    /// With `variants`: how the partner's variant came out (never the variant map itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variants: Option<VariantSummary>,
 }
 
 fn removal_views(p: &Projection, sources: &[Value]) -> Vec<RemovalView> {
@@ -435,10 +443,23 @@ pub async fn preview(store: &dyn Store, actor: &Actor, rel: &Releaser, input: Pr
     let recipient = recipient_of(&partner)?;
     let keys = rel.keys()?;
     let author = account_name(actor);
-    let (draft, nonce) = new_draft(&keys, &author, &partner.profile.name, &input.sources);
+    let cohort = match &input.variants {
+        Some(v) => Some(cohort_of(store, &partner, v).await?),
+        None => None,
+    };
+    // With variants the draft binds the cohort (partner names hold no comma), so one draft
+    // approves each of its partners; a cohort of one is the partner's name, as without.
+    let draft_key = cohort.as_ref().map_or_else(|| partner.profile.name.clone(), |c| c.join(","));
+    let (draft, nonce) = new_draft(&keys, &author, &draft_key, &input.sources);
     let sources = gather_sources(store, actor, &input.sources).await?;
     let policy = rel.policy(&keys, keys.derive("release-seed", &[&nonce]), Timestamp::now())?;
-    let projection = project(&sources, &recipient, &policy);
+    let mut projection = project(&sources, &recipient, &policy);
+    let mut summary = None;
+    if let (Some(v), Some(c)) = (&input.variants, &cohort) {
+        let varied = variants::apply(&projection, &partner.profile.name, c, v.seed(&keys, &input.sources)?, v)?;
+        projection = varied.projection;
+        summary = Some(varied.summary);
+    }
     let skip = [policy.org_identity.as_str(), ids::TEARLINE_IDENTITY];
     let findings = lints::lint_objects(&projection.released, &skip, &rel.lint_config());
     let inverse: HashMap<&str, &str> = projection.id_map.iter().map(|(s, r)| (r.as_str(), s.as_str())).collect();
@@ -454,7 +475,19 @@ pub async fn preview(store: &dyn Store, actor: &Actor, rel: &Releaser, input: Pr
         id_map: projection.id_map.clone(),
         no_endorsement: recipient.flags.hostile || recipient.flags.not_recognised,
         released: projection.released,
+        variants: summary,
     })
+}
+
+/// The variant cohort of a release to `partner`: every name must be an active partner.
+async fn cohort_of(store: &dyn Store, partner: &Partner, v: &VariantsInput) -> ServiceResult<Vec<String>> {
+    let cohort = v.cohort(&partner.profile.name);
+    for name in &cohort {
+        if name != &partner.profile.name {
+            active_partner(store, name).await?;
+        }
+    }
+    Ok(cohort)
 }
 
 // --- approve ---
@@ -470,7 +503,7 @@ pub struct OverrideInput {
     pub justification: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveInput {
     pub partner: String,
@@ -489,6 +522,10 @@ pub struct ApproveInput {
     /// The manifest's name.
     #[serde(default)]
     pub name: Option<String>,
+    /// Release this partner's meaning-preserving variant (leak tracing): give every partner of
+    /// the cohort the same `variants` (see [`crate::variants`]).
+    #[serde(default)]
+    pub variants: Option<VariantsInput>,
     /// Who drafted it, when the release comes from a record that names its author (a
     /// duty-to-warn case) instead of a preview's draft token. Never read from a request.
     #[serde(skip)]
@@ -552,8 +589,16 @@ pub async fn approve(store: &dyn Store, actor: &Actor, rel: &Releaser, input: Ap
     let partner = active_partner(store, &input.partner).await?;
     let recipient = recipient_of(&partner)?;
     let keys = rel.keys()?;
+    let cohort = match &input.variants {
+        Some(v) => Some(cohort_of(store, &partner, v).await?),
+        None => None,
+    };
     let (author, nonce) = match &input.draft {
-        Some(t) => open_draft(&keys, t, &partner.profile.name, &input.sources)?,
+        // A draft of the variant cohort approves each of its partners; a partner's own draft too.
+        Some(t) => match &cohort {
+            Some(c) => open_draft(&keys, t, &c.join(","), &input.sources).or_else(|_| open_draft(&keys, t, &partner.profile.name, &input.sources))?,
+            None => open_draft(&keys, t, &partner.profile.name, &input.sources)?,
+        },
         None => (input.author.clone().unwrap_or_else(|| approver.name.clone()), rand::random::<[u8; 16]>().to_vec()),
     };
     if rel.two_person_for(&partner) && (author == approver.name || author == OPERATOR_AUTHOR) {
@@ -580,9 +625,18 @@ pub async fn approve(store: &dyn Store, actor: &Actor, rel: &Releaser, input: Ap
     let sources = gather_sources(store, actor, &input.sources).await?;
     let now = Timestamp::now();
     let policy = rel.policy(&keys, keys.derive("release-seed", &[&nonce]), now)?;
-    let projection = project(&sources, &recipient, &policy);
+    let mut projection = project(&sources, &recipient, &policy);
+    let mut variant_map = None;
+    if let (Some(v), Some(c)) = (&input.variants, &cohort) {
+        // Before signing: the signed bundle is the variant.
+        let varied = variants::apply(&projection, &partner.profile.name, c, v.seed(&keys, &input.sources)?, v)?;
+        projection = varied.projection;
+        variant_map = Some(varied.map);
+    }
     for o in &input.overrides {
-        let object_id = projection.id_map.get(&o.object_id).cloned().unwrap_or_else(|| o.object_id.clone());
+        // A source id, a variant id, or the projected id a preview without variants showed.
+        let projected = variant_map.as_ref().and_then(|m| m.ids.get(&o.object_id));
+        let object_id = projection.id_map.get(&o.object_id).or(projected).cloned().unwrap_or_else(|| o.object_id.clone());
         overrides.push(Override { code: o.code.clone(), object_id, path: o.path.clone(), justification: o.justification.trim().to_owned(), approver: approver.name.clone() });
     }
     let opts = ReleaseOptions { overrides, supersedes: input.supersedes.clone(), name: input.name.clone(), ..rel.options() };
@@ -619,7 +673,13 @@ pub async fn approve(store: &dyn Store, actor: &Actor, rel: &Releaser, input: Ap
         findings: serde_json::to_value(release.findings()).unwrap_or(Value::Null),
         overrides: serde_json::to_value(release.overrides()).unwrap_or(Value::Null),
         object_ids: release.objects().iter().filter_map(|o| o.get("id").and_then(Value::as_str).map(str::to_owned)).collect(),
-        variant_map: None,
+        variant_map: match variant_map {
+            Some(mut m) => {
+                m.release = Some(release.manifest_id().to_owned());
+                Some(serde_json::to_string(&m).map_err(|e| ServiceError::Invalid(format!("variant map: {e}")))?)
+            }
+            None => None,
+        },
     };
     let subs = to_submissions(release.objects())?;
     store.add_release(record.clone(), subs).await?;
@@ -751,7 +811,7 @@ mod tests {
     }
 
     fn approve_input(p: &Preview, overrides: Vec<OverrideInput>) -> ApproveInput {
-        ApproveInput { partner: "syria-gsd".into(), sources: source_ids(), draft: Some(p.draft.clone()), overrides, justification: Some("duty to warn".into()), supersedes: None, name: None, author: None }
+        ApproveInput { partner: "syria-gsd".into(), sources: source_ids(), draft: Some(p.draft.clone()), overrides, justification: Some("duty to warn".into()), supersedes: None, name: None, variants: None, author: None }
     }
 
     fn overrides_for(p: &Preview) -> Vec<OverrideInput> {
@@ -765,7 +825,7 @@ mod tests {
     #[tokio::test]
     async fn preview_removes_intercept_wording_and_approval_needs_a_second_person_and_overrides() {
         let e = env().await;
-        let p = preview(&e.store, &e.ann, &e.rel, PreviewInput { partner: "syria-gsd".into(), sources: source_ids() }).await.unwrap();
+        let p = preview(&e.store, &e.ann, &e.rel, PreviewInput { partner: "syria-gsd".into(), sources: source_ids(), variants: None }).await.unwrap();
         let text = serde_json::to_string(&p.released).unwrap();
         assert!(!text.contains("intercepted"), "source-protected span removed: {text}");
         assert!(p.removals.iter().any(|r| r.removed_text.as_deref().is_some_and(|t| t.contains("intercepted")) && r.explanation.contains("source protection")));
@@ -801,7 +861,7 @@ mod tests {
         assert_eq!(from_source(&e.store, &e.ann, &source_ids()[0]).await.unwrap().len(), 1);
 
         // A correction supersedes; a recall is signed and revokes.
-        let p2 = preview(&e.store, &e.ann, &e.rel, PreviewInput { partner: "syria-gsd".into(), sources: source_ids() }).await.unwrap();
+        let p2 = preview(&e.store, &e.ann, &e.rel, PreviewInput { partner: "syria-gsd".into(), sources: source_ids(), variants: None }).await.unwrap();
         let mut fix = approve_input(&p2, overrides_for(&p2));
         fix.supersedes = Some(r.manifest_id.clone());
         let r2 = approve(&e.store, &e.rita, &e.rel, fix).await.unwrap();
@@ -823,9 +883,9 @@ mod tests {
     async fn sources_the_actor_cannot_read_are_not_found() {
         let e = env().await;
         let eve = Actor::Account(e.store.add_account("eve", Role::Analyst, [9; 32]).await.unwrap());
-        assert!(matches!(preview(&e.store, &eve, &e.rel, PreviewInput { partner: "syria-gsd".into(), sources: source_ids() }).await, Err(ServiceError::NotFound(_))));
+        assert!(matches!(preview(&e.store, &eve, &e.rel, PreviewInput { partner: "syria-gsd".into(), sources: source_ids(), variants: None }).await, Err(ServiceError::NotFound(_))));
         let aud = Actor::Account(e.store.add_account("aud", Role::Auditor, [8; 32]).await.unwrap());
-        assert!(matches!(preview(&e.store, &aud, &e.rel, PreviewInput { partner: "syria-gsd".into(), sources: source_ids() }).await, Err(ServiceError::Forbidden(_))));
-        assert!(matches!(preview(&e.store, &e.ann, &e.rel, PreviewInput { partner: "nobody".into(), sources: source_ids() }).await, Err(ServiceError::NotFound(_))));
+        assert!(matches!(preview(&e.store, &aud, &e.rel, PreviewInput { partner: "syria-gsd".into(), sources: source_ids(), variants: None }).await, Err(ServiceError::Forbidden(_))));
+        assert!(matches!(preview(&e.store, &e.ann, &e.rel, PreviewInput { partner: "nobody".into(), sources: source_ids(), variants: None }).await, Err(ServiceError::NotFound(_))));
     }
 }

@@ -328,18 +328,28 @@ fn base_document() -> Value {
                     "flags": {"type": "array", "items": {"enum": ["hostile", "not-recognised", "designated", "sanctioned", "no-diplomatic-relations"]}},
                     "clients": {"type": "array", "items": {"type": "string"}}, "communities": {"type": "array", "items": {"type": "string"}}}},
                 "PreviewInput": {"type": "object", "required": ["partner", "sources"], "additionalProperties": false, "properties": {
-                    "partner": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}, "description": "STIX ids in collections the caller may read (latest versions); a report's or grouping's object_refs are included"}}},
+                    "partner": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}, "description": "STIX ids in collections the caller may read (latest versions); a report's or grouping's object_refs are included"},
+                    "variants": {"$ref": "#/components/schemas/VariantsInput"}}},
+                "VariantsInput": {"type": "object", "additionalProperties": false,
+                    "description": "Leak tracing: the partner gets its own meaning-preserving variant (its own ids, wording alternatives in non-operative text, optional invisible marks), made before signing. Give every partner of the cohort the same value; a preview's draft token then approves each of them. The variant map is internal and never served.",
+                    "properties": {
+                        "partners": {"type": "array", "items": {"type": "string"}, "description": "every partner getting this substance as a variant (the release's partner is added)"},
+                        "seed": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "default: derived from the signing key and the sources"},
+                        "invisible_marks": {"type": "boolean", "default": false}, "translated": {"type": "boolean", "default": false, "description": "no invisible marks whatever invisible_marks says"}}},
                 "Preview": {"type": "object", "properties": {
                     "partner": {"type": "string"}, "draft": {"type": "string"}, "author": {"type": "string"},
                     "released": {"type": "array", "items": {"type": "object"}}, "removals": {"type": "array", "items": {"type": "object", "properties": {
                         "source_id": {"type": "string"}, "path": {"type": ["string", "null"]}, "span": {"type": ["array", "null"]}, "removed_text": {"type": ["string", "null"]}, "reason": {"type": "object"}, "explanation": {"type": "string"}}}},
                     "findings": {"type": "array", "items": {"type": "object", "properties": {"code": {"type": "string"}, "object_id": {"type": "string"}, "source_id": {"type": ["string", "null"]}, "path": {"type": "string"}, "blocking": {"type": "boolean"}, "matched": {"type": "string"}}}},
-                    "blocking": {"type": "integer"}, "two_person": {"type": "boolean"}, "no_endorsement": {"type": "boolean"}, "id_map": {"type": "object"}}},
+                    "blocking": {"type": "integer"}, "two_person": {"type": "boolean"}, "no_endorsement": {"type": "boolean"}, "id_map": {"type": "object"},
+                    "variants": {"type": "object", "description": "with variants: how this partner's variant came out", "properties": {
+                        "partners": {"type": "array", "items": {"type": "string"}}, "wording_slots": {"type": "integer"}, "codewords": {"type": "string"}, "min_distance": {"type": ["integer", "null"]}, "invisible_marks": {"type": "boolean"}}}}},
                 "ApproveInput": {"type": "object", "required": ["partner", "sources"], "additionalProperties": false, "properties": {
                     "partner": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}}, "draft": {"type": "string", "description": "the preview's draft token (required when two people must approve)"},
                     "overrides": {"type": "array", "items": {"type": "object", "required": ["code", "object_id", "path", "justification"], "additionalProperties": false, "properties": {
                         "code": {"type": "string"}, "object_id": {"type": "string", "description": "released or source id"}, "path": {"type": "string"}, "justification": {"type": "string", "minLength": 10}}}},
-                    "justification": {"type": "string"}, "supersedes": {"type": "string", "description": "manifest id of the release this one corrects"}, "name": {"type": "string"}}},
+                    "justification": {"type": "string"}, "supersedes": {"type": "string", "description": "manifest id of the release this one corrects"}, "name": {"type": "string"},
+                    "variants": {"$ref": "#/components/schemas/VariantsInput"}}},
                 "Release": {"type": "object", "properties": {
                     "manifest_id": {"type": "string"}, "partner": {"type": "string"}, "content_hash": {"type": "string"}, "bundle_sha256": {"type": "string"}, "bundle_bytes": {"type": "integer"},
                     "key_id": {"type": "string"}, "author": {"type": "string"}, "approver": {"type": "string"}, "justification": {"type": ["string", "null"]}, "created": {"type": "string"},

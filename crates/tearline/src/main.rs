@@ -7,6 +7,7 @@ mod ops;
 mod osint;
 mod partner;
 mod release;
+mod trace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,6 +62,8 @@ enum Command {
     Key(release::KeyCmd),
     /// Verify a release file offline against a public key.
     Verify(release::VerifyArgs),
+    /// Rank the partners whose variant release a leaked text or STIX JSON most likely came from.
+    Trace(trace::TraceArgs),
     /// Turn open-source articles into STIX reports and group reports of the same event.
     IngestText(osint::IngestTextArgs),
     /// Bulk-load STIX bundles into a collection.
@@ -209,6 +212,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Key(cmd) => release::key(&key_file, cmd),
         Command::Verify(args) => release::verify(args),
+        Command::Trace(args) => {
+            let store = ops::open_store(&database).await?;
+            trace::run(&*store, args).await
+        }
         Command::Account(cmd) => {
             let store = ops::open_store(&database).await?;
             match cmd {

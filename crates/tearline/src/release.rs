@@ -28,24 +28,65 @@ pub struct Remote {
     pub(crate) token: Option<String>,
 }
 
+/// Meaning-preserving per-partner variants (leak tracing).
+#[derive(Args, Clone, Default)]
+pub struct VariantArgs {
+    /// Give each partner (--to, repeatable) its own meaning-preserving variant: its own ids and
+    /// wording alternatives in non-operative text, recorded internally for `tearline trace`.
+    #[arg(long)]
+    variants: bool,
+    /// Also write invisible zero-width marks into varied text (off by default).
+    #[arg(long, requires = "variants")]
+    marks: bool,
+    /// The text will be translated: never write invisible marks.
+    #[arg(long, requires = "variants")]
+    translated: bool,
+    /// Variant seed, 64 hex digits (default: derived from the signing key and the sources).
+    #[arg(long, requires = "variants", value_name = "HEX")]
+    seed: Option<String>,
+}
+
+impl VariantArgs {
+    /// The `variants` option of the API for a cohort of partners.
+    fn option(&self, partners: &[String]) -> anyhow::Result<Option<Value>> {
+        if !self.variants {
+            if partners.len() > 1 {
+                bail!("several --to partners need --variants (or preview and approve each partner on its own)");
+            }
+            return Ok(None);
+        }
+        let mut v = json!({"partners": partners, "invisible_marks": self.marks, "translated": self.translated});
+        if let Some(s) = &self.seed {
+            v["seed"] = json!(s);
+        }
+        Ok(Some(v))
+    }
+}
+
 #[derive(Subcommand)]
 pub enum ReleaseCmd {
     /// Show what a partner would get from these sources, what was removed and why, and lints.
     Preview {
-        #[arg(long = "to", value_name = "PARTNER")]
-        partner: String,
+        /// Partner (repeatable with --variants: one preview per partner, one draft for all).
+        #[arg(long = "to", value_name = "PARTNER", required = true)]
+        partners: Vec<String>,
         /// Source object ids (latest versions, in collections you may read).
         #[arg(required = true)]
         sources: Vec<String>,
         #[arg(long)]
         json: bool,
         #[command(flatten)]
+        variants: VariantArgs,
+        #[command(flatten)]
         remote: Remote,
     },
-    /// Approve a release drafted by another person (through the management API).
+    /// Approve a release drafted by another person (through the management API). With several
+    /// --to partners (and --variants), each gets its own variant and stdout has one line
+    /// `PARTNER MANIFEST_ID` per partner.
     Approve {
-        #[arg(long = "to", value_name = "PARTNER")]
-        partner: String,
+        /// Partner (repeatable with --variants).
+        #[arg(long = "to", value_name = "PARTNER", required = true)]
+        partners: Vec<String>,
         #[arg(required = true)]
         sources: Vec<String>,
         /// The preview's draft token.
@@ -59,6 +100,8 @@ pub enum ReleaseCmd {
         /// Manifest id of the release this one corrects.
         #[arg(long)]
         supersedes: Option<String>,
+        #[command(flatten)]
+        variants: VariantArgs,
         #[command(flatten)]
         remote: Remote,
     },
@@ -180,36 +223,91 @@ fn print_preview(p: &Value) {
             f["matched"].as_str().unwrap_or("")
         );
     }
+    if let Some(v) = p.get("variants").filter(|v| v.is_object()) {
+        let partners: Vec<&str> = v["partners"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        println!("\nvariant: this partner's own ids and wording ({} wording slot(s), {} codeword(s) for {} partner(s): {}; closest two differ in {} slot(s); invisible marks {})",
+            v["wording_slots"], v["codewords"].as_str().unwrap_or("?"), partners.len(), partners.join(", "),
+            v["min_distance"].as_u64().map_or("-".to_owned(), |d| d.to_string()), if v["invisible_marks"] == json!(true) { "on" } else { "off" });
+        if v["wording_slots"] == json!(0) {
+            println!("  no wording slots: only the ids tell these partners apart");
+        } else if v["min_distance"] == json!(0) {
+            println!("  WARNING: two partners got the same wording (too few slots for this many partners)");
+        }
+    }
     println!("\ntwo-person rule: {}", if p["two_person"] == json!(true) { "applies (another person approves)" } else { "does not apply" });
     println!("draft token (give it to the approver):\n{}", p["draft"].as_str().unwrap_or(""));
 }
 
 pub async fn run(store: &dyn Store, releaser: &Releaser, cmd: ReleaseCmd) -> anyhow::Result<ExitCode> {
     match cmd {
-        ReleaseCmd::Preview { partner, sources, json, remote } => {
-            let p: Value = if remote.server.is_some() {
-                call(&remote, "/releases/preview", &json!({"partner": partner, "sources": sources}))?
-            } else {
-                let p: Preview = releases::preview(store, &Actor::Operator, releaser, PreviewInput { partner, sources }).await?;
-                serde_json::to_value(p)?
-            };
-            if json {
-                println!("{}", serde_json::to_string_pretty(&p)?);
-            } else {
-                print_preview(&p);
+        ReleaseCmd::Preview { partners, sources, json, variants, remote } => {
+            let option = variants.option(&partners)?;
+            let mut all = Vec::with_capacity(partners.len());
+            for partner in &partners {
+                let p: Value = if remote.server.is_some() {
+                    let mut body = json!({"partner": partner, "sources": sources});
+                    if let Some(v) = &option {
+                        body["variants"] = v.clone();
+                    }
+                    call(&remote, "/releases/preview", &body)?
+                } else {
+                    let v = option.clone().map(serde_json::from_value).transpose()?;
+                    let input = PreviewInput { partner: partner.clone(), sources: sources.clone(), variants: v };
+                    let p: Preview = releases::preview(store, &Actor::Operator, releaser, input).await?;
+                    serde_json::to_value(p)?
+                };
+                all.push(p);
             }
-        }
-        ReleaseCmd::Approve { partner, sources, draft, overrides, justification, supersedes, remote } => {
-            let overrides = overrides.iter().map(|o| parse_override(o)).collect::<anyhow::Result<Vec<_>>>()?;
-            let mut body = json!({"partner": partner, "sources": sources, "overrides": overrides});
-            for (k, v) in [("draft", draft), ("justification", justification), ("supersedes", supersedes)] {
-                if let Some(v) = v {
-                    body[k] = json!(v);
+            if json {
+                let out = if all.len() == 1 { all.remove(0) } else { Value::Array(all) };
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                for (i, p) in all.iter().enumerate() {
+                    if i > 0 {
+                        println!("\n{}\n", "=".repeat(78));
+                    }
+                    print_preview(p);
+                }
+                if all.len() > 1 {
+                    println!("\n(each draft token above is valid for every partner of this preview)");
                 }
             }
-            let r = call(&remote, "/releases", &body)?;
-            eprintln!("release approved by {} (drafted by {}), signed with {}, published to '{}'", r["approver"].as_str().unwrap_or(""), r["author"].as_str().unwrap_or(""), r["key_id"].as_str().unwrap_or(""), r["partner"].as_str().unwrap_or(""));
-            println!("{}", r["manifest_id"].as_str().unwrap_or(""));
+        }
+        ReleaseCmd::Approve { partners, sources, draft, overrides, justification, supersedes, variants, remote } => {
+            let option = variants.option(&partners)?;
+            let overrides = overrides.iter().map(|o| parse_override(o)).collect::<anyhow::Result<Vec<_>>>()?;
+            let mut done: Vec<String> = Vec::new();
+            for partner in &partners {
+                let mut body = json!({"partner": partner, "sources": sources, "overrides": overrides});
+                for (k, v) in [("draft", &draft), ("justification", &justification), ("supersedes", &supersedes)] {
+                    if let Some(v) = v {
+                        body[k] = json!(v);
+                    }
+                }
+                if let Some(v) = &option {
+                    body["variants"] = v.clone();
+                }
+                let r = match call(&remote, "/releases", &body) {
+                    Ok(r) => r,
+                    Err(e) if !done.is_empty() => bail!("{e:#}\nreleased before the failure (not undone): {}", done.join(", ")),
+                    Err(e) => return Err(e),
+                };
+                eprintln!(
+                    "release approved by {} (drafted by {}), signed with {}, published to '{}'{}",
+                    r["approver"].as_str().unwrap_or(""),
+                    r["author"].as_str().unwrap_or(""),
+                    r["key_id"].as_str().unwrap_or(""),
+                    r["partner"].as_str().unwrap_or(""),
+                    if option.is_some() { " as its own variant" } else { "" }
+                );
+                let id = r["manifest_id"].as_str().unwrap_or("").to_owned();
+                if partners.len() > 1 {
+                    println!("{partner} {id}");
+                } else {
+                    println!("{id}");
+                }
+                done.push(format!("{partner} {id}"));
+            }
         }
         ReleaseCmd::Recall { id, reason, remote } => {
             let r = call(&remote, &format!("/releases/{id}/recall"), &json!({"reason": reason}))?;
