@@ -11,6 +11,12 @@
 #   TEARLINE_ROLE                role of the test accounts (default: analyst)
 #   KEEP_TMP=1                   keep the temp dir (database, server log) for inspection
 #
+#   DUTY_SCENARIOS="1 2"         duty-to-warn scenarios to run after the suite (default both; "" none)
+#
+# After the TAXII suite (interop.py), duty.py runs the duty-to-warn scenarios end to end on the
+# same server: an analyst posts intelligence with taxii2-client, the release officer decides to
+# warn through the management API, the partner pulls and answers with taxii2-client.
+#
 # Exit status: 0 only if every check passed.
 set -euo pipefail
 
@@ -114,10 +120,45 @@ for c in "$collection" "$outsider_collection"; do
     fi
 done
 
+# --- duty to warn: people, partners, settings --------------------------------------------
+# Fixed names: the default duty profile maps SYR -> syria-gsd and RUS -> russia-fsb, and the
+# fixtures carry fixed ids; both need the fresh database (or schema) every run gets.
+ana_secret=$(cli_last_line account add ana --role analyst --database "$database_url")
+rob_secret=$(cli_last_line account add rob --role release-officer --database "$database_url")
+cli_last_line account add ada --role admin --database "$database_url" >/dev/null
+intel=$(cli_last_line collection add --database "$database_url" --api-root default \
+    --title "Intelligence $tag" --read ana,rob --write ana)
+# NAME COUNTRY FLAGS MEMBER -> {"member", "secret", "identity", "collection"} on one line.
+partner_json() {
+    local identity collection secret
+    identity=$("$py" -c 'import uuid; print(f"identity--{uuid.uuid4()}")') || return
+    cli_last_line partner add "$1" --country "$2" --flags "$3" --identity "$identity" --database "$database_url" >/dev/null || return
+    collection=$("$bin" partner show "$1" --json --database "$database_url" |
+        "$py" -c 'import json, sys; print(json.load(sys.stdin)["collection_id"])') || return
+    secret=$(cli_last_line partner member add "$1" "$4" --database "$database_url") || return
+    "$py" -c 'import json, sys; print(json.dumps(dict(zip(["member", "secret", "identity", "collection"], sys.argv[1:]))))' \
+        "$4" "$secret" "$identity" "$collection"
+}
+syria=$(partner_json syria-gsd SYR not-recognised gsd-liaison)
+russia=$(partner_json russia-fsb RUS hostile fsb-duty-desk)
+# TLP:AMBER goes only to the producer's clients: both partners are. [duty]: the defaults.
+clients=$("$py" -c 'import json, sys; print(json.dumps([json.loads(a)["identity"] for a in sys.argv[1:]]))' "$syria" "$russia")
+printf '%s\n' "key_file = \"$work/tearline.key\"" "" \
+    "[organisation]" "name = \"Interop Test National CERT\"" "country = \"USA\"" "" \
+    "[releases]" "clients = $clients" "" "[duty]" >"$work/tearline.toml"
+"$py" -c '
+import json, sys
+out, ana, rob, intel, fixtures, syria, russia = sys.argv[1:]
+with open(out, "w") as f:
+    json.dump({"analyst": {"user": "ana", "secret": ana}, "officer": {"user": "rob", "secret": rob},
+               "intel_collection": intel, "fixtures": fixtures,
+               "partners": {"syria-gsd": json.loads(syria), "russia-fsb": json.loads(russia)}}, f)
+' "$work/duty-setup.json" "$ana_secret" "$rob_secret" "$intel" "$repo/data/demo" "$syria" "$russia"
+
 # --- server -------------------------------------------------------------------------
 port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
-"$bin" serve --database "$database_url" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+"$bin" serve --config "$work/tearline.toml" --database "$database_url" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server_pid=$!
 echo "run.sh: tearline serve pid $server_pid on $base"
 
@@ -145,6 +186,16 @@ set +e
     --outsider-collection "$outsider_collection" \
     "$@"
 rc=$?
+scenarios=${DUTY_SCENARIOS-1 2}
+if [[ -n $scenarios ]]; then
+    echo
+    echo "run.sh: duty to warn, scenario(s) $scenarios (duty.py)"
+    duty_args=()
+    for n in $scenarios; do duty_args+=(--scenario "$n"); done
+    "$py" "$here/duty.py" --discovery "$base/taxii2/" --setup "$work/duty-setup.json" "${duty_args[@]}"
+    duty_rc=$?
+    if [[ $duty_rc -ne 0 ]]; then rc=$duty_rc; fi
+fi
 set -e
 if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "run.sh: the server died during the suite" >&2
