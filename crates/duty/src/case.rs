@@ -514,6 +514,10 @@ pub struct Case {
     /// Own citizens are at risk too: a TLP:CLEAR public advisory is due alongside the warning.
     #[serde(default)]
     pub public_advisory_required: bool,
+    /// The public advisory draft made alongside (see [`crate::public_advisory`]), for a person
+    /// to clear and publish.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_advisory: Option<crate::PublicAdvisory>,
 }
 
 /// What a new case starts from.
@@ -677,6 +681,7 @@ impl Case {
             harm: new.attributes.harm_type.clone(),
             victim: new.attributes.victim.clone(),
             public_advisory_required: new.attributes.own_citizens_at_risk,
+            public_advisory: None,
             attributes: new.attributes,
             assessment,
             recipients,

@@ -85,11 +85,14 @@ pub struct Desk {
     pub notifier: crate::notify::Notifier,
     /// Partner name -> its own TAXII server.
     pub push: BTreeMap<String, PushTarget>,
+    /// The producer's STIX identity (publisher of public advisory drafts).
+    pub publisher_identity: String,
 }
 
 impl Desk {
     pub fn new(profile: Profile) -> Desk {
-        Desk { profile, clock: Arc::new(SystemClock), notifier: crate::notify::Notifier::default(), push: BTreeMap::new() }
+        let publisher_identity = crate::releases::Organisation::default().identity_id();
+        Desk { profile, clock: Arc::new(SystemClock), notifier: crate::notify::Notifier::default(), push: BTreeMap::new(), publisher_identity }
     }
 }
 
@@ -215,6 +218,9 @@ async fn create(store: &dyn Store, desk: &Desk, author: &str, mut new: NewCase) 
         }
     }
     let (mut case, entry) = Case::create(new, &ctx).map_err(case_error)?;
+    // Own citizens at risk too: the public advisory draft is made alongside, from the start.
+    let opts = tearline_duty::AdvisoryOptions { publisher_identity: desk.publisher_identity.clone(), created: ctx.at };
+    case.public_advisory = tearline_duty::public_advisory(&case, &desk.profile, &opts);
     // Recipients proposed from the jurisdiction map carry their partner's relationship flags.
     for rec in &mut case.recipients {
         if let Some(p) = partners.iter().find(|p| p.profile.name == rec.partner) {
@@ -484,12 +490,7 @@ pub async fn decide(store: &dyn Store, actor: &Actor, desk: &Desk, rel: &Release
     for f in &failed {
         desk.notifier.notify("warning-not-released", id, &json!({"partner": f.partner, "error": f.error}));
     }
-    let advisory = if stored.case.public_advisory_required {
-        let opts = tearline_duty::AdvisoryOptions { publisher_identity: rel.organisation.identity_id(), created: desk.clock.now() };
-        tearline_duty::public_advisory(&stored.case, &desk.profile, &opts).and_then(|a| serde_json::to_value(a).ok())
-    } else {
-        None
-    };
+    let advisory = stored.case.public_advisory.as_ref().and_then(|a| serde_json::to_value(a).ok());
     Ok(Decided { case: stored.into(), releases: published, failed, public_advisory: advisory })
 }
 

@@ -80,6 +80,7 @@ impl Settings {
         let mut desk = tearline_service::cases::Desk::new(profile);
         desk.notifier.webhook = self.duty.webhook.clone();
         desk.push = self.duty.push.clone();
+        desk.publisher_identity = self.organisation.identity_id();
         Ok(desk)
     }
 

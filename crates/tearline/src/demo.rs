@@ -289,6 +289,7 @@ async fn run_in(dir: &std::path::Path, args: &DemoArgs) -> anyhow::Result<ExitCo
         PushTarget { collection_url: format!("{}/taxii2/default/collections/{}/", recipient_node.base, inbox.id), token: Some(pusher), basic: None },
     );
     let organisation = Organisation { name: "Example National CERT (demo)".into(), identity: None, country: Some("USA".into()) };
+    desk.publisher_identity = organisation.identity_id();
     let releaser = Releaser::new(organisation, ReleaseSettings { clients, ..Default::default() }, dir.join("tearline.key"))?;
     let state = tearline_taxii::AppState::new(store.clone(), Default::default()).with_releaser(releaser).with_desk(desk);
     let desk = state.desk.clone();
