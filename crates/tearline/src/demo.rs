@@ -311,7 +311,7 @@ async fn scenarios(d: &Demo, theirs: &Node, inbox: &str, reader: &str, args: &De
     let decided = d.warn(&id).await?;
     let release = release_of(&decided);
     let (_, raw) = d.pull("syria-gsd").await?;
-    let forbidden = ["Intercept", "intercept", "+963", "944 123 456", "356938035643809", "21:14", "02:10", "source with access", "facilitator"];
+    let forbidden = ["Intercept", "intercept", "+963", "944 123 456", "356938035643809", "at 21:14", "at 02:10", "source with access", "facilitator"];
     let leaked: Vec<&str> = forbidden.iter().copied().filter(|f| raw.contains(f)).collect();
     if !leaked.is_empty() {
         bail!("the warning carried source material: {leaked:?}");
