@@ -110,6 +110,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/releases/{release}"),
     ("GET", "/api/v1/releases/{release}/bundle"),
     ("POST", "/api/v1/releases/{release}/recall"),
+    ("GET", "/api/v1/ledger"),
+    ("GET", "/api/v1/ledger/checkpoint"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -153,6 +155,8 @@ fn management_routes() -> Router<AppState> {
         .route("/releases/{release}", get(api::show_release))
         .route("/releases/{release}/bundle", get(api::release_bundle))
         .route("/releases/{release}/recall", post(api::recall_release))
+        .route("/ledger", get(api::list_ledger))
+        .route("/ledger/checkpoint", get(api::ledger_checkpoint))
         .fallback(api::not_found)
 }
 

@@ -28,6 +28,29 @@ pub struct Settings {
     pub organisation: tearline_service::releases::Organisation,
     #[serde(default)]
     pub releases: tearline_service::releases::ReleaseSettings,
+    #[serde(default)]
+    pub ledger: LedgerSettings,
+}
+
+/// `[ledger]`: how often `serve` seals the ledger.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerSettings {
+    /// Seconds between checks of the head; a checkpoint is added when it moved (0: never).
+    #[serde(default = "default_checkpoint_interval")]
+    pub checkpoint_interval: u64,
+}
+
+pub const DEFAULT_CHECKPOINT_INTERVAL: u64 = 300;
+
+fn default_checkpoint_interval() -> u64 {
+    DEFAULT_CHECKPOINT_INTERVAL
+}
+
+impl Default for LedgerSettings {
+    fn default() -> Self {
+        LedgerSettings { checkpoint_interval: DEFAULT_CHECKPOINT_INTERVAL }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -148,6 +171,9 @@ mod tests {
     fn settings_file_is_strict() {
         let s: Settings = toml::from_str("database = \"sqlite://x.db\"\n[taxii]\nmax_page_size = 50\n").unwrap();
         assert_eq!(s.server_config().query.max_page, 50);
+        assert_eq!(s.ledger.checkpoint_interval, DEFAULT_CHECKPOINT_INTERVAL);
+        let s: Settings = toml::from_str("[ledger]\ncheckpoint_interval = 5\n").unwrap();
+        assert_eq!(s.ledger.checkpoint_interval, 5);
         assert!(toml::from_str::<Settings>("databse = \"typo\"").is_err());
     }
 }

@@ -1,6 +1,7 @@
 //! The `tearline` binary: thin commands over the store and the TAXII server.
 
 mod config;
+mod ledger;
 mod ops;
 mod osint;
 mod partner;
@@ -52,6 +53,9 @@ enum Command {
     /// The release signing key: show it, rotate it.
     #[command(subcommand)]
     Key(release::KeyCmd),
+    /// The ledger: seal it with a signed checkpoint, verify it, archive sealed entries, list them.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCmd),
     /// Verify a release file offline against a public key.
     Verify(release::VerifyArgs),
     /// Turn open-source articles into STIX reports and group reports of the same event.
@@ -197,6 +201,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Key(cmd) => release::key(&key_file, cmd),
         Command::Verify(args) => release::verify(args),
+        Command::Ledger(cmd) => {
+            let store = ops::open_store(&database).await?;
+            ledger::run(&*store, &key_file, cmd).await
+        }
         Command::Account(cmd) => {
             let store = ops::open_store(&database).await?;
             match cmd {
