@@ -147,6 +147,19 @@ fn run_batch(conn: &Connection, state: &mut WriterState, batch: Vec<Box<dyn Job>
         }
         return;
     }
+    // Another process (a CLI command next to the server) may have appended entries since the
+    // last batch: the head is read again under the write lock, never trusted from memory.
+    match crate::ledger::load_head(conn) {
+        Ok(head) => state.ledger = head,
+        Err(err) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            tracing::warn!(error = %err, "cannot read the ledger head");
+            for job in batch {
+                job.fail(StoreError::Unavailable(err.to_string()));
+            }
+            return;
+        }
+    }
     let mut finishes = Vec::with_capacity(batch.len());
     // The ledger head moves with each job's entry; a job or a batch that rolls back puts it back.
     let batch_start = state.ledger;
@@ -261,14 +274,13 @@ pub(crate) fn insert_objects(
                 None => None,
             },
         };
-        if let Some(vk) = &version_key {
-            if let Some(same) = existing.iter().find(|e| &e.version == vk) {
+        if let Some(vk) = &version_key
+            && let Some(same) = existing.iter().find(|e| &e.version == vk) {
                 let version = parse_version(vk)?;
                 let id = id.to_owned();
                 outcomes.push(if same.hash == obj.content_hash { Outcome::Unchanged { id, version } } else { Outcome::Conflict { id, version } });
                 continue;
             }
-        }
         let date_added = state.next_added();
         let version = version_key.unwrap_or_else(|| Timestamp::from_micros(date_added).sort_key());
         let is_last = existing.iter().all(|e| e.version < version);

@@ -303,3 +303,19 @@ fn postgres_tampering_and_truncation_are_named() {
     let out = broken_at(db, &["--checkpoint", cp.to_str().unwrap()], 5);
     assert!(out.stderr.contains("truncated"), "{}", out.stderr);
 }
+
+#[test]
+fn the_server_continues_the_chain_after_a_cli_command_appended_to_it() {
+    // The server's writer must not trust a head it remembers: a CLI command next to it appends.
+    let db = Db::new();
+    let secret = db.account("alice", "admin");
+    let coll = db.collection("c", "alice", "alice");
+    let server = Server::start(&db);
+    db.ok(&["account", "add", "bob"]);
+    let url = server.url(&format!("/taxii2/default/collections/{coll}/objects/"));
+    let body = text(&serde_json::json!({"objects": [indicator("k", 1)]}));
+    let (status, answer) = post(&agent(), &url, &basic("alice", &secret), &body).expect("POST");
+    assert_eq!(status, 202, "{answer}\n{}", server.log.lock().unwrap());
+    let out = verified(&db, &[]);
+    assert!(out.stdout.contains("4 entries checked"), "{}", out.stdout);
+}
