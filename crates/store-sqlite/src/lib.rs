@@ -117,9 +117,10 @@ impl SqliteStore {
             };
             let result = f(&conn);
             if let Ok(mut pool) = inner.readers.lock()
-                && pool.len() < MAX_IDLE_READERS {
-                    pool.push(conn);
-                }
+                && pool.len() < MAX_IDLE_READERS
+            {
+                pool.push(conn);
+            }
             result
         })
         .await

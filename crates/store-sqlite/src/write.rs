@@ -275,12 +275,13 @@ pub(crate) fn insert_objects(
             },
         };
         if let Some(vk) = &version_key
-            && let Some(same) = existing.iter().find(|e| &e.version == vk) {
-                let version = parse_version(vk)?;
-                let id = id.to_owned();
-                outcomes.push(if same.hash == obj.content_hash { Outcome::Unchanged { id, version } } else { Outcome::Conflict { id, version } });
-                continue;
-            }
+            && let Some(same) = existing.iter().find(|e| &e.version == vk)
+        {
+            let version = parse_version(vk)?;
+            let id = id.to_owned();
+            outcomes.push(if same.hash == obj.content_hash { Outcome::Unchanged { id, version } } else { Outcome::Conflict { id, version } });
+            continue;
+        }
         let date_added = state.next_added();
         let version = version_key.unwrap_or_else(|| Timestamp::from_micros(date_added).sort_key());
         let is_last = existing.iter().all(|e| e.version < version);
