@@ -4,6 +4,7 @@
 
 mod stixgen;
 mod http;
+mod ledgerdb;
 mod raw;
 mod stats;
 
@@ -41,6 +42,9 @@ enum Cmd {
     Raw(raw::RawArgs),
     /// Write STIX bundle files of generated indicators (for `tearline import`).
     Gen(GenArgs),
+    /// Append N chained ledger entries to a migrated SQLite database (bench/ledger.sh).
+    #[command(hide = true)]
+    LedgerDb(ledgerdb::LedgerDbArgs),
 }
 
 #[derive(Args, Clone)]
@@ -132,6 +136,7 @@ fn main() -> Result<()> {
         Cmd::Read(a) => runtime(a.conn.threads)?.block_on(read(a))?,
         Cmd::Raw(a) => raw::run(a)?,
         Cmd::Gen(a) => gen_files(a)?,
+        Cmd::LedgerDb(a) => ledgerdb::run(a)?,
     };
     if cli.json {
         println!("{}", report.json());

@@ -201,6 +201,26 @@ impl SigningKeys {
     }
 }
 
+/// The public keys beside a key file (its keyring file; else the key file's own public key),
+/// without creating anything: for verifiers, who need no private key.
+pub fn public_keyring(key_file: &Path) -> ServiceResult<Keyring> {
+    let ring_path = keyring_path(key_file);
+    match std::fs::read_to_string(&ring_path) {
+        Ok(t) => {
+            let ring: KeyringFile = serde_json::from_str(&t).map_err(|e| ServiceError::Invalid(format!("keyring {} is unreadable: {e}", ring_path.display())))?;
+            Ok(keyring_of(&ring.keys))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if key_file.exists() {
+                Ok(SigningKeys::load(key_file)?.keyring())
+            } else {
+                Ok(Keyring::new())
+            }
+        }
+        Err(e) => Err(io(&ring_path, "read", e)),
+    }
+}
+
 /// A keyring of published public keys (bad entries are skipped).
 pub fn keyring_of(keys: &[PublicKey]) -> Keyring {
     let mut ring = Keyring::new();

@@ -11,6 +11,7 @@ mod error;
 pub mod ingest;
 pub mod keys;
 pub mod notify;
+pub mod ledger;
 pub mod osint;
 pub mod partners;
 pub mod push;
@@ -47,8 +48,10 @@ pub enum Actor {
 /// The kinds of management action a role may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Read partners, releases, cases and the ledger.
+    /// Read partners, releases and cases.
     Read,
+    /// Read the ledger (who did what) and its checkpoints: admin, auditor, release officer.
+    ReadLedger,
     /// Create, change and remove partners and their members.
     ManagePartners,
     /// Add intelligence (open-source articles, bundles through the management API).
@@ -65,6 +68,7 @@ impl Actor {
         };
         match action {
             Action::Read => matches!(role, Role::Admin | Role::Analyst | Role::ReleaseOfficer | Role::Auditor),
+            Action::ReadLedger => matches!(role, Role::Admin | Role::Auditor | Role::ReleaseOfficer),
             Action::ManagePartners => role == Role::Admin,
             Action::Ingest => matches!(role, Role::Admin | Role::Analyst),
             Action::DraftRelease => matches!(role, Role::Admin | Role::Analyst | Role::ReleaseOfficer),
@@ -77,6 +81,7 @@ impl Actor {
         } else {
             Err(ServiceError::Forbidden(format!("this account's role may not {}", match action {
                 Action::Read => "read management data",
+                Action::ReadLedger => "read the ledger (admin, auditor and release officer only)",
                 Action::ManagePartners => "manage partners (admin only)",
                 Action::Ingest => "add intelligence (admin and analyst only)",
                 Action::DraftRelease => "draft releases (admin, analyst and release officer only)",

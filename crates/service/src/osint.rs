@@ -104,10 +104,10 @@ async fn stored_articles(store: &dyn Store, collection_id: &str) -> ServiceResul
         for o in &page.items {
             let Some(body) = &o.body else { continue };
             let Ok(v) = serde_json::from_str::<Value>(body) else { continue };
-            if let Some(a) = v.pointer(&format!("/extensions/{EXTENSION_ID}/article")) {
-                if let Ok(article) = serde_json::from_value::<Article>(a.clone()) {
-                    out.push(article);
-                }
+            if let Some(a) = v.pointer(&format!("/extensions/{EXTENSION_ID}/article"))
+                && let Ok(article) = serde_json::from_value::<Article>(a.clone())
+            {
+                out.push(article);
             }
         }
         match page.next() {
@@ -174,10 +174,10 @@ pub async fn ingest(store: &dyn Store, actor: &Actor, collection_id: &str, input
             let cluster = correlator.add(&x);
             touched.insert(cluster);
             let mut stix = x.to_stix(&extractor, &StixOptions::default());
-            if let Some(report) = stix.first_mut() {
-                if let Some(ext) = report.pointer_mut(&format!("/extensions/{EXTENSION_ID}")).and_then(Value::as_object_mut) {
-                    ext.insert("article".into(), json!(article));
-                }
+            if let Some(report) = stix.first_mut()
+                && let Some(ext) = report.pointer_mut(&format!("/extensions/{EXTENSION_ID}")).and_then(Value::as_object_mut)
+            {
+                ext.insert("article".into(), json!(article));
             }
             objects.extend(stix);
             extracted.push((name, x, cluster));

@@ -116,10 +116,10 @@ impl SqliteStore {
                 }
             };
             let result = f(&conn);
-            if let Ok(mut pool) = inner.readers.lock() {
-                if pool.len() < MAX_IDLE_READERS {
-                    pool.push(conn);
-                }
+            if let Ok(mut pool) = inner.readers.lock()
+                && pool.len() < MAX_IDLE_READERS
+            {
+                pool.push(conn);
             }
             result
         })

@@ -280,13 +280,13 @@ pub(crate) fn insert_objects(
                 None => None,
             },
         };
-        if let Some(vk) = &version_key {
-            if let Some(same) = existing.iter().find(|e| &e.version == vk) {
-                let version = parse_version(vk)?;
-                let id = id.to_owned();
-                outcomes.push(if same.hash == obj.content_hash { Outcome::Unchanged { id, version } } else { Outcome::Conflict { id, version } });
-                continue;
-            }
+        if let Some(vk) = &version_key
+            && let Some(same) = existing.iter().find(|e| &e.version == vk)
+        {
+            let version = parse_version(vk)?;
+            let id = id.to_owned();
+            outcomes.push(if same.hash == obj.content_hash { Outcome::Unchanged { id, version } } else { Outcome::Conflict { id, version } });
+            continue;
         }
         let date_added = state.next_added();
         let version = version_key.unwrap_or_else(|| Timestamp::from_micros(date_added).sort_key());

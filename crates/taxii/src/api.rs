@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use tearline_service::{Actor, ServiceError, osint, partners, releases};
+use tearline_service::{Actor, ServiceError, ledger, osint, partners, releases};
 use tearline_store::StoreError;
 
 use crate::AppState;
@@ -231,6 +231,39 @@ pub async fn recall_release(State(state): State<AppState>, Caller(actor): Caller
     Ok(ok(StatusCode::OK, &releases::ReleaseView::from(r)))
 }
 
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerParams {
+    subject: Option<String>,
+    kind: Option<String>,
+    #[serde(default)]
+    after: i64,
+    limit: Option<usize>,
+}
+
+/// Ledger entries (admin, auditor, release officer): `next_after` continues the listing.
+pub async fn list_ledger(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    q: Result<axum::extract::Query<LedgerParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, MgmtError> {
+    // A malformed query answers through egress like every error (not axum's own text).
+    let axum::extract::Query(q) = q.map_err(|e| MgmtError(StatusCode::BAD_REQUEST, "bad-request", format!("the query is not valid: {}", e.body_text())))?;
+    let limit = q.limit.unwrap_or(100);
+    if limit == 0 {
+        return Err(MgmtError(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "limit is at least 1".into()));
+    }
+    let query = tearline_store::LedgerQuery { after: q.after, limit, subject: q.subject, kind_prefix: q.kind };
+    let entries = ledger::list(&*state.store, &actor, &query).await?;
+    let next_after = (entries.len() == limit).then(|| entries.last().map(|e| e.seq)).flatten();
+    Ok(ok(StatusCode::OK, &json!({ "entries": entries, "next_after": next_after })))
+}
+
+/// The latest signed checkpoint of the ledger.
+pub async fn ledger_checkpoint(State(state): State<AppState>, Caller(actor): Caller) -> Result<Response, MgmtError> {
+    Ok(ok(StatusCode::OK, &ledger::latest_checkpoint(&*state.store, &actor).await?))
+}
+
 pub async fn not_found() -> MgmtError {
     MgmtError(StatusCode::NOT_FOUND, "not-found", "no such management endpoint; see /api/v1/openapi.json".into())
 }
@@ -255,7 +288,7 @@ fn base_document() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {"title": "tearline management API", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "Partners, releases and open-source ingestion (cases and the ledger as they land). The same operations as the tearline CLI."},
+                 "description": "Partners, releases, open-source ingestion and the ledger (cases as they land). The same operations as the tearline CLI."},
         "security": [{"basic": []}, {"bearer": []}],
         "paths": {
             "/api/v1/whoami": {"get": {"summary": "The authenticated account", "responses": {"200": {"description": "account name and role"}, "401": err}}},
@@ -315,6 +348,20 @@ fn base_document() -> Value {
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["reason"], "additionalProperties": false, "properties": {"reason": {"type": "string", "minLength": 10}}}}}},
                     "responses": {"200": {"description": "the recalled release", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Release"}}}}, "401": err, "403": err, "404": err, "422": err}}
             },
+            "/api/v1/ledger": {
+                "get": {"summary": "Ledger entries in sequence order (admin, auditor, release officer): who did what, when, on whose authority; e.g. kind=release.approve for who approved what",
+                    "parameters": [
+                        {"name": "subject", "in": "query", "schema": {"type": "string"}, "description": "only entries about this subject (collection id, account, partner, manifest id)"},
+                        {"name": "kind", "in": "query", "schema": {"type": "string"}, "description": "only entries whose kind starts with this (release. for every release entry)"},
+                        {"name": "after", "in": "query", "schema": {"type": "integer", "default": 0}, "description": "only entries with a greater sequence number"},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}}],
+                    "responses": {"200": {"description": "entries; next_after (when not null) is the after of the next page", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                        "entries": {"type": "array", "items": {"$ref": "#/components/schemas/LedgerEntry"}}, "next_after": {"type": ["integer", "null"]}}}}}}, "400": err, "401": err, "403": err, "422": err}}
+            },
+            "/api/v1/ledger/checkpoint": {
+                "get": {"summary": "The latest checkpoint: the chain's head signed with the server's Ed25519 key (Checkpoint message: tearline-ledger-checkpoint-v1\\n{seq}\\n{hash hex}\\n{at}\\n), for anchoring elsewhere and for 'tearline ledger verify --checkpoint'",
+                    "responses": {"200": {"description": "the checkpoint", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Checkpoint"}}}}, "401": err, "403": err, "404": err}}
+            },
             "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3.1"}}}}
         },
         "components": {
@@ -355,6 +402,12 @@ fn base_document() -> Value {
                     "key_id": {"type": "string"}, "author": {"type": "string"}, "approver": {"type": "string"}, "justification": {"type": ["string", "null"]}, "created": {"type": "string"},
                     "state": {"enum": ["active", "superseded", "recalled"]}, "supersedes": {"type": ["string", "null"]}, "id_map": {"type": "object"},
                     "removals": {"type": "array"}, "findings": {"type": "array"}, "overrides": {"type": "array"}, "object_ids": {"type": "array", "items": {"type": "string"}}}},
+                "LedgerEntry": {"type": "object", "properties": {
+                    "seq": {"type": "integer"}, "at": {"type": "integer", "description": "microseconds since the epoch (UTC)"}, "actor": {"type": "string"},
+                    "kind": {"type": "string"}, "subject": {"type": "string"}, "detail": {"type": "string", "description": "compact JSON text, hashed as is"},
+                    "prev": {"type": "string", "description": "hex SHA-256 of the previous entry"}, "hash": {"type": "string", "description": "hex SHA-256 of this entry"}}},
+                "Checkpoint": {"type": "object", "properties": {
+                    "seq": {"type": "integer"}, "hash": {"type": "string"}, "at": {"type": "integer"}, "key_id": {"type": "string"}, "signature": {"type": "string", "description": "base64 Ed25519"}}},
                 "Partner": {"allOf": [partner_input, {"type": "object", "properties": {
                     "collection_id": {"type": "string", "format": "uuid"}, "created": {"type": "string"}, "removed": {"type": "boolean"},
                     "members": {"type": "array", "items": {"type": "string"}}}}]}

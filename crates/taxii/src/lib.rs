@@ -127,6 +127,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/cases/{case}/decide"),
     ("POST", "/api/v1/cases/{case}/events"),
     ("GET", "/api/v1/cases/{case}/document"),
+    ("GET", "/api/v1/ledger"),
+    ("GET", "/api/v1/ledger/checkpoint"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -177,6 +179,8 @@ fn management_routes() -> Router<AppState> {
         .route("/cases/{case}/decide", post(cases_api::decide))
         .route("/cases/{case}/events", post(cases_api::record))
         .route("/cases/{case}/document", get(cases_api::document))
+        .route("/ledger", get(api::list_ledger))
+        .route("/ledger/checkpoint", get(api::ledger_checkpoint))
         .fallback(api::not_found)
 }
 

@@ -30,6 +30,8 @@ pub struct Settings {
     pub releases: tearline_service::releases::ReleaseSettings,
     #[serde(default)]
     pub duty: DutySettings,
+    #[serde(default)]
+    pub ledger: LedgerSettings,
 }
 
 /// `[duty]`: duty-to-warn cases.
@@ -46,6 +48,27 @@ pub struct DutySettings {
     /// `[duty.push.PARTNER]`: the partner's own TAXII 2.1 collection, to push warnings to.
     #[serde(default)]
     pub push: std::collections::BTreeMap<String, tearline_service::cases::PushTarget>,
+}
+
+/// `[ledger]`: how often `serve` seals the ledger.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerSettings {
+    /// Seconds between checks of the head; a checkpoint is added when it moved (0: never).
+    #[serde(default = "default_checkpoint_interval")]
+    pub checkpoint_interval: u64,
+}
+
+pub const DEFAULT_CHECKPOINT_INTERVAL: u64 = 300;
+
+fn default_checkpoint_interval() -> u64 {
+    DEFAULT_CHECKPOINT_INTERVAL
+}
+
+impl Default for LedgerSettings {
+    fn default() -> Self {
+        LedgerSettings { checkpoint_interval: DEFAULT_CHECKPOINT_INTERVAL }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -182,6 +205,9 @@ mod tests {
     fn settings_file_is_strict() {
         let s: Settings = toml::from_str("database = \"sqlite://x.db\"\n[taxii]\nmax_page_size = 50\n").unwrap();
         assert_eq!(s.server_config().query.max_page, 50);
+        assert_eq!(s.ledger.checkpoint_interval, DEFAULT_CHECKPOINT_INTERVAL);
+        let s: Settings = toml::from_str("[ledger]\ncheckpoint_interval = 5\n").unwrap();
+        assert_eq!(s.ledger.checkpoint_interval, 5);
         assert!(toml::from_str::<Settings>("databse = \"typo\"").is_err());
     }
 }

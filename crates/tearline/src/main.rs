@@ -3,6 +3,7 @@
 mod case;
 mod config;
 mod demo;
+mod ledger;
 mod ops;
 mod osint;
 mod partner;
@@ -60,6 +61,9 @@ enum Command {
     /// The release signing key: show it, rotate it.
     #[command(subcommand)]
     Key(release::KeyCmd),
+    /// The ledger: seal it with a signed checkpoint, verify it, archive sealed entries, list them.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCmd),
     /// Verify a release file offline against a public key.
     Verify(release::VerifyArgs),
     /// Rank the partners whose variant release a leaked text or STIX JSON most likely came from.
@@ -215,6 +219,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Trace(args) => {
             let store = ops::open_store(&database).await?;
             trace::run(&*store, args).await
+        }
+        Command::Ledger(cmd) => {
+            let store = ops::open_store(&database).await?;
+            ledger::run(&*store, &key_file, cmd).await
         }
         Command::Account(cmd) => {
             let store = ops::open_store(&database).await?;

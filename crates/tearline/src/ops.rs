@@ -89,8 +89,10 @@ pub async fn serve(settings: &Settings, database: &str, key_file: &std::path::Pa
     if store.accounts().await?.is_empty() {
         tracing::warn!("no accounts yet: create one with 'tearline account add NAME --role admin --database {}'", config::redact_url(database));
     }
-    let state = tearline_taxii::AppState::new(store, settings.server_config()).with_releaser(releaser(settings, key_file)?).with_desk(settings.desk()?);
+    let state = tearline_taxii::AppState::new(store.clone(), settings.server_config()).with_releaser(releaser(settings, key_file)?).with_desk(settings.desk()?);
     start_scheduler(state.store.clone(), state.desk.clone(), Duration::from_secs(settings.duty.tick_seconds.unwrap_or(15).max(1)));
+    let sealing = (settings.ledger.checkpoint_interval > 0)
+        .then(|| tokio::spawn(seal_periodically(store.clone(), key_file.to_path_buf(), Duration::from_secs(settings.ledger.checkpoint_interval))));
     let scheme = if tls.is_some() { "https" } else { "http" };
     let db = config::redact_url(database);
     tearline_taxii::serve(
@@ -104,6 +106,11 @@ pub async fn serve(settings: &Settings, database: &str, key_file: &std::path::Pa
     )
     .await
     .with_context(|| format!("cannot serve on {addr}"))?;
+    if let Some(task) = sealing {
+        task.abort();
+        // A last seal of what was written before the stop.
+        seal_once(&*store, key_file, None).await;
+    }
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -127,6 +134,60 @@ fn start_scheduler(store: std::sync::Arc<dyn Store>, desk: std::sync::Arc<tearli
             }
         }
     });
+}
+
+/// Seals the ledger every `every` when its head moved (the server's own checkpoints). The key
+/// file is read at each seal, so a rotation applies at once.
+async fn seal_periodically(store: Arc<dyn Store>, key_file: PathBuf, every: Duration) {
+    let mut sealed = match store.checkpoints().await {
+        Ok(list) => list.last().map(|c| c.seq),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read ledger checkpoints; will seal at the next interval");
+            None
+        }
+    };
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if let Some(seq) = seal_once(&*store, &key_file, sealed).await {
+            sealed = Some(seq);
+        }
+    }
+}
+
+/// One seal when the head moved past `sealed` (`None`: past the latest stored checkpoint);
+/// returns the sequence number sealed. Failures are logged (the next interval retries).
+async fn seal_once(store: &dyn Store, key_file: &std::path::Path, sealed: Option<i64>) -> Option<i64> {
+    let sealed = match sealed {
+        Some(s) => s,
+        None => match store.checkpoints().await {
+            Ok(list) => list.last().map_or(0, |c| c.seq),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read ledger checkpoints");
+                return None;
+            }
+        },
+    };
+    let keys = match tearline_service::keys::SigningKeys::load_or_create(key_file) {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot load the signing key; the ledger is not sealed");
+            return None;
+        }
+    };
+    match tearline_service::ledger::seal_if_moved(store, &keys, sealed).await {
+        Ok(Some(cp)) => {
+            tracing::info!(seq = cp.seq, key_id = %cp.key_id, "ledger sealed");
+            Some(cp.seq)
+        }
+        Ok(None) => Some(sealed),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot seal the ledger; retrying at the next interval");
+            None
+        }
+    }
 }
 
 pub async fn account_add(store: &dyn Store, name: &str, role: &str) -> anyhow::Result<ExitCode> {

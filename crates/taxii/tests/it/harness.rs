@@ -349,3 +349,10 @@ pub fn keys(items: &[Value]) -> Vec<(String, String)> {
 pub fn text(v: &Value) -> String {
     serde_json::to_string(v).unwrap()
 }
+
+/// Seals the ledger with the fixture's signing key (what `tearline ledger checkpoint` and the
+/// server's periodic task do).
+pub async fn seal(fx: &Fx) -> tearline_store::Checkpoint {
+    let keys = tearline_service::keys::SigningKeys::load_or_create(&fx._keys.path().join("tearline.key")).expect("signing key");
+    tearline_service::ledger::checkpoint(&*fx.store, &keys).await.expect("checkpoint").0
+}

@@ -17,6 +17,7 @@ mod access;
 mod discovery;
 mod errors;
 mod harness;
+mod ledger;
 mod object;
 mod objects;
 mod ops;

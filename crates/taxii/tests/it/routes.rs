@@ -69,6 +69,8 @@ const CASES: &[Case] = &[
     case("GET", "/api/v1/cases/{case}/timeline", Some("auditor"), 200),
     case("GET", "/api/v1/cases/{case}/document", Some("rob"), 200),
     case("GET", "/api/v1/cases/metrics", Some("auditor"), 200),
+    case("GET", "/api/v1/ledger", Some("auditor"), 200),
+    case("GET", "/api/v1/ledger/checkpoint", Some("rob"), 200),
     case("DELETE", "/api/v1/partners/{name}", Some("admin"), 204),
     api("POST", "/api/v1/osint/articles", "alice", 200, r#"{"collection": "{id}", "articles": [{"name": "a1", "text": "+++\noutlet = \"Example Wire\"\npublished = \"2025-01-12\"\n+++\nSyrian security forces foiled an Islamic State plot to bomb the Sayyida Zaynab shrine near Damascus on 11 January."}]}"#),
     case("DELETE", "/taxii2/{root}/collections/{id}/objects/{object_id}/", Some("alice"), 200),
@@ -114,6 +116,9 @@ async fn every_route_answers_through_its_own_handler() {
         };
         if let Some(account) = c.by {
             req = req.by(account);
+        }
+        if c.template == "/api/v1/ledger/checkpoint" {
+            seal(&fx).await;
         }
         let resp = check(&fx, req, c.expect).await;
         // Every route's answer left through the egress module.

@@ -58,9 +58,20 @@ impl Db {
         Db { dir, url }
     }
 
+    /// `tearline --database URL` (and, for a database that is not an SQLite file, a key file in
+    /// this test's directory: the default would be the working directory).
+    pub fn command(&self) -> Command {
+        let mut cmd = tearline();
+        cmd.arg("--database").arg(&self.url);
+        if !self.url.starts_with("sqlite") {
+            cmd.arg("--key-file").arg(self.dir.path().join("tearline.key"));
+        }
+        cmd
+    }
+
     /// Runs a command against this database.
     pub fn run(&self, args: &[&str]) -> Out {
-        let out = tearline().arg("--database").arg(&self.url).args(args).output().expect("run tearline");
+        let out = self.command().args(args).output().expect("run tearline");
         Out::from(out)
     }
 
@@ -119,9 +130,8 @@ impl Server {
 
     /// Starts `tearline serve` with these arguments; returns the log if it exits instead.
     pub fn start_with(db: &Db, args: &[&str]) -> Result<Server, (Option<ExitStatus>, String)> {
-        let mut child = tearline()
-            .arg("--database")
-            .arg(&db.url)
+        let mut child = db
+            .command()
             .arg("serve")
             .args(args)
             .stdout(Stdio::null())

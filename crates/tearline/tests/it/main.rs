@@ -8,12 +8,15 @@
 //! - [`live`]: account changes on a running server;
 //! - [`transfer`]: `import`, `export`, `backup`;
 //! - [`serve`]: plain HTTP refusal, HTTPS, SIGTERM;
+//! - [`ledger`]: `ledger verify` against tampering done directly in the database, checkpoints,
+//!   archives, listing, periodic sealing;
 //! - [`durability`]: SIGKILL mid-stream, restart, every acknowledged object intact.
 
 mod cli;
 mod demo;
 mod durability;
 mod harness;
+mod ledger;
 mod live;
 mod multinode;
 mod serve;
