@@ -177,9 +177,9 @@ async fn audience_page(
 ) -> Result<(Page, egress::Audience), ApiError> {
     let c = readable_collection(state, caller, root, id).await?;
     let filter = filter()?;
-    let audience = egress::Audience::of(&*state.store, &caller.0).await?;
+    let audience = egress::Audience::of(&*state.store, &caller.0, state.decision.as_ref(), Some(&state.retrievals)).await?;
     let page = state.store.objects(&c.id, &filter, bodies || audience.needs_bodies()).await?;
-    let audience = audience.for_page(&*state.store, &page).await?;
+    let audience = audience.for_page(&*state.store, &c.id, &page).await?;
     Ok((page, audience))
 }
 
