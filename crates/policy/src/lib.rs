@@ -6,6 +6,8 @@
 //! - [`recipient`]: [`Recipient`], [`Policy`] and the one access decision ([`recipient::decide`]).
 //! - [`project()`]: the one projection function from source objects to the new STIX objects one
 //!   recipient may receive, with the internal record of what was withheld and why.
+//! - [`admit()`]: the per-object egress decision: whether a stored (already released) object may
+//!   leave as it is to one recipient, by the same markings and [`recipient::decide`].
 //! - [`lints`]: the sanitiser: collection-modality wording, quoted speech, selectors, source
 //!   descriptions, over-precise times; configurable vocabulary with a broad default.
 //! - [`release`]: immutable, content-addressed, Ed25519-signed releases with a STIX `report`
@@ -14,6 +16,7 @@
 //!
 //! No IO: every function here is a function of its inputs (time and randomness are passed in).
 
+pub mod admit;
 pub mod ids;
 pub mod lints;
 pub mod markings;
@@ -23,6 +26,7 @@ pub mod recipient;
 pub mod release;
 
 pub use markings::{Classification, Country, Marking, MarkingError, MarkingSet, Tlp};
+pub use admit::{Gate, Head, admit};
 pub use project::{Projection, Removal, project};
 pub use recipient::{Granularity, Policy, Reason, Recipient, RelationshipFlags, TrustTier};
 

@@ -533,7 +533,11 @@ fn parse_tearline_marking(e: &serde_json::Map<String, Value>) -> Result<Marking,
             if let Some(p) = e.get("portion") {
                 let parsed = Caveats::parse_portion(p.as_str().ok_or("portion must be a string")?)?;
                 let structured = c.classification.is_some() || !c.controls.is_empty() || c.rel_to.is_some() || c.display_only.is_some();
-                if structured && parsed != c {
+                // A portion always names a classification (`U` when the structured form has
+                // none, as re-issued definitions write it): unclassified and none agree.
+                let unclassified = c.classification.is_none() && parsed.classification == Some(Classification::Unclassified);
+                let same = parsed == c || unclassified && Caveats { classification: None, ..parsed.clone() } == c;
+                if structured && !same {
                     return Err("portion and structured caveats disagree".into());
                 }
                 c = parsed;

@@ -17,8 +17,9 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use tearline_stix::Timestamp;
 
+use crate::admit::{field_set, object_level};
 use crate::ids;
-use crate::markings::{Marking, MarkingSet, Registry, object_markings};
+use crate::markings::{Marking, MarkingSet, Registry};
 use crate::path;
 use crate::recipient::{Policy, Reason, Recipient, decide};
 
@@ -237,16 +238,14 @@ fn stage(s: &Value, reg: &Registry, recipient: &Recipient, policy: &Policy, remo
     if tearline_stix::Identifier::parse(id).map(|i| i.object_type() != ty).unwrap_or(true) {
         return Err(Reason::Markings("invalid id".into()));
     }
-    let om = object_markings(s).map_err(|e| Reason::Markings(e.to_string()))?;
-    let objset = MarkingSet::from_refs(om.object.iter().map(String::as_str), reg).map_err(|e| Reason::Markings(e.to_string()))?;
-    decide(&objset, id, recipient, policy)?;
+    // The object-level decision egress takes too (`admit`): one marking reading, one decide.
+    let (om, objset) = object_level(s, id, reg, recipient, policy)?;
 
     let mut removed: BTreeSet<String> = BTreeSet::new();
     let mut local = Vec::new();
     let mut granular = BTreeMap::new();
     for (sel, refs) in &om.granular {
-        let gset = MarkingSet::from_refs(refs.iter().map(String::as_str), reg).map_err(|e| Reason::Markings(format!("{sel}: {e}")))?;
-        let field = objset.join(&gset).map_err(|e| Reason::Markings(format!("{sel}: {e}")))?;
+        let field = field_set(&objset, sel, refs, reg)?;
         match decide(&field, id, recipient, policy) {
             Ok(()) => {
                 granular.insert(sel.clone(), refs.clone());

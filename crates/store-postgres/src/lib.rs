@@ -663,6 +663,10 @@ impl Store for PgStore {
         self.release_among(partner, ids).await
     }
 
+    async fn release_pairs_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
+        self.release_pairs(partner, ids).await
+    }
+
     async fn ledger_append(&self, draft: LedgerDraft) -> StoreResult<LedgerEntry> {
         self.ledger_append_one(draft).await
     }

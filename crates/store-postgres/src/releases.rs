@@ -154,6 +154,20 @@ impl PgStore {
         result
     }
 
+    pub(crate) async fn release_pairs(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
+        let c = self.client().await?;
+        let result = c
+            .query(
+                "SELECT object_id, manifest_id FROM release_objects WHERE partner = $1 AND object_id = ANY($2) ORDER BY object_id, manifest_id",
+                &[&partner, &ids],
+            )
+            .await
+            .map_err(pg_err)
+            .and_then(|rows| rows.iter().map(|r| Ok((r.try_get(0).map_err(pg_err)?, r.try_get(1).map_err(pg_err)?))).collect());
+        crate::settle(c, &result);
+        result
+    }
+
     pub(crate) async fn release_object_ids(&self, partner: &str) -> StoreResult<Vec<String>> {
         let c = self.client().await?;
         let result = c

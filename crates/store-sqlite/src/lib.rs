@@ -526,6 +526,11 @@ impl Store for SqliteStore {
         self.read(move |c| releases::released_among(c, &p, &ids)).await
     }
 
+    async fn release_pairs_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
+        let (p, ids) = (partner.to_owned(), ids.to_vec());
+        self.read(move |c| releases::release_pairs_among(c, &p, &ids)).await
+    }
+
     async fn ledger_append(&self, draft: LedgerDraft) -> StoreResult<LedgerEntry> {
         self.inner.writer.submit_with_state(move |c, st| ledger::append(c, st, draft)).await
     }

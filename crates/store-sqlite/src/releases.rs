@@ -67,6 +67,23 @@ pub(crate) fn released_among(c: &Connection, partner: &str, ids: &[String]) -> S
     Ok(out)
 }
 
+/// `(object_id, manifest_id)` for each of `ids` a release published to the partner: one
+/// primary-key range probe per id on one connection, sorted and unique.
+pub(crate) fn release_pairs_among(c: &Connection, partner: &str, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
+    let mut st = c.prepare_cached("SELECT manifest_id FROM release_objects WHERE partner = ?1 AND object_id = ?2").map_err(db_err)?;
+    let mut sorted: Vec<&String> = ids.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    let mut out = Vec::new();
+    for id in sorted {
+        let rows = st.query_map(params![partner, id], |r| r.get::<_, String>(0)).map_err(db_err)?;
+        for m in rows {
+            out.push((id.clone(), m.map_err(db_err)?));
+        }
+    }
+    Ok(out)
+}
+
 fn delivery_collection(c: &Connection, partner: &str) -> StoreResult<String> {
     c.query_row(
         "SELECT c.id FROM partners p JOIN collections c ON c.pk = p.collection WHERE p.name = ?1 AND p.removed = 0",

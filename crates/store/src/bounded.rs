@@ -169,6 +169,10 @@ impl<S: Store> Store for Bounded<S> {
         self.bound("released among", self.inner.released_among(partner, ids)).await
     }
 
+    async fn release_pairs_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
+        self.bound("release pairs among", self.inner.release_pairs_among(partner, ids)).await
+    }
+
     async fn ledger_append(&self, draft: LedgerDraft) -> StoreResult<LedgerEntry> {
         self.bound("ledger append", self.inner.ledger_append(draft)).await
     }
@@ -334,6 +338,9 @@ mod tests {
             std::future::pending().await
         }
         async fn released_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>> {
+            std::future::pending().await
+        }
+        async fn release_pairs_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
             std::future::pending().await
         }
         async fn ledger_append(&self, draft: LedgerDraft) -> StoreResult<LedgerEntry> {

@@ -126,6 +126,11 @@ pub trait Store: Send + Sync + 'static {
     /// Those of `ids` that a release published to the partner (the per-page form of
     /// [`Store::released_object_ids`]: its cost follows the page, not the partner's history).
     async fn released_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>>;
+    /// The releases (and recalls) that published each of `ids` to the partner, as
+    /// `(object_id, manifest_id)` pairs sorted by both, once each: [`Store::released_among`]
+    /// with the release named, in one lookup of the page's ids (an object several releases
+    /// carried, such as the producer's identity, appears once per release).
+    async fn release_pairs_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<(String, String)>>;
 
     // --- ledger (every write above appends its entry in its own transaction) ---
 

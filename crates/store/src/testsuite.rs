@@ -34,6 +34,7 @@ macro_rules! store_test_suite {
             checkpoints_and_archived_segments,
             first_retrievals_are_recorded_once,
             cases_are_versioned_with_their_events,
+            release_pairs_name_the_releases_of_a_page,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -787,4 +788,35 @@ pub async fn cases_are_versioned_with_their_events(store: &dyn Store) {
     assert_eq!(store.release(&rec.manifest_id).await.unwrap().unwrap().variant_map, None);
     let maps = store.variant_maps().await.unwrap();
     assert_eq!(maps, vec![VariantMapRow { manifest_id: rec.manifest_id.clone(), partner: "syria-gsd".into(), body: "{\"slots\":[1,0,1]}".into() }]);
+}
+
+pub async fn release_pairs_name_the_releases_of_a_page(store: &dyn Store) {
+    store.add_partner(profile("syria-gsd")).await.unwrap();
+    store.add_partner(profile("other")).await.unwrap();
+    let (a, b, shared) = (malware(401), malware(402), malware(403));
+    let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    let r1 = manifest_report(41, &[&id(&a), &id(&shared)]);
+    let r2 = manifest_report(42, &[&id(&b), &id(&shared)]);
+    let one = vec![r1.clone(), a.clone(), shared.clone()];
+    let two = vec![r2.clone(), b.clone(), shared.clone()];
+    let src = ["indicator--aaaaaaaa-0000-4000-8000-000000000001"];
+    store.add_release(release_record("syria-gsd", 41, &src, &one), accepted(&one)).await.unwrap();
+    store.add_release(release_record("syria-gsd", 42, &src, &two), accepted(&two)).await.unwrap();
+    let (m1, m2) = (id(&r1), id(&r2));
+    let unknown = "malware--00000000-0000-4000-8000-999999999999".to_owned();
+    // Asked in any order, with repeats and an id no release published.
+    let ask = vec![id(&shared), unknown.clone(), id(&b), id(&r1), id(&a), id(&shared)];
+    let pairs = store.release_pairs_among("syria-gsd", &ask).await.unwrap();
+    let mut want = vec![(id(&a), m1.clone()), (id(&b), m2.clone()), (id(&shared), m1.clone()), (id(&shared), m2.clone()), (m1.clone(), m1.clone())];
+    want.sort();
+    assert_eq!(pairs, want, "each released id with every release that published it, sorted, once");
+    assert!(store.release_pairs_among("other", &ask).await.unwrap().is_empty(), "another partner's releases are not this one's");
+    assert!(store.release_pairs_among("syria-gsd", &[]).await.unwrap().is_empty());
+    assert!(store.release_pairs_among("syria-gsd", std::slice::from_ref(&unknown)).await.unwrap().is_empty());
+    // The same ids as released_among, with the release named.
+    let mut among = store.released_among("syria-gsd", &ask).await.unwrap();
+    among.sort();
+    let mut ids: Vec<String> = pairs.iter().map(|(o, _)| o.clone()).collect();
+    ids.dedup();
+    assert_eq!(among, ids);
 }

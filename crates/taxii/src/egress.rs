@@ -7,26 +7,40 @@
 //!
 //! **Projection.** Every object-bearing response ([`objects`], [`object`], [`manifest`],
 //! [`versions`]) is given the caller's [`Audience`]. Producer accounts see their holdings as
-//! stored (the fast path: nothing is looked up or parsed). A partner member sees only what its
-//! partner may see: objects a release (or recall) published to that partner, and objects its
-//! own organisation authored (feedback: `created_by_ref` is the partner's identity).
-//! Everything else is withheld, whichever collection it sits in and whatever grant the
-//! account holds, and a withheld object answers like a missing one.
+//! stored (the fast path: nothing is looked up or parsed; producer accounts are the
+//! originator). A partner member sees only what its partner may see: an object leaves only if
+//! a release (or recall) published it to that partner, or the partner's own organisation
+//! authored it (feedback: `created_by_ref` is the partner's identity), **and** the policy
+//! core's per-object decision ([`tearline_policy::admit`], through its page form `Gate`)
+//! admits it for the partner's `Recipient` under the producer's policy: markings parsed,
+//! unknown or contradictory ones withhold, a granular marking the partner may not get withholds
+//! the whole object (signed bytes are never cut). Everything else is withheld, whichever
+//! collection it sits in and whatever grant the account holds, and a withheld object answers
+//! like a missing one: `more`/`next` follow the store's page, never the count withheld.
+//!
+//! **Retrievals.** Objects of a release leaving in an objects or object response note the
+//! first retrieval of that release by the account ([`crate::retrievals`]), written in the
+//! background; the read never waits for it.
 //!
 //! **Proof.** Every response leaving through this module carries the [`Egressed`] extension
 //! (never sent on the wire) and counts in [`RESPONSES`]: the route test enumerates `ROUTES`
-//! and checks that each answer carries it.
+//! and checks that each answer carries it; object-bearing answers to partner members also carry
+//! [`Decided`] (the decision ran for every object the store returned).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tearline_store::{Account, Page, Role, StoredObject, Store, version_text};
+use tearline_policy::admit::{self, Gate, Head};
+use tearline_policy::{Policy, Recipient};
+use tearline_store::{Account, ObjectFilter, Page, Role, StoredObject, Store, VersionFilter, version_text};
 
 use crate::error::ApiError;
 use crate::media::{STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE};
+use crate::retrievals::Recorder;
 
 static DATE_ADDED_FIRST: HeaderName = HeaderName::from_static("x-taxii-date-added-first");
 static DATE_ADDED_LAST: HeaderName = HeaderName::from_static("x-taxii-date-added-last");
@@ -83,42 +97,123 @@ pub fn empty(status: StatusCode) -> Response {
 /// Whom an object-bearing response is for.
 #[derive(Debug, Clone)]
 pub enum Audience {
-    /// A producer account: its holdings as stored.
+    /// A producer account: its holdings as stored. Producer accounts are the originator: the
+    /// holdings are theirs, so nothing is looked up, parsed or decided (the fast path).
     Producer,
-    /// A partner member: only what releases published to its partner, and its own objects.
-    Partner(PartnerView),
+    /// A partner member: only what releases published to its partner, and its own objects,
+    /// each admitted by the policy core's decision for the partner.
+    Partner(Box<PartnerView>),
 }
 
+/// A partner member's view of one page.
 #[derive(Debug, Clone)]
 pub struct PartnerView {
-    /// The partner's name and STIX identity (none for a partner-member account without a
-    /// partner).
-    partner: Option<(String, String)>,
-    /// Which of the current page's ids a release published to the partner ([`Audience::for_page`]).
-    released: HashSet<String>,
+    /// Who is reading (first retrievals are recorded under this account).
+    account: Account,
+    /// The partner, its recipient and the producer's decision policy; `None` (no partner, a
+    /// profile the policy cannot read, or no `[organisation]` to decide with): nothing leaves.
+    ctx: Option<Arc<PartnerCtx>>,
+    /// Objects of the current page that may leave, by cursor, each with the releases it
+    /// stands for ([`Audience::for_page`]).
+    admitted: HashMap<tearline_store::Cursor, Vec<String>>,
+    /// Objects of the current page the decision was taken for.
+    considered: u64,
+    recorder: Option<Arc<Recorder>>,
 }
+
+#[derive(Debug)]
+struct PartnerCtx {
+    name: String,
+    recipient: Recipient,
+    policy: Arc<Policy>,
+}
+
+/// Tags an object-bearing response to a partner member: the policy decision ran for each of
+/// the `considered` objects the store returned and let `admitted` of them leave (a response
+/// extension, never sent; the route test checks it for every object-bearing route).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decided {
+    pub considered: u64,
+    pub admitted: u64,
+}
+
+/// Decisions taken for partner members since start (objects considered).
+pub static DECIDED: AtomicU64 = AtomicU64::new(0);
 
 impl Audience {
     /// The audience of an account: producer roles need no lookup; a partner member's view
-    /// belongs to its partner.
-    pub async fn of(store: &dyn Store, account: &Account) -> Result<Audience, ApiError> {
+    /// belongs to its partner, judged under the producer's policy (`policy`; none: nothing
+    /// leaves to partners).
+    pub async fn of(store: &dyn Store, account: &Account, policy: Option<&Arc<Policy>>, recorder: Option<&Arc<Recorder>>) -> Result<Audience, ApiError> {
         if account.role != Role::PartnerMember {
             return Ok(Audience::Producer);
         }
-        let partner = store.partner_of(account.id).await?.map(|p| (p.profile.name, p.profile.identity_id));
-        Ok(Audience::Partner(PartnerView { partner, released: HashSet::new() }))
+        let partner = store.partner_of(account.id).await?;
+        let ctx = match (partner, policy) {
+            (Some(p), Some(policy)) => match tearline_service::releases::recipient_of(&p) {
+                Ok(recipient) => Some(Arc::new(PartnerCtx { name: p.profile.name, recipient, policy: policy.clone() })),
+                Err(e) => {
+                    tracing::warn!(partner = %p.profile.name, error = %e, "partner profile unusable by the policy; nothing leaves to it");
+                    None
+                }
+            },
+            _ => None,
+        };
+        Ok(Audience::Partner(Box::new(PartnerView { account: account.clone(), ctx, admitted: HashMap::new(), considered: 0, recorder: recorder.cloned() })))
     }
 
-    /// Learns which objects of this page were released to the partner: one lookup of the page's
-    /// ids, so a partner's read costs the same however much was ever released to it.
-    pub async fn for_page(mut self, store: &dyn Store, page: &Page) -> Result<Audience, ApiError> {
-        if let Audience::Partner(PartnerView { partner: Some((name, _)), released }) = &mut self {
-            let mut ids: Vec<String> = page.items.iter().map(|o| o.id.clone()).collect();
-            ids.sort();
-            ids.dedup();
-            if !ids.is_empty() {
-                *released = store.released_among(name, &ids).await?.into_iter().collect();
+    /// Decides, for a partner member, which objects of this page may leave: one lookup of the
+    /// page's ids (and the marking-definitions they name) among the partner's releases, so a
+    /// partner's read costs the same however much was ever released to it; then the policy
+    /// core's [`Gate`] per object. An object leaves only if a release (or recall) published it
+    /// to the partner, or the partner authored it, **and** the decision admits it.
+    pub async fn for_page(mut self, store: &dyn Store, collection_id: &str, page: &Page) -> Result<Audience, ApiError> {
+        let Audience::Partner(view) = &mut self else { return Ok(self) };
+        view.admitted.clear();
+        view.considered = page.items.len() as u64;
+        DECIDED.fetch_add(view.considered, Ordering::Relaxed);
+        let Some(ctx) = view.ctx.clone() else { return Ok(self) };
+        let heads: Vec<Option<Head>> = page.items.iter().map(|o| o.body.as_deref().and_then(|b| Head::parse(b).ok())).collect();
+        let mut ids: Vec<String> = page.items.iter().map(|o| o.id.clone()).collect();
+        let mut refs: Vec<&str> = heads.iter().flatten().flat_map(Head::marking_refs).filter(|r| !admit::is_builtin_marking(r)).collect();
+        refs.sort_unstable();
+        refs.dedup();
+        ids.extend(refs.iter().map(|r| (*r).to_owned()));
+        ids.sort_unstable();
+        ids.dedup();
+        let mut releases: HashMap<String, Vec<String>> = HashMap::new();
+        if !ids.is_empty() {
+            for (object, manifest) in store.release_pairs_among(&ctx.name, &ids).await? {
+                releases.entry(object).or_default().push(manifest);
             }
+        }
+        // Marking-definitions are trusted only when a release published them to this partner.
+        let mut gate = Gate::new(&ctx.recipient, &ctx.policy);
+        let trusted: Vec<String> = refs.iter().filter(|r| releases.contains_key(**r)).map(|r| (*r).to_owned()).collect();
+        if !trusted.is_empty() {
+            let filter = ObjectFilter { ids: trusted.clone(), versions: VersionFilter::all(), limit: trusted.len() * 4 + 16, ..Default::default() };
+            let defs = store.objects(collection_id, &filter, true).await?;
+            if !defs.more {
+                for d in defs.items.iter().filter_map(|d| d.body.as_deref()).filter_map(|b| serde_json::from_str::<serde_json::Value>(b).ok()) {
+                    gate.add_definition(&d);
+                }
+            }
+        }
+        for (o, head) in page.items.iter().zip(&heads) {
+            let (Some(head), Some(body)) = (head, o.body.as_deref()) else { continue };
+            let published = releases.get(&o.id);
+            let authored = head.created_by_ref.as_deref() == Some(ctx.recipient.org_identity.as_str());
+            if !(published.is_some() || authored) || gate.admit(head, body).is_err() {
+                continue;
+            }
+            // An object names a release when it is the release's manifest report or only that
+            // release published it (the producer's identity or a TLP definition names none).
+            let names = match published {
+                Some(ms) if ms.len() == 1 => ms.clone(),
+                Some(ms) => ms.iter().filter(|m| **m == o.id).cloned().collect(),
+                None => Vec::new(),
+            };
+            view.admitted.insert(o.cursor, names);
         }
         Ok(self)
     }
@@ -128,34 +223,39 @@ impl Audience {
         matches!(self, Audience::Partner(_))
     }
 
-    fn admits(&self, o: &StoredObject) -> bool {
-        match self {
-            Audience::Producer => true,
-            Audience::Partner(v) => {
-                if v.released.contains(&o.id) {
-                    return true;
-                }
-                let Some((_, identity)) = &v.partner else { return false };
-                let Some(body) = o.body.as_deref() else { return false };
-                serde_json::from_str::<serde_json::Value>(body)
-                    .ok()
-                    .and_then(|b| b.get("created_by_ref").and_then(|c| c.as_str()).map(|c| c == identity))
-                    .unwrap_or(false)
-            }
-        }
-    }
-
     /// The page as this audience may see it (the producer's page untouched).
     fn project(&self, mut page: Page) -> Projected {
-        if let Audience::Partner(_) = self {
+        if let Audience::Partner(v) = self {
             let before = page.items.len();
             let cursor = page.items.last().map(|o| o.cursor);
-            page.items.retain(|o| self.admits(o));
+            page.items.retain(|o| v.admitted.contains_key(&o.cursor));
             WITHHELD.fetch_add((before - page.items.len()) as u64, Ordering::Relaxed);
-            return Projected { next: if page.more { cursor } else { None }, page };
+            let decided = Decided { considered: v.considered, admitted: page.items.len() as u64 };
+            return Projected { next: if page.more { cursor } else { None }, page, decided: Some(decided) };
         }
-        Projected { next: page.next(), page }
+        Projected { next: page.next(), page, decided: None }
     }
+
+    /// Notes the first retrieval of each release whose objects these are (objects leaving to a
+    /// partner member); the write happens in the background.
+    fn delivered(&self, items: &[StoredObject]) {
+        let Audience::Partner(v) = self else { return };
+        let Some(recorder) = &v.recorder else { return };
+        let mut names: Vec<&str> = items.iter().filter_map(|o| v.admitted.get(&o.cursor)).flatten().map(String::as_str).collect();
+        if names.is_empty() {
+            return;
+        }
+        names.sort_unstable();
+        names.dedup();
+        recorder.note(&v.account, names);
+    }
+}
+
+fn with_decided(mut resp: Response, p: &Projected) -> Response {
+    if let Some(d) = p.decided {
+        resp.extensions_mut().insert(d);
+    }
+    resp
 }
 
 /// A TAXII resource serialised from a value.
@@ -177,6 +277,8 @@ fn push_json_string(out: &mut String, s: &str) {
 struct Projected {
     page: Page,
     next: Option<tearline_store::Cursor>,
+    /// Set for a partner member's page.
+    decided: Option<Decided>,
 }
 
 /// `{"more": .., "next": .., "<key>": [` with the common envelope fields.
@@ -217,7 +319,8 @@ pub fn objects(page: Page, audience: &Audience) -> Response {
         out.push_str(o.body.as_deref().unwrap_or("{}"));
     }
     out.push_str("]}");
-    with_served(with_date_headers(taxii(StatusCode::OK, out), &p.page.items), p.page.items.len())
+    audience.delivered(&p.page.items);
+    with_served(with_decided(with_date_headers(taxii(StatusCode::OK, out), &p.page.items), &p), p.page.items.len())
 }
 
 /// The versions of one object (Get an Object): not found when the first page is empty after
@@ -236,7 +339,8 @@ pub fn object(page: Page, audience: &Audience, first_page: bool) -> Result<Respo
         out.push_str(o.body.as_deref().unwrap_or("{}"));
     }
     out.push_str("]}");
-    Ok(with_served(with_date_headers(taxii(StatusCode::OK, out), &p.page.items), p.page.items.len()))
+    audience.delivered(&p.page.items);
+    Ok(with_served(with_decided(with_date_headers(taxii(StatusCode::OK, out), &p.page.items), &p), p.page.items.len()))
 }
 
 /// A manifest envelope (Get Object Manifests).
@@ -258,7 +362,7 @@ pub fn manifest(page: Page, audience: &Audience) -> Response {
         out.push_str("\"}");
     }
     out.push_str("]}");
-    with_date_headers(taxii(StatusCode::OK, out), &p.page.items)
+    with_decided(with_date_headers(taxii(StatusCode::OK, out), &p.page.items), &p)
 }
 
 /// A versions resource (Get Object Versions): not found when the first page is empty after
@@ -278,5 +382,5 @@ pub fn versions(page: Page, audience: &Audience, first_page: bool) -> Result<Res
         out.push('"');
     }
     out.push_str("]}");
-    Ok(with_date_headers(taxii(StatusCode::OK, out), &p.page.items))
+    Ok(with_decided(with_date_headers(taxii(StatusCode::OK, out), &p.page.items), &p))
 }

@@ -175,11 +175,17 @@ async fn audience_page(
     filter: impl FnOnce() -> Result<ObjectFilter, ApiError>,
     bodies: bool,
 ) -> Result<(Page, egress::Audience), ApiError> {
-    let c = readable_collection(state, caller, root, id).await?;
+    // The audience (a partner member's partner) is looked up alongside the collection: one
+    // round trip, not two, on the partner path; the collection's answer still comes first.
+    let (c, audience) = tokio::join!(
+        readable_collection(state, caller, root, id),
+        egress::Audience::of(&*state.store, &caller.0, state.decision.as_ref(), Some(&state.retrievals))
+    );
+    let c = c?;
     let filter = filter()?;
-    let audience = egress::Audience::of(&*state.store, &caller.0).await?;
+    let audience = audience?;
     let page = state.store.objects(&c.id, &filter, bodies || audience.needs_bodies()).await?;
-    let audience = audience.for_page(&*state.store, &page).await?;
+    let audience = audience.for_page(&*state.store, &c.id, &page).await?;
     Ok((page, audience))
 }
 

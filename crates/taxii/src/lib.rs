@@ -14,6 +14,7 @@ mod handlers;
 pub mod media;
 pub mod metrics;
 pub mod query;
+pub mod retrievals;
 mod serve;
 
 use std::sync::Arc;
@@ -69,12 +70,18 @@ pub struct AppState {
     pub releaser: Option<Arc<tearline_service::releases::Releaser>>,
     /// Duty-to-warn cases: the policy profile, the clock, notifications and push targets.
     pub desk: Arc<tearline_service::cases::Desk>,
+    /// The producer's policy as egress decides with it for partner members (from the
+    /// releaser's organisation and settings); without it nothing leaves to a partner.
+    pub decision: Option<Arc<tearline_policy::Policy>>,
+    /// First retrievals of releases by partner members, written in the background.
+    pub retrievals: Arc<retrievals::Recorder>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: ServerConfig) -> Self {
         let desk = tearline_service::cases::Desk::new(tearline_duty::Profile::default_profile());
-        AppState { store, config: Arc::new(config), metrics: Arc::default(), releaser: None, desk: Arc::new(desk) }
+        let retrievals = Arc::new(retrievals::Recorder::new(store.clone()));
+        AppState { store, config: Arc::new(config), metrics: Arc::default(), releaser: None, desk: Arc::new(desk), decision: None, retrievals }
     }
 
     pub fn with_desk(mut self, desk: tearline_service::cases::Desk) -> Self {
@@ -83,9 +90,26 @@ impl AppState {
     }
 
     pub fn with_releaser(mut self, releaser: tearline_service::releases::Releaser) -> Self {
+        self.decision = decision_policy(&releaser).map(Arc::new);
         self.releaser = Some(Arc::new(releaser));
         self
     }
+}
+
+/// The policy egress decides with: the releaser's organisation, country, clients and
+/// communities, release level 0 and no originator approvals (as every release is compiled
+/// today). Without a valid country there is no policy, and nothing leaves to partners.
+fn decision_policy(r: &tearline_service::releases::Releaser) -> Option<tearline_policy::Policy> {
+    let country = r.organisation.country.as_deref().and_then(tearline_policy::Country::parse);
+    let Some(country) = country else {
+        tracing::warn!("no valid [organisation] country: partner members will be served nothing until it is set");
+        return None;
+    };
+    let org = serde_json::json!({"type": "identity", "id": r.organisation.identity_id()});
+    let mut p = tearline_policy::Policy::new(org, country, [0; 32], tearline_stix::Timestamp::from_micros(0));
+    p.communities = r.settings.communities.iter().cloned().collect();
+    p.clients = r.settings.clients.iter().cloned().collect();
+    Some(p)
 }
 
 /// Every route the server answers. Kept as data so that tests can enumerate them.
@@ -129,6 +153,16 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/cases/{case}/document"),
     ("GET", "/api/v1/ledger"),
     ("GET", "/api/v1/ledger/checkpoint"),
+];
+
+/// The routes whose answers carry STIX objects (or their ids and versions). For a partner
+/// member, each goes through the policy decision for every object (`egress::Decided`); the
+/// route test enumerates these and proves it.
+pub const OBJECT_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/taxii2/{root}/collections/{id}/objects/"),
+    ("GET", "/taxii2/{root}/collections/{id}/objects/{object_id}/"),
+    ("GET", "/taxii2/{root}/collections/{id}/objects/{object_id}/versions/"),
+    ("GET", "/taxii2/{root}/collections/{id}/manifest/"),
 ];
 
 pub fn router(state: AppState) -> Router {

@@ -320,6 +320,13 @@ async fn scenarios(d: &Demo, theirs: &Node, inbox: &str, reader: &str, args: &De
         bail!("the warning lost its substance (target, place or time window)");
     }
     say("  checked: the partner got the target, place and time window, and none of the intercept wording, selectors or collection times");
+    // The server records first reads in the background (reads never wait on a write).
+    for _ in 0..100 {
+        if !d.store.retrievals(Some(&release)).await?.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     d.tick().await?;
     d.feedback("syria-gsd", vec![feedback_note(&release, "Received. Security around the shrine is being reinforced.", None)]).await?;
     say("  the partner acknowledges with a STIX note referencing the release");

@@ -144,8 +144,9 @@ impl Fx {
         let resp = self.app.clone().oneshot(request).await.expect("router is infallible");
         let (parts, body) = resp.into_parts();
         let egressed = parts.extensions.get::<tearline_taxii::egress::Egressed>().is_some();
+        let decided = parts.extensions.get::<tearline_taxii::egress::Decided>().copied();
         let body = body.collect().await.expect("body").to_bytes().to_vec();
-        Resp { status: parts.status, headers: parts.headers, body, egressed }
+        Resp { status: parts.status, headers: parts.headers, body, egressed, decided }
     }
 
     /// Alice POSTs these objects to a collection; returns the status resource.
@@ -237,6 +238,8 @@ pub struct Resp {
     pub body: Vec<u8>,
     /// Whether the response left through `egress` (its test-only tag).
     pub egressed: bool,
+    /// For a partner member's object-bearing response: the policy decision's tally.
+    pub decided: Option<tearline_taxii::egress::Decided>,
 }
 
 impl Resp {

@@ -11,7 +11,9 @@
 //! - [`errors`]: every error path returns a TAXII error resource with the right status;
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics`;
 //! - [`routes`]: every entry of `tearline_taxii::ROUTES` has a request that it answers, through egress;
-//! - [`releases`]: the release API's error paths, and a partner member's view through the egress projection.
+//! - [`releases`]: the release API's error paths, and a partner member's view through the egress projection;
+//! - [`partner`]: the policy decision on every object-bearing route for a partner member, and
+//!   first retrievals.
 
 mod access;
 mod discovery;
@@ -21,5 +23,6 @@ mod ledger;
 mod object;
 mod objects;
 mod ops;
+mod partner;
 mod releases;
 mod routes;

@@ -19,7 +19,7 @@ fn the_demo_runs_the_three_cases_end_to_end() {
 
     // 1: raised from the ingested intelligence, warned, substance kept and sources cut,
     // acknowledged, foiled; every step on the timeline with its time.
-    for step in ["case opened", "decided: warn", "published report--", "acknowledged by syria-gsd", "outcome from syria-gsd: foiled", "final stage: outcome-reported"] {
+    for step in ["case opened", "decided: warn", "published report--", "retrieved by syria-gsd", "acknowledged by syria-gsd", "outcome from syria-gsd: foiled", "final stage: outcome-reported"] {
         assert!(sayyida.contains(step), "Sayyida Zaynab lacks '{step}':\n{sayyida}");
     }
     assert!(sayyida.contains("none of the intercept wording, selectors or collection times"), "{sayyida}");

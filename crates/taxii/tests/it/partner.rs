@@ -1,0 +1,351 @@
+//! A partner member on every object-bearing route: each object the store returns goes through
+//! the policy core's decision (`egress::Decided` proves it per response), an object leaves
+//! only if it was released to the partner (or is its own feedback) *and* the decision admits
+//! it, and the first retrieval of each release by each member account is recorded once.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use axum::http::Method;
+use serde_json::{Value, json};
+use tearline_policy::ids;
+use tearline_store::{Access, LedgerQuery, Retrieval};
+
+use crate::harness::*;
+
+async fn api(fx: &Fx, method: Method, path: &str, by: Auth, body: Option<Value>) -> (u16, Value) {
+    let mut req = Req::new(method, path).header("accept", "application/json");
+    req.auth = by;
+    if let Some(b) = body {
+        req = req.header("content-type", "application/json").body(b.to_string().into_bytes());
+    }
+    let resp = fx.send(req).await;
+    let v = if resp.body.is_empty() { Value::Null } else { serde_json::from_slice(&resp.body).unwrap_or(Value::Null) };
+    (resp.status.as_u16(), v)
+}
+
+fn marked(mut o: Value, marking: &str) -> Value {
+    o["object_marking_refs"] = json!([marking]);
+    o
+}
+
+/// A partner's delivery collection after one release of two TLP:CLEAR indicators.
+struct Delivery {
+    coll: String,
+    manifest_id: String,
+    /// The partner's STIX identity.
+    identity: String,
+    /// Two member accounts' credentials, and their names.
+    members: Vec<(Auth, String)>,
+}
+
+async fn delivery(fx: &Fx) -> Delivery {
+    let sources = vec![marked(indicator(1, 1), ids::TLP2_CLEAR), marked(indicator(2, 1), ids::TLP2_CLEAR)];
+    fx.post(&fx.alpha, &sources).await;
+    let (s, partner) = api(fx, Method::POST, "/api/v1/partners", Auth::As("admin"), Some(json!({"name": "ally", "country": "GBR"}))).await;
+    assert_eq!(s, 201, "{partner}");
+    let mut members = Vec::new();
+    for name in ["ally-1", "ally-2"] {
+        let (s, m) = api(fx, Method::POST, "/api/v1/partners/ally/members", Auth::As("admin"), Some(json!({"name": name}))).await;
+        assert_eq!(s, 201, "{m}");
+        members.push((Auth::Header(basic(name, m["secret"].as_str().unwrap())), name.to_owned()));
+    }
+    let ids: Vec<String> = sources.iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
+    let (s, preview) = api(fx, Method::POST, "/api/v1/releases/preview", Auth::As("alice"), Some(json!({"partner": "ally", "sources": ids}))).await;
+    assert_eq!(s, 200, "{preview}");
+    let (s, r) = api(fx, Method::POST, "/api/v1/releases", Auth::As("rob"), Some(json!({"partner": "ally", "sources": ids, "draft": preview["draft"]}))).await;
+    assert_eq!(s, 201, "{r}");
+    Delivery {
+        coll: partner["collection_id"].as_str().unwrap().to_owned(),
+        manifest_id: r["manifest_id"].as_str().unwrap().to_owned(),
+        identity: partner["identity_id"].as_str().unwrap().to_owned(),
+        members,
+    }
+}
+
+async fn get(fx: &Fx, by: &Auth, path: &str) -> Resp {
+    let mut req = Req::get(path);
+    req.auth = by.clone();
+    fx.send(req).await
+}
+
+fn route_path(template: &str, d: &Delivery, object_id: &str) -> String {
+    template.replace("{root}", "partners").replace("{id}", &d.coll).replace("{object_id}", object_id)
+}
+
+fn ids_of(resp: &Resp) -> BTreeSet<String> {
+    resp.json()["objects"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn every_object_bearing_route_decides_each_object_for_a_partner_member() {
+    // The object-bearing routes are declared, and every collection route that is not the
+    // collection resource itself is one of them (a new one cannot skip the decision unlisted).
+    let declared: BTreeSet<(&str, &str)> = tearline_taxii::ROUTES.iter().copied().collect();
+    let bearing: BTreeSet<(&str, &str)> = tearline_taxii::OBJECT_ROUTES.iter().copied().collect();
+    assert!(bearing.is_subset(&declared), "{bearing:?}");
+    for (m, t) in &declared {
+        if *m == "GET" && t.starts_with("/taxii2/{root}/collections/{id}/") && *t != "/taxii2/{root}/collections/{id}/" {
+            assert!(bearing.contains(&(*m, *t)), "{m} {t} serves objects but is not in OBJECT_ROUTES");
+        }
+    }
+
+    let fx = fixture().await;
+    let d = delivery(&fx).await;
+    // Something the store returns that must not leave: a producer note misfiled into the
+    // delivery collection.
+    let misfiled = json!({"type":"note","spec_version":"2.1","id":sid("note", 9),"created":CREATED,"modified":CREATED,"content":"producer only","object_refs":[d.manifest_id]});
+    fx.store.add_objects(&d.coll, vec![tearline_service::ingest::submission(0, &misfiled)], None).await.unwrap();
+    fx.store.set_grant(&d.coll, "alice", Access { can_read: true, can_write: false }).await.unwrap();
+    let stored = fx.store.objects(&d.coll, &Default::default(), false).await.unwrap().items.len() as u64;
+
+    let (member, _) = &d.members[0];
+    for (m, t) in tearline_taxii::OBJECT_ROUTES {
+        assert_eq!(*m, "GET");
+        let path = route_path(t, &d, &d.manifest_id);
+        let resp = get(&fx, member, &path).await;
+        assert_eq!(resp.status.as_u16(), 200, "{t}: {}", resp.text());
+        assert!(resp.egressed, "{t}");
+        let decided = resp.decided.unwrap_or_else(|| panic!("{t}: a partner member's answer did not go through the policy decision"));
+        assert!(decided.considered >= 1 && decided.admitted >= 1 && decided.admitted <= decided.considered, "{t}: {decided:?}");
+        if t.ends_with("/objects/") || t.ends_with("/manifest/") {
+            assert_eq!(decided.considered, stored, "{t}: every object the store returned was decided");
+            assert_eq!(decided.admitted, stored - 1, "{t}: all but the misfiled note");
+            assert!(!resp.text().contains(&sid("note", 9)), "{t}");
+        }
+        // A producer account on the same route: the fast path, no decision taken.
+        let producer = check(&fx, Req::get(&path).by("alice"), 200).await;
+        assert!(producer.decided.is_none(), "{t}: producer accounts see their holdings as stored");
+    }
+    // The misfiled note on the single-object routes: decided, withheld, answered like missing.
+    for t in ["/taxii2/{root}/collections/{id}/objects/{object_id}/", "/taxii2/{root}/collections/{id}/objects/{object_id}/versions/"] {
+        let resp = get(&fx, member, &route_path(t, &d, &sid("note", 9))).await;
+        assert_eq!(resp.status.as_u16(), 404, "{t}");
+        let missing = get(&fx, member, &route_path(t, &d, &sid("note", 99))).await;
+        assert_eq!(resp.body, missing.body, "{t}: withheld and missing answer alike");
+    }
+    // Routes that carry no objects answer a member without any.
+    for path in ["/taxii2/".to_owned(), "/taxii2/partners/".to_owned(), "/taxii2/partners/collections/".to_owned(), coll_url("partners", &d.coll)] {
+        let resp = get(&fx, member, &path).await;
+        assert_eq!(resp.status.as_u16(), 200, "{path}");
+        assert!(resp.decided.is_none() && resp.json().get("objects").is_none(), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_released_id_is_withheld_when_the_decision_refuses_its_stored_markings() {
+    let fx = fixture().await;
+    let d = delivery(&fx).await;
+    let (member, _) = &d.members[0];
+    let before = get(&fx, member, &objects_url("partners", &d.coll)).await;
+    let released = before.json()["objects"].as_array().unwrap().iter().find(|o| o["type"] == "indicator").cloned().unwrap();
+    let id = released["id"].as_str().unwrap().to_owned();
+    assert_eq!(get(&fx, member, &object_url("partners", &d.coll, &id)).await.status.as_u16(), 200);
+
+    // A later version of a released id, stored in the delivery collection with TLP:RED: the id
+    // was released, but the decision refuses what it now carries.
+    let mut red = released.clone();
+    red["modified"] = json!("2030-01-01T00:00:00.000Z");
+    red["object_marking_refs"] = json!([ids::TLP2_RED]);
+    fx.store.add_objects(&d.coll, vec![tearline_service::ingest::submission(0, &red)], None).await.unwrap();
+    let missing = get(&fx, member, &object_url("partners", &d.coll, &sid("indicator", 77))).await;
+    let withheld = get(&fx, member, &object_url("partners", &d.coll, &id)).await;
+    assert_eq!((withheld.status.as_u16(), &withheld.body), (404, &missing.body), "the latest version is withheld, like a missing object");
+    let after = get(&fx, member, &objects_url("partners", &d.coll)).await;
+    assert!(!ids_of(&after).contains(&id), "{}", after.text());
+    let versions = get(&fx, member, &format!("{}versions/", object_url("partners", &d.coll, &id))).await.json();
+    assert_eq!(versions["versions"], json!([released["modified"]]), "only the released version is listed");
+    let all = get(&fx, member, &format!("{}?match[version]=all", object_url("partners", &d.coll, &id))).await.json();
+    assert_eq!(all["objects"].as_array().unwrap().len(), 1);
+    assert!(!all.to_string().contains(ids::TLP2_RED));
+
+    // The member's own feedback is judged with the partner as its own organisation.
+    let note = |n: u32, marking: &str| {
+        json!({"type":"note","spec_version":"2.1","id":sid("note", n),"created":CREATED,"modified":CREATED,"created_by_ref":d.identity,
+            "content":format!("feedback {n}"),"object_refs":[d.manifest_id],"object_marking_refs":[marking]})
+    };
+    let unknown = "marking-definition--00000000-0000-4000-8000-00000000dead";
+    let mut post = Req::post(&objects_url("partners", &d.coll), &envelope(&[note(1, ids::TLP2_AMBER_STRICT), note(2, ids::TLP2_RED), note(3, unknown)]));
+    post.auth = member.clone();
+    let status = fx.send(post).await;
+    assert_eq!(status.status.as_u16(), 202, "{}", status.text());
+    let seen = ids_of(&get(&fx, member, &objects_url("partners", &d.coll)).await);
+    assert!(seen.contains(&sid("note", 1)), "TLP:AMBER+STRICT reaches the partner's own members");
+    assert!(!seen.contains(&sid("note", 2)), "TLP:RED reaches no one else");
+    assert!(!seen.contains(&sid("note", 3)), "unknown markings fail closed");
+    assert_eq!(get(&fx, &d.members[1].0, &object_url("partners", &d.coll, &sid("note", 2))).await.status.as_u16(), 404);
+}
+
+/// Waits (bounded) until the store holds `n` retrievals of the release.
+async fn retrievals(fx: &Fx, manifest_id: &str, n: usize) -> Vec<Retrieval> {
+    for _ in 0..500 {
+        let got = fx.store.retrievals(Some(manifest_id)).await.unwrap();
+        if got.len() >= n {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("fewer than {n} retrievals of {manifest_id} were recorded");
+}
+
+#[tokio::test]
+async fn the_first_retrieval_of_a_release_by_each_member_is_recorded_once() {
+    let fx = fixture().await;
+    let d = delivery(&fx).await;
+    // A producer account reading the delivery collection: the fast path records nothing.
+    fx.store.set_grant(&d.coll, "alice", Access { can_read: true, can_write: false }).await.unwrap();
+    check(&fx, Req::get(&objects_url("partners", &d.coll)).by("alice"), 200).await;
+    // The second member reads only the manifest report: that is a retrieval of the release.
+    let (second, second_name) = &d.members[1];
+    assert_eq!(get(&fx, second, &object_url("partners", &d.coll, &d.manifest_id)).await.status.as_u16(), 200);
+    let got = retrievals(&fx, &d.manifest_id, 1).await;
+    assert_eq!(got.iter().map(|r| r.account.as_str()).collect::<Vec<_>>(), [second_name.as_str()], "the producer's read recorded nothing");
+    // The first member reads the whole collection twice (and the manifest once more).
+    let (first, first_name) = &d.members[0];
+    for _ in 0..2 {
+        let resp = get(&fx, first, &objects_url("partners", &d.coll)).await;
+        assert!(ids_of(&resp).contains(&d.manifest_id));
+    }
+    get(&fx, first, &format!("{}manifest/", coll_url("partners", &d.coll))).await;
+    let got = retrievals(&fx, &d.manifest_id, 2).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let got_later = fx.store.retrievals(Some(&d.manifest_id)).await.unwrap();
+    assert_eq!(got, got_later, "repeats are not recorded");
+    let accounts: BTreeSet<&str> = got.iter().map(|r| r.account.as_str()).collect();
+    assert_eq!(accounts, BTreeSet::from([first_name.as_str(), second_name.as_str()]));
+    assert!(got.iter().all(|r| r.manifest_id == d.manifest_id && r.at > 0));
+    let entries = fx.store.ledger_entries(&LedgerQuery { kind_prefix: Some("release.retrieved".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(entries.len(), 2, "one ledger entry per first retrieval");
+    assert_eq!(fx.store.retrievals(None).await.unwrap().len(), 2);
+}
+
+/// Reading a partner's delivery collection costs no more than reading any collection: the
+/// same `BENCH_OBJECTS` (10,000) TLP:CLEAR indicators released to a partner and held in an
+/// ordinary collection, paged with `limit=BENCH_LIMIT` (100) by a partner member and by a
+/// producer analyst, page for page alternately, `BENCH_ROUNDS` (3) passes over the whole
+/// collection each; prints p50/p99 per audience and the ratio. In-process (the router without
+/// TCP), so the ratio is the partner path's full relative cost. On PostgreSQL with
+/// `TEARLINE_TEST_DATABASE_URL`. Run:
+/// `cargo test --release -p tearline-taxii --test it -- --ignored --nocapture partner_read_cost`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing: run by hand, see bench/README.md"]
+async fn partner_read_cost() {
+    use std::time::Instant;
+
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tearline_store::{NewCollection, PartnerProfile, ReleaseRecord, ReleaseState, Role, secret};
+    use tower::ServiceExt;
+
+    let env = |k: &str, d: usize| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let (n, limit, rounds) = (env("BENCH_OBJECTS", 10_000), env("BENCH_LIMIT", 100), env("BENCH_ROUNDS", 3));
+    let (_db, store) = fresh_store().await;
+    let producer_secret = secret::generate();
+    store.add_account("alice", Role::Analyst, secret::hash(&producer_secret)).await.unwrap();
+    let holdings = store
+        .add_collection(NewCollection { api_root: "default".into(), title: "Holdings".into(), description: None, alias: None, readers: vec!["alice".into()], writers: vec![] })
+        .await
+        .unwrap()
+        .id;
+    let org = tearline_service::releases::Organisation { name: "Producer Service".into(), identity: None, country: Some("USA".into()) };
+    let producer_identity = org.identity_id();
+    let profile = PartnerProfile {
+        name: "ally".into(),
+        title: "Ally CERT".into(),
+        identity_id: "identity--0f5a1f4e-7d3c-4b6a-9e2f-1c2d3e4f5a6b".into(),
+        country: "GBR".into(),
+        sectors: vec![],
+        trust_tier: 2,
+        flags: vec![],
+        clients: vec![],
+        communities: vec![],
+    };
+    let partner = store.add_partner(profile).await.unwrap();
+    let member_secret = secret::generate();
+    store.add_partner_member("ally", "ally-1", secret::hash(&member_secret)).await.unwrap();
+
+    let objects: Vec<Value> = (0..n as u32)
+        .map(|i| {
+            let mut o = marked(indicator(i + 1, 1), ids::TLP2_CLEAR);
+            o["created_by_ref"] = json!(producer_identity);
+            o["description"] = json!("A released indicator with a description of ordinary length, as partners receive them.");
+            o
+        })
+        .collect();
+    let subs = |objs: &[Value]| objs.iter().enumerate().map(|(i, o)| tearline_service::ingest::submission(i, o)).collect::<Vec<_>>();
+    for chunk in objects.chunks(1000) {
+        store.add_objects(&holdings, subs(chunk), None).await.unwrap();
+    }
+    let manifest_id = "report--00000000-0000-4000-8000-00000000b001".to_owned();
+    let record = ReleaseRecord {
+        manifest_id: manifest_id.clone(),
+        partner: "ally".into(),
+        content_hash: format!("sha256:{:064}", 1),
+        bundle: b"{}".to_vec(),
+        bundle_sha256: format!("{:064}", 1),
+        key_id: "ed25519:0011223344556677".into(),
+        author: "ann".into(),
+        approver: "rob".into(),
+        justification: None,
+        created: "2025-01-09T12:00:00.000000Z".into(),
+        state: ReleaseState::Active,
+        supersedes: None,
+        id_map: Default::default(),
+        removals: json!([]),
+        findings: json!([]),
+        overrides: json!([]),
+        object_ids: objects.iter().map(|o| o["id"].as_str().unwrap().to_owned()).collect(),
+        variant_map: None,
+    };
+    store.add_release(record, subs(&objects)).await.unwrap();
+
+    let keys = tempfile::tempdir().unwrap();
+    let releaser = tearline_service::releases::Releaser::new(org, Default::default(), keys.path().join("k")).unwrap();
+    let app = tearline_taxii::router(tearline_taxii::AppState::new(store.clone(), Default::default()).with_releaser(releaser));
+    let readers = [("partner", basic("ally-1", &member_secret), objects_url("partners", &partner.collection_id)), ("producer", basic("alice", &producer_secret), objects_url("default", &holdings))];
+    let mut lat: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let mut next: [Option<String>; 2] = [None, None];
+    let mut passes = [0usize; 2];
+    let mut served = [0usize; 2];
+    while passes.iter().any(|p| *p < rounds) {
+        for (k, (_, auth, url)) in readers.iter().enumerate() {
+            if passes[k] >= rounds {
+                continue;
+            }
+            let mut uri = format!("{url}?match[type]=indicator&limit={limit}");
+            if let Some(t) = &next[k] {
+                uri.push_str(&format!("&next={t}"));
+            }
+            let req = axum::http::Request::get(&uri).header("accept", TAXII).header("authorization", auth).body(Body::empty()).unwrap();
+            let start = Instant::now();
+            let resp = app.clone().oneshot(req).await.unwrap();
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            lat[k].push(start.elapsed().as_secs_f64() * 1000.0);
+            let v: Value = serde_json::from_slice(&body).unwrap();
+            served[k] += v["objects"].as_array().map_or(0, Vec::len);
+            next[k] = if v["more"] == json!(true) { v["next"].as_str().map(str::to_owned) } else { None };
+            if next[k].is_none() {
+                passes[k] += 1;
+            }
+        }
+    }
+    assert_eq!(served[0], served[1], "both read the same objects");
+    assert_eq!(served[0], n * rounds);
+    let pct = |v: &mut Vec<f64>, q: f64| {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[((v.len() as f64 - 1.0) * q).round() as usize]
+    };
+    let backend = store.backend();
+    let (mut a, mut b) = (lat[0].clone(), lat[1].clone());
+    let (p50a, p99a, p50b, p99b) = (pct(&mut a, 0.5), pct(&mut a, 0.99), pct(&mut b, 0.5), pct(&mut b, 0.99));
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    println!(
+        "| {backend} | {n} | {limit} | {} | {p50a:.2} / {p99a:.2} | {p50b:.2} / {p99b:.2} | {:.2}x / {:.2}x | mean {:.2}x |",
+        lat[0].len(),
+        p50a / p50b,
+        p99a / p99b,
+        mean(&lat[0]) / mean(&lat[1])
+    );
+    // Retrievals of the release were noted for the member (in the background), none for alice.
+    let _ = manifest_id;
+}
