@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tearline_duty::{
-    AckHow, Case, CaseError, CaseRecipient, CaseState, Ctx, Decision, Event, Micros, NewCase, Opinion, OutcomeKind, Profile, ThreatAttributes, TimelineEntry,
+    AckHow, Case, CaseError, CaseRecipient, Ctx, Decision, Event, Micros, NewCase, Opinion, OutcomeKind, Profile, ThreatAttributes, TimelineEntry,
     parse_threat_attributes,
 };
 use tearline_stix::Timestamp;
@@ -649,14 +649,11 @@ pub async fn metrics(store: &dyn Store, actor: &Actor) -> ServiceResult<tearline
     Ok(tearline_duty::metrics(timelines.iter().map(Vec::as_slice)))
 }
 
-/// Whether a case is still waiting on something (for listings).
-pub fn is_open(state: CaseState) -> bool {
-    !state.is_terminal()
-}
-
 #[cfg(test)]
 mod tests {
     use tearline_store::{NewCollection, Role, secret};
+
+    use tearline_duty::CaseState;
 
     use super::*;
     use crate::releases::{Organisation, ReleaseSettings};
