@@ -15,14 +15,28 @@ who takes the step:
      a note reporting the outcome;
   5. the release officer reads the case and its timeline back: every step, with its time.
 
+Scenario 3 (Kerman) is the push: the partner (hostile, no diplomatic relations) has no account
+here; its warning goes to its own TAXII server (a second tearline instance run.sh starts). An
+analyst's attempt to waive on the ground "recipient is hostile" is refused (422); the release
+officer decides to warn; Iran's duty officer, with taxii2-client against its own server, reads
+the warning from its "Warnings received" collection (substance there, intercept material not).
+The missed-acknowledgement escalation is left to the Rust demo test (`tearline demo`): it needs
+the 2-hour acknowledgement deadline to pass, which the demo does on a hand-driven clock and a
+real server's clock would take two hours to do.
+
 Usage:
-  duty.py --discovery http://127.0.0.1:PORT/taxii2/ --setup SETUP.json [--scenario 1 --scenario 2]
+  duty.py --discovery http://127.0.0.1:PORT/taxii2/ --setup SETUP.json [--scenario 1 --scenario 2 ...]
 
 SETUP.json (written by run.sh):
   {"analyst": {"user": "ana", "secret": "..."}, "officer": {"user": "rob", "secret": "..."},
    "intel_collection": "<uuid>", "fixtures": "<dir of the demo fixtures>",
    "partners": {"syria-gsd": {"member": "gsd-liaison", "secret": "...",
-                              "identity": "identity--...", "collection": "<uuid>"}, ...}}
+                              "identity": "identity--...", "collection": "<uuid>"}, ...},
+   "recipient": {"discovery": "http://127.0.0.1:PORT2/taxii2/", "collection": "<uuid>",
+                 "collection_title": "Warnings received",
+                 "reader": {"user": "mois-duty-officer", "secret": "..."}}}
+  (member and secret are empty for a partner without a member, iran-mois; "recipient" is the
+  partner's own server, needed by scenario 3 only)
 
 The database must be fresh (the fixtures carry fixed ids). Exit status 0 only if every check
 passed.
@@ -77,6 +91,19 @@ SCENARIOS = {
         "opinion": ("disagree", "Too general: no specific venue or date."),
         "ack": None,
         "outcome": ("attack-occurred", "Attack at Crocus City Hall on 22 March."),
+        "no_endorsement": True,
+    },
+    3: {
+        "title": "Kerman, Iran, January 2024",
+        "fixture": "kerman-2024.json",
+        "partner": "iran-mois",
+        # Pushed to the partner's own TAXII server (setup["recipient"]), read there.
+        "push": True,
+        "urgency": "critical",
+        "target": "Martyrs' Cemetery",
+        "place": "Kerman",
+        "window_start": "2024-01-03",
+        "forbidden": ["@kerman_op_3", "at 04:22", "Intercepted messages", "Signals collection"],
         "no_endorsement": True,
     },
 }
@@ -178,6 +205,8 @@ def run_scenario(res, args, setup, n):
         recips = [r.get("partner") for r in case.get("recipients") or []]
         res.check(f"{sc['partner']} is among the recipients", sc["partner"] in recips, f"recipients: {recips}")
         res.eq("author is the analyst", case.get("author"), setup["analyst"]["user"])
+        if sc.get("urgency"):
+            res.eq(f"urgency {sc['urgency']}", case.get("urgency"), sc["urgency"])
 
     @section(res, f"{tag}: the release officer decides to warn")
     def decide():
@@ -191,8 +220,14 @@ def run_scenario(res, args, setup, n):
         st["release"] = mine[0]["release_id"]
         print(f"  release {st['release']} to {sc['partner']} via {mine[0].get('channel')}")
         res.check("release id is a report id", st["release"].startswith("report--"), st["release"])
-        res.check("channel: the partner's TAXII collection", str(mine[0].get("channel")).startswith("taxii"),
-                  mine[0].get("channel"))
+        if sc.get("push"):
+            res.check("channel: pushed to the partner's own TAXII server (taxii-push:)",
+                      str(rels[0].get("channel")).startswith("taxii-push:"), rels[0].get("channel"))
+            res.check("the push names the partner's collection",
+                      setup["recipient"]["collection"] in str(rels[0].get("channel")), rels[0].get("channel"))
+        else:
+            res.check("channel: the partner's TAXII collection", str(mine[0].get("channel")).startswith("taxii"),
+                      mine[0].get("channel"))
 
     @section(res, f"{tag}: the partner pulls its warning (taxii2-client, discovery, as_pages)")
     def pull():
@@ -375,7 +410,137 @@ def run_scenario(res, args, setup, n):
                           r.get("comment"))
                 res.eq("review: of the release", r.get("release_id"), st.get("release"))
 
-    for step in (post, raised, decide, pull, validate, feedback, timeline):
+    @section(res, f"{tag}: the analyst tries to waive because the recipient is hostile (refused)")
+    def hostile_waiver():
+        if "case" not in st:
+            return res.check("a case to decide", False, "no case")
+        ana = Management(base, setup["analyst"]["secret"])
+        r = requests.post(f"{ana.base}/cases/{st['case']}/decide",
+                          headers={**ana.h, "Content-Type": "application/json"}, timeout=60,
+                          data=json.dumps({"decision": "waive", "ground": "recipient-is-hostile",
+                                           "justification": "Iran is a hostile state; we do not share with it."}))
+        try:
+            body = r.json()
+        except ValueError:
+            body = {}
+        err = body.get("error") if isinstance(body, dict) else None
+        msg = str(err.get("message") if isinstance(err, dict) else r.text)
+        print(f"  refused: HTTP {r.status_code}: {msg}")
+        res.eq("HTTP 422", r.status_code, 422)
+        res.check("the message says hostility is not a ground",
+                  "hostil" in msg.lower() and "not a" in msg.lower() and "ground" in msg.lower(), msg)
+        c = rob.get(f"/cases/{st['case']}")
+        res.eq("the case is still open", c.get("stage"), "open")
+
+    @section(res, f"{tag}: Iran's duty officer reads the pushed warning on its own server (taxii2-client)")
+    def pull_pushed():
+        if "release" not in st:
+            return res.check("a release to read", False, "no release")
+        rc = setup["recipient"]
+        raw = []
+        server = Server(rc["discovery"], user=rc["reader"]["user"], password=rc["reader"]["secret"])
+        coll = None
+        for root in server.api_roots:
+            if root.url.rstrip("/").endswith("/default"):
+                root._conn.session.hooks["response"].append(lambda r, *a, **k: raw.append(r.content))
+                for c in root.collections:
+                    if c.id == rc["collection"]:
+                        coll = c
+        if not res.check(f"the \"{rc['collection_title']}\" collection is listed under default", coll is not None,
+                         f"{rc['collection']} not under {rc['discovery']}default/"):
+            return
+        res.eq("its title", coll.title, rc["collection_title"])
+        res.check("the duty officer may read it, not write it", coll.can_read and not coll.can_write,
+                  f"can_read={coll.can_read} can_write={coll.can_write}")
+        # The push is done when the decision answers; allow a moment all the same.
+        deadline = time.monotonic() + 10
+        while True:
+            raw.clear()
+            objects, pages = [], 0
+            for env in as_pages(coll.get_objects, per_request=2):
+                pages += 1
+                objects.extend(res.got(env).get("objects", []))
+                if pages > 100:
+                    break
+            if any(o.get("id") == st["release"] for o in objects) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        body = b"".join(raw).decode("utf-8", "replace")
+        print(f"  {len(objects)} objects in {pages} page(s), {len(body)} bytes")
+        for o in objects:
+            text = o.get("description") or o.get("content")
+            if o.get("type") in ("report", "note") and text:
+                print(f"    {o['type']} \"{o.get('name', '')}\": {text}")
+        st["objects"] = objects
+        res.check("the bytes received were captured", len(raw) == pages and len(body) > 0,
+                  f"{len(raw)} response bodies for {pages} pages, {len(body)} bytes")
+        ids = [o.get("id") for o in objects]
+        res.check("no object twice across pages", len(ids) == len(set(ids)), "duplicates")
+        manifest = [o for o in objects if o.get("id") == st["release"]]
+        res.check(f"the release's manifest report ({st['release']}) is there",
+                  len(manifest) == 1 and manifest[0].get("type") == "report", f"ids: {ids}")
+        strings = [s for o in objects for s in strings_in(o)]
+        res.check(f"the target is there ({sc['target']})", any(sc["target"] in s for s in strings), "not found")
+        res.check(f"the place is there ({sc['place']})",
+                  any(sc["place"] in (o.get("name") or "") for o in objects if o.get("type") == "location")
+                  or any(sc["place"] in str(v) for o in objects for v in find_key(o, "where")),
+                  "no location or `where` names it")
+        starts = [str(v) for o in objects for v in find_key(o, "window_start")]
+        res.check(f"the time window is there (window_start {sc['window_start']})",
+                  any(s.startswith(sc["window_start"]) for s in starts), f"window_start values: {starts}")
+        leaked = [f for f in sc["forbidden"] if f in body]
+        where = {f: [o.get("id") for o in objects if f in json.dumps(o, ensure_ascii=False)] for f in leaked}
+        res.check(f"none of the {len(sc['forbidden'])} protected strings in the {len(body)} bytes received",
+                  not leaked, f"leaked: {where}")
+        secret_ids = {o["id"] for o in envelope["objects"] if o["type"] == "note"} | {SOURCE_PROTECTED}
+        protected = [o.get("id") for o in objects if o.get("id") in secret_ids or SOURCE_PROTECTED in json.dumps(o)]
+        res.check("nothing source-protected (the intercept note, the marking) was pushed", not protected,
+                  f"{protected}")
+        res.check("the original report (with x_source_detail) was not pushed as is",
+                  report["id"] not in ids and "x_source_detail" not in body, "it was")
+        if sc["no_endorsement"]:
+            res.check("the manifest report is marked no-endorsement",
+                      any(NO_ENDORSEMENT in (o.get("object_marking_refs") or []) for o in manifest),
+                      f"manifest markings: {[o.get('object_marking_refs') for o in manifest]}")
+
+    @section(res, f"{tag}: the case and its timeline (management API as the release officer)")
+    def timeline_pushed():
+        if "case" not in st:
+            return res.check("a case", False, "no case")
+        t = rob.get(f"/cases/{st['case']}/timeline")
+        c = rob.get(f"/cases/{st['case']}")
+        lines = t.get("lines") or []
+        print(f"  timeline of {st['case']} (final stage: {c.get('stage')}):")
+        for line in lines:
+            print(f"    {line}")
+        res.eq("as many lines as entries", len(lines), len(t.get("entries") or []))
+        res.check("every line starts with its time", lines and all(TIME_RE.match(x) for x in lines),
+                  [x for x in lines if not TIME_RE.match(x)])
+        want = [("opened", "case opened"), ("decided warn", "decided: warn via taxii"),
+                ("published via taxii-push", f"published {st.get('release')}")]
+        pos = -1
+        for label, needle in want:
+            at = next((i for i, x in enumerate(lines) if needle in x), None)
+            res.check(f"timeline: {label}", at is not None, f"no line contains {needle!r}")
+            if at is not None:
+                res.check(f"timeline: {label} comes after the previous step", at > pos, f"line {at} <= {pos}")
+                pos = max(pos, at)
+        pub = [x for x in lines if f"published {st.get('release')}" in x]
+        res.check(f"timeline: published to {sc['partner']} via taxii-push: (its own server)",
+                  any(f"to {sc['partner']} via taxii-push:" in x for x in pub), pub)
+        res.check("timeline: the refused waiver left no trace", not any("waive" in x for x in lines),
+                  [x for x in lines if "waive" in x])
+        times = [e.get("at") for e in t.get("entries") or []]
+        res.check("timeline in time order", times == sorted(times), times)
+        res.eq("stage", c.get("stage"), "published")
+        d = (c.get("deliveries") or {}).get(sc["partner"]) or {}
+        res.eq(f"delivery to {sc['partner']}: release", d.get("release_id"), st.get("release"))
+
+    if sc.get("push"):
+        steps = (post, raised, hostile_waiver, decide, pull_pushed, validate, timeline_pushed)
+    else:
+        steps = (post, raised, decide, pull, validate, feedback, timeline)
+    for step in steps:
         step()
 
 
