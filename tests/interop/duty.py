@@ -109,6 +109,35 @@ SCENARIOS = {
 }
 
 
+def check_warning(res, sc, st, envelope, report, objects, ids, body, verb):
+    """What a recipient received: the warning's substance, none of its sources. Returns the
+    manifest report(s) found."""
+    res.check("no object twice across pages", len(ids) == len(set(ids)), "duplicates")
+    manifest = [o for o in objects if o.get("id") == st["release"]]
+    res.check(f"the release's manifest report ({st['release']}) is there", len(manifest) == 1 and manifest[0].get("type") == "report",
+              f"ids: {ids}")
+    strings = [s for o in objects for s in strings_in(o)]
+    res.check(f"the target is there ({sc['target']})", any(sc["target"] in s for s in strings), "not found")
+    res.check(f"the place is there ({sc['place']})",
+              any(sc["place"] in (o.get("name") or "") for o in objects if o.get("type") == "location")
+              or any(sc["place"] in str(v) for o in objects for v in find_key(o, "where")),
+              "no location or `where` names it")
+    starts = [str(v) for o in objects for v in find_key(o, "window_start")]
+    res.check(f"the time window is there (window_start {sc['window_start']})",
+              any(s.startswith(sc["window_start"]) for s in starts), f"window_start values: {starts}")
+    leaked = [f for f in sc["forbidden"] if f in body]
+    where = {f: [o.get("id") for o in objects if f in json.dumps(o, ensure_ascii=False)] for f in leaked}
+    res.check(f"none of the {len(sc['forbidden'])} protected strings in the {len(body)} bytes received",
+              not leaked, f"leaked: {where}")
+    secret_ids = {o["id"] for o in envelope["objects"] if o["type"] == "note"} | {SOURCE_PROTECTED}
+    protected = [o.get("id") for o in objects if o.get("id") in secret_ids or SOURCE_PROTECTED in json.dumps(o)]
+    res.check(f"nothing source-protected (the intercept note, the marking) was {verb}", not protected,
+              f"{protected}")
+    res.check(f"the original report (with x_source_detail) was not {verb} as is",
+              report["id"] not in ids and "x_source_detail" not in body, "it was")
+    return manifest
+
+
 def stix_now():
     t = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
@@ -272,29 +301,7 @@ def run_scenario(res, args, setup, n):
         st["objects"] = objects
         res.check("paged (more than one page of 2)", pages > 1, f"{pages} page(s)")
         ids = [o.get("id") for o in objects]
-        res.check("no object twice across pages", len(ids) == len(set(ids)), "duplicates")
-        manifest = [o for o in objects if o.get("id") == st["release"]]
-        res.check("the release's manifest report is there", len(manifest) == 1 and manifest[0].get("type") == "report",
-                  f"ids: {ids}")
-        strings = [s for o in objects for s in strings_in(o)]
-        res.check(f"the target is there ({sc['target']})", any(sc["target"] in s for s in strings), "not found")
-        res.check(f"the place is there ({sc['place']})",
-                  any(sc["place"] in (o.get("name") or "") for o in objects if o.get("type") == "location")
-                  or any(sc["place"] in str(v) for o in objects for v in find_key(o, "where")),
-                  "no location or `where` names it")
-        starts = [str(v) for o in objects for v in find_key(o, "window_start")]
-        res.check(f"the time window is there (window_start {sc['window_start']})",
-                  any(s.startswith(sc["window_start"]) for s in starts), f"window_start values: {starts}")
-        leaked = [f for f in sc["forbidden"] if f in body]
-        where = {f: [o.get("id") for o in objects if f in json.dumps(o, ensure_ascii=False)] for f in leaked}
-        res.check(f"none of the {len(sc['forbidden'])} protected strings in the {len(body)} bytes received",
-                  not leaked, f"leaked: {where}")
-        secret_ids = {o["id"] for o in envelope["objects"] if o["type"] == "note"} | {SOURCE_PROTECTED}
-        protected = [o.get("id") for o in objects if o.get("id") in secret_ids or SOURCE_PROTECTED in json.dumps(o)]
-        res.check("nothing source-protected (the intercept note, the marking) was released", not protected,
-                  f"{protected}")
-        res.check("the original report (with x_source_detail) was not released as is",
-                  report["id"] not in ids and "x_source_detail" not in body, "it was")
+        manifest = check_warning(res, sc, st, envelope, report, objects, ids, body, "released")
         if sc["no_endorsement"]:
             res.check("the release carries the no-endorsement marking",
                       NO_ENDORSEMENT in ids or any(NO_ENDORSEMENT in (o.get("object_marking_refs") or [])
@@ -475,29 +482,7 @@ def run_scenario(res, args, setup, n):
         res.check("the bytes received were captured", len(raw) == pages and len(body) > 0,
                   f"{len(raw)} response bodies for {pages} pages, {len(body)} bytes")
         ids = [o.get("id") for o in objects]
-        res.check("no object twice across pages", len(ids) == len(set(ids)), "duplicates")
-        manifest = [o for o in objects if o.get("id") == st["release"]]
-        res.check(f"the release's manifest report ({st['release']}) is there",
-                  len(manifest) == 1 and manifest[0].get("type") == "report", f"ids: {ids}")
-        strings = [s for o in objects for s in strings_in(o)]
-        res.check(f"the target is there ({sc['target']})", any(sc["target"] in s for s in strings), "not found")
-        res.check(f"the place is there ({sc['place']})",
-                  any(sc["place"] in (o.get("name") or "") for o in objects if o.get("type") == "location")
-                  or any(sc["place"] in str(v) for o in objects for v in find_key(o, "where")),
-                  "no location or `where` names it")
-        starts = [str(v) for o in objects for v in find_key(o, "window_start")]
-        res.check(f"the time window is there (window_start {sc['window_start']})",
-                  any(s.startswith(sc["window_start"]) for s in starts), f"window_start values: {starts}")
-        leaked = [f for f in sc["forbidden"] if f in body]
-        where = {f: [o.get("id") for o in objects if f in json.dumps(o, ensure_ascii=False)] for f in leaked}
-        res.check(f"none of the {len(sc['forbidden'])} protected strings in the {len(body)} bytes received",
-                  not leaked, f"leaked: {where}")
-        secret_ids = {o["id"] for o in envelope["objects"] if o["type"] == "note"} | {SOURCE_PROTECTED}
-        protected = [o.get("id") for o in objects if o.get("id") in secret_ids or SOURCE_PROTECTED in json.dumps(o)]
-        res.check("nothing source-protected (the intercept note, the marking) was pushed", not protected,
-                  f"{protected}")
-        res.check("the original report (with x_source_detail) was not pushed as is",
-                  report["id"] not in ids and "x_source_detail" not in body, "it was")
+        manifest = check_warning(res, sc, st, envelope, report, objects, ids, body, "pushed")
         if sc["no_endorsement"]:
             res.check("the manifest report is marked no-endorsement",
                       any(NO_ENDORSEMENT in (o.get("object_marking_refs") or []) for o in manifest),

@@ -153,17 +153,12 @@ fn authorise(actor: &Actor, event: &Event) -> ServiceResult<()> {
         // What recipients report comes in through their collection; by hand, analysts and up.
         _ => matches!(role, Role::Admin | Role::Analyst | Role::ReleaseOfficer),
     };
-    if ok { Ok(()) } else { Err(ServiceError::Forbidden(format!("this account's role ({role}) may not {}", event_kind(event)))) }
+    if ok { Ok(()) } else { Err(ServiceError::Forbidden(format!("this account's role ({role}) may not {}", event.kind()))) }
 }
 
 /// The resolver role is held by admins.
 fn is_resolver(actor: &Actor) -> bool {
     matches!(actor, Actor::Account(a) if a.role == Role::Admin)
-}
-
-/// The event's kind, as stored on the timeline and in the ledger (`case.<kind>`).
-pub fn event_kind(event: &Event) -> &'static str {
-    event.kind()
 }
 
 fn to_write(case: &Case, expected_version: i64, entry: &TimelineEntry) -> ServiceResult<CaseWrite> {
@@ -175,7 +170,7 @@ fn to_write(case: &Case, expected_version: i64, entry: &TimelineEntry) -> Servic
         event: CaseEvent {
             at: entry.at,
             actor: entry.actor.clone(),
-            kind: event_kind(&entry.event).to_owned(),
+            kind: entry.event.kind().to_owned(),
             detail: serde_json::to_value(&entry.event).map_err(|e| ServiceError::Invalid(format!("event cannot be stored: {e}")))?,
         },
     })
@@ -362,7 +357,12 @@ pub async fn show(store: &dyn Store, actor: &Actor, id: &str) -> ServiceResult<C
 /// The case's timeline, oldest first.
 pub async fn timeline(store: &dyn Store, actor: &Actor, id: &str) -> ServiceResult<Vec<TimelineEntry>> {
     actor.require(Action::Read)?;
-    load(store, id).await?;
+    // An unknown case is not found (its event list would just be empty).
+    store.case(id).await?.ok_or_else(|| ServiceError::NotFound(format!("case '{id}'")))?;
+    events_of(store, id).await
+}
+
+async fn events_of(store: &dyn Store, id: &str) -> ServiceResult<Vec<TimelineEntry>> {
     store
         .case_events(id)
         .await?
@@ -384,7 +384,7 @@ pub async fn record(store: &dyn Store, actor: &Actor, desk: &Desk, id: &str, eve
         return Err(ServiceError::Invalid("a warn decision makes releases: use the decide operation".into()));
     }
     if matches!(event, Event::Created { .. } | Event::Published { .. } | Event::Retrieved { .. } | Event::DeadlineNearing { .. } | Event::DeadlineMissed { .. }) {
-        return Err(ServiceError::Invalid(format!("'{}' is recorded by the server itself", event_kind(&event))));
+        return Err(ServiceError::Invalid(format!("'{}' is recorded by the server itself", event.kind())));
     }
     change(store, desk, id, &actor_name(actor), is_resolver(actor), event).await
 }
@@ -563,7 +563,7 @@ pub async fn on_feedback(store: &dyn Store, desk: &Desk, partner: &str, account:
                 events.push(Event::Outcome { partner: partner.to_owned(), outcome, note });
             }
             for ev in events {
-                let what = event_kind(&ev);
+                let what = ev.kind();
                 match change(store, desk, &stored.case.id, account, false, ev).await {
                     Ok(_) => {
                         recorded += 1;
@@ -607,28 +607,27 @@ impl Scheduler {
 
     pub async fn tick(store: &dyn Store, desk: &Desk) -> ServiceResult<Vec<(String, String)>> {
         let mut done = Vec::new();
-        let open: Vec<Stored> = all_cases(store).await?.into_iter().filter(|s| !s.case.state.is_terminal() || s.case.state.is_warned()).collect();
-        for s in &open {
-            for (partner, d) in &s.case.deliveries {
-                if d.retrieved_at.is_some() {
-                    continue;
-                }
-                let Some(release) = &d.release_id else { continue };
-                if let Some(first) = store.retrievals(Some(release)).await?.first() {
+        let mut cases = all_cases(store).await?;
+        for s in &mut cases {
+            let unread: Vec<(String, String)> =
+                s.case.deliveries.iter().filter(|(_, d)| d.retrieved_at.is_none()).filter_map(|(p, d)| Some((p.clone(), d.release_id.clone()?))).collect();
+            for (partner, release) in unread {
+                if let Some(first) = store.retrievals(Some(&release)).await?.first() {
                     let ev = Event::Retrieved { partner: partner.clone() };
-                    if change(store, desk, &s.case.id, &first.account, false, ev).await.is_ok() {
+                    if let Ok(next) = change(store, desk, &s.case.id, &first.account, false, ev).await {
+                        *s = next;
                         done.push((s.case.id.clone(), format!("retrieved by {partner}")));
                     }
                 }
             }
         }
         let now = desk.clock.now();
-        let cases: Vec<Case> = all_cases(store).await?.into_iter().map(|s| s.case).collect();
+        let cases: Vec<Case> = cases.into_iter().map(|s| s.case).collect();
         for due in tearline_duty::due(&cases, now, &desk.profile) {
-            let what = format!("{} {}", event_kind(&due.event), due.stage.as_str());
+            let what = format!("{} {}", due.event.kind(), due.stage.as_str());
             match change(store, desk, &due.case_id, Self::ACTOR, false, due.event.clone()).await {
                 Ok(_) => {
-                    desk.notifier.notify(event_kind(&due.event), &due.case_id, &json!({"stage": due.stage.as_str(), "deadline": due.deadline, "out_of_band": due.out_of_band}));
+                    desk.notifier.notify(due.event.kind(), &due.case_id, &json!({"stage": due.stage.as_str(), "deadline": due.deadline, "out_of_band": due.out_of_band}));
                     done.push((due.case_id.clone(), what));
                 }
                 Err(ServiceError::Invalid(why)) => tracing::debug!(case = %due.case_id, why, "alert not applied"),
@@ -643,8 +642,8 @@ impl Scheduler {
 pub async fn metrics(store: &dyn Store, actor: &Actor) -> ServiceResult<tearline_duty::Metrics> {
     actor.require(Action::Read)?;
     let mut timelines = Vec::new();
-    for s in all_cases(store).await? {
-        timelines.push(timeline(store, actor, &s.case.id).await?);
+    for row in store.cases().await? {
+        timelines.push(events_of(store, &row.id).await?);
     }
     Ok(tearline_duty::metrics(timelines.iter().map(Vec::as_slice)))
 }
@@ -746,7 +745,7 @@ mod tests {
         let c = load(&e.store, &id).await.unwrap().case;
         assert_eq!(c.state, CaseState::Acknowledged);
         assert_eq!(c.deliveries["syria-gsd"].outcome, Some(OutcomeKind::Foiled));
-        let kinds: Vec<String> = timeline(&e.store, &e.ana, &id).await.unwrap().iter().map(|t| event_kind(&t.event).to_owned()).collect();
+        let kinds: Vec<String> = timeline(&e.store, &e.ana, &id).await.unwrap().iter().map(|t| t.event.kind().to_owned()).collect();
         assert_eq!(kinds, ["created", "decide-warn", "published", "acknowledged", "outcome"]);
         let ledger = e.store.ledger_entries(&tearline_store::LedgerQuery { subject: Some(id.clone()), ..Default::default() }).await.unwrap();
         assert_eq!(ledger.len(), 5, "one ledger entry per case event");

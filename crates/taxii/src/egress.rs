@@ -309,7 +309,11 @@ fn with_date_headers(mut resp: Response, items: &[StoredObject]) -> Response {
 
 /// An envelope of objects (Get Objects).
 pub fn objects(page: Page, audience: &Audience) -> Response {
-    let p = audience.project(page);
+    envelope(audience.project(page), audience)
+}
+
+/// The envelope of a projected page, its stored JSON texts spliced in.
+fn envelope(p: Projected, audience: &Audience) -> Response {
     let size: usize = p.page.items.iter().map(|o| o.body.as_ref().map_or(0, String::len) + 1).sum();
     let mut out = open_envelope(&p, "objects", size);
     for (i, o) in p.page.items.iter().enumerate() {
@@ -330,17 +334,7 @@ pub fn object(page: Page, audience: &Audience, first_page: bool) -> Result<Respo
     if first_page && p.page.items.is_empty() {
         return Err(ApiError::NotFound);
     }
-    let size: usize = p.page.items.iter().map(|o| o.body.as_ref().map_or(0, String::len) + 1).sum();
-    let mut out = open_envelope(&p, "objects", size);
-    for (i, o) in p.page.items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(o.body.as_deref().unwrap_or("{}"));
-    }
-    out.push_str("]}");
-    audience.delivered(&p.page.items);
-    Ok(with_served(with_decided(with_date_headers(taxii(StatusCode::OK, out), &p.page.items), &p), p.page.items.len()))
+    Ok(envelope(p, audience))
 }
 
 /// A manifest envelope (Get Object Manifests).

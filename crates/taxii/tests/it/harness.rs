@@ -259,6 +259,18 @@ impl Resp {
 /// Sends `req` and asserts the status. Every response under `/taxii2/` is
 /// `application/taxii+json;version=2.1`; every error is a TAXII error resource whose
 /// `http_status` is the status as a string, and a 401 carries `WWW-Authenticate`.
+/// A management API call: its status and JSON body (`Null` when empty or not JSON).
+pub async fn api(fx: &Fx, method: Method, path: &str, by: Auth, body: Option<Value>) -> (u16, Value) {
+    let mut req = Req::new(method, path).header("accept", "application/json");
+    req.auth = by;
+    if let Some(b) = body {
+        req = req.header("content-type", "application/json").body(b.to_string().into_bytes());
+    }
+    let resp = fx.send(req).await;
+    let v = if resp.body.is_empty() { Value::Null } else { serde_json::from_slice(&resp.body).unwrap_or(Value::Null) };
+    (resp.status.as_u16(), v)
+}
+
 pub async fn check(fx: &Fx, req: Req, expect: u16) -> Resp {
     let what = format!("{} {} as {:?}", req.method, req.path, req.auth);
     let resp = fx.send(req).await;

@@ -13,17 +13,6 @@ use tearline_store::{Access, LedgerQuery, Retrieval};
 
 use crate::harness::*;
 
-async fn api(fx: &Fx, method: Method, path: &str, by: Auth, body: Option<Value>) -> (u16, Value) {
-    let mut req = Req::new(method, path).header("accept", "application/json");
-    req.auth = by;
-    if let Some(b) = body {
-        req = req.header("content-type", "application/json").body(b.to_string().into_bytes());
-    }
-    let resp = fx.send(req).await;
-    let v = if resp.body.is_empty() { Value::Null } else { serde_json::from_slice(&resp.body).unwrap_or(Value::Null) };
-    (resp.status.as_u16(), v)
-}
-
 fn marked(mut o: Value, marking: &str) -> Value {
     o["object_marking_refs"] = json!([marking]);
     o

@@ -32,17 +32,6 @@ fn source_ids() -> Vec<String> {
     sources().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect()
 }
 
-async fn api(fx: &Fx, method: Method, path: &str, by: Auth, body: Option<Value>) -> (u16, Value) {
-    let mut req = Req::new(method, path).header("accept", "application/json");
-    req.auth = by;
-    if let Some(b) = body {
-        req = req.header("content-type", "application/json").body(b.to_string().into_bytes());
-    }
-    let resp = fx.send(req).await;
-    let v = if resp.body.is_empty() { Value::Null } else { serde_json::from_slice(&resp.body).unwrap_or(Value::Null) };
-    (resp.status.as_u16(), v)
-}
-
 /// A hostile, not-recognised partner with one member; returns (partner, member auth).
 async fn setup(fx: &Fx) -> (Value, Auth) {
     fx.post(&fx.alpha, &sources()).await;
