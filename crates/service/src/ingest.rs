@@ -9,15 +9,22 @@ use tearline_store::{NewObject, Submission};
 /// Validates each object of an envelope; invalid ones become per-object failures. An envelope
 /// that is not JSON, has the wrong shape or holds too many objects fails as a whole.
 pub fn submissions(bytes: &[u8], max_objects: usize) -> Result<Vec<Submission>, envelope::EnvelopeError> {
-    let objects = envelope::parse_envelope(bytes, envelope::EnvelopeLimits { max_objects })?;
-    Ok(objects.iter().enumerate().map(|(i, obj)| submission(i, obj)).collect())
+    let items = envelope::parse_items(bytes, envelope::EnvelopeLimits { max_objects })?;
+    // Each object is stored as the text it was sent as, compacted (no re-serialisation).
+    Ok(items.iter().enumerate().map(|(i, item)| checked(i, &item.value, || envelope::compact(item.text, &item.value))).collect())
 }
 
 fn describe(findings: &[tearline_stix::Finding]) -> String {
     findings.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
+/// One object as a submission: accepted (stored as `obj` serialised), or rejected with why.
 pub fn submission(index: usize, obj: &Value) -> Submission {
+    checked(index, obj, || obj.to_string())
+}
+
+/// Validates one object; `body` gives the text to store when it is accepted.
+fn checked(index: usize, obj: &Value, body: impl FnOnce() -> String) -> Submission {
     let id = obj.get("id").and_then(Value::as_str).map(str::to_owned);
     let version = obj.get("modified").or_else(|| obj.get("created")).and_then(Value::as_str).map(str::to_owned);
     let v = validate::validate_object(obj);
@@ -29,7 +36,7 @@ pub fn submission(index: usize, obj: &Value) -> Submission {
             spec_version: meta.spec_version,
             version: meta.version,
             content_hash: canonical::canonical_sha256(obj),
-            body: obj.to_string(),
+            body: body(),
             note: (!v.warnings.is_empty()).then(|| format!("accepted with warnings: {}", describe(&v.warnings))),
         }),
         Err(errors) => Submission::Rejected {

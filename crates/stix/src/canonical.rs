@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 /// The canonical (RFC 8785) serialisation of a JSON value.
 pub fn to_canonical_string(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(1024);
     write_value(value, &mut out);
     out
 }
@@ -33,21 +33,27 @@ fn write_value(value: &Value, out: &mut String) {
             out.push(']');
         }
         Value::Object(map) => {
-            // Keys sorted by their UTF-16 code units, as RFC 8785 section 3.2.3 requires.
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+            // Members sorted by their keys' UTF-16 code units, as RFC 8785 section 3.2.3
+            // requires (for ASCII keys, the byte order is the same and cheaper to compare).
+            let mut members: Vec<(&String, &Value)> = map.iter().collect();
+            members.sort_unstable_by(|(a, _), (b, _)| utf16_order(a, b));
             out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
+            for (i, (k, v)) in members.into_iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
                 write_string(k, out);
                 out.push(':');
-                write_value(&map[k], out);
+                write_value(v, out);
             }
             out.push('}');
         }
     }
+}
+
+/// The order of two strings by their UTF-16 code units.
+fn utf16_order(a: &str, b: &str) -> std::cmp::Ordering {
+    if a.is_ascii() && b.is_ascii() { a.cmp(b) } else { a.encode_utf16().cmp(b.encode_utf16()) }
 }
 
 fn write_string(s: &str, out: &mut String) {
@@ -55,23 +61,19 @@ fn write_string(s: &str, out: &mut String) {
     // Copy runs of characters that need no escaping in one go; escape the rest.
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            0x08 => Some("\\b"),
-            0x0c => Some("\\f"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0x00..=0x1f => None,
-            _ => continue,
-        };
-        // Every byte that ends a run is ASCII, so these slice boundaries are char boundaries.
+    while let Some(off) = bytes[start..].iter().position(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        let i = start + off;
+        // The byte that ends a run is ASCII, so these slice boundaries are char boundaries.
         out.push_str(&s[start..i]);
-        match escape {
-            Some(e) => out.push_str(e),
-            None => {
+        match bytes[i] {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b => {
                 use std::fmt::Write;
                 let _ = write!(out, "\\u{:04x}", b);
             }
@@ -86,12 +88,13 @@ fn write_string(s: &str, out: &mut String) {
 /// Integers beyond 2^53 are first rounded to the nearest double, as a JSON parser in ECMAScript
 /// would read them.
 fn write_number(n: &serde_json::Number, out: &mut String) {
+    use std::fmt::Write;
     if let Some(i) = n.as_i64().filter(|i| i.unsigned_abs() <= 1u64 << 53) {
-        out.push_str(&i.to_string());
+        let _ = write!(out, "{i}");
         return;
     }
     if let Some(u) = n.as_u64().filter(|u| *u <= 1u64 << 53) {
-        out.push_str(&u.to_string());
+        let _ = write!(out, "{u}");
         return;
     }
     let f = n.as_f64().unwrap_or(0.0);

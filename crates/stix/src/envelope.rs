@@ -26,32 +26,103 @@ pub enum EnvelopeError {
     TooMany { found: usize, max: usize },
 }
 
+/// One object of an envelope: its value and the exact text it was sent as.
+#[derive(Debug)]
+pub struct Item<'a> {
+    pub value: Value,
+    pub text: &'a str,
+}
+
 /// Parses a TAXII 2.1 envelope (`{"objects": [...]}`) or a STIX 2.1 bundle
 /// (`{"type": "bundle", "id": ..., "objects": [...]}`) into its objects.
 ///
 /// Each item must be a JSON object; whether it is valid STIX is for
 /// [`crate::validate::validate_object`] to say, one object at a time.
 pub fn parse_envelope(bytes: &[u8], limits: EnvelopeLimits) -> Result<Vec<Value>, EnvelopeError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| EnvelopeError::Json(e.to_string()))?;
-    let Value::Object(mut map) = value else {
-        return Err(EnvelopeError::Shape);
+    Ok(parse_items(bytes, limits)?.into_iter().map(|i| i.value).collect())
+}
+
+/// [`parse_envelope`], keeping each object's text as sent beside its value (so that storing
+/// it needs no serialisation: see [`compact`]).
+pub fn parse_items(bytes: &[u8], limits: EnvelopeLimits) -> Result<Vec<Item<'_>>, EnvelopeError> {
+    use serde_json::value::RawValue;
+    let shape = |e: serde_json::Error| match e.classify() {
+        serde_json::error::Category::Data => EnvelopeError::Shape,
+        _ => EnvelopeError::Json(e.to_string()),
     };
-    if let Some(t) = map.get("type")
-        && t != "bundle" {
-            return Err(EnvelopeError::Shape);
+    // The top level as members whose values stay unparsed text (a repeated member: the last).
+    let top: std::collections::HashMap<String, &RawValue> = serde_json::from_slice(bytes).map_err(|e| {
+        // Not a JSON object: say whether it is JSON at all.
+        match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => shape(e),
+            Err(syntax) => EnvelopeError::Json(syntax.to_string()),
         }
-    let objects = match map.remove("objects") {
-        Some(Value::Array(items)) => items,
-        None if map.get("type").is_some() => Vec::new(),
-        _ => return Err(EnvelopeError::Shape),
+    })?;
+    let ty = top.get("type").map(|t| serde_json::from_str::<Value>(t.get())).transpose().map_err(shape)?;
+    if ty.as_ref().is_some_and(|t| t != "bundle") {
+        return Err(EnvelopeError::Shape);
+    }
+    let raw: Vec<&RawValue> = match top.get("objects") {
+        Some(objects) => serde_json::from_str(objects.get()).map_err(shape)?,
+        None if ty.is_some() => Vec::new(),
+        None => return Err(EnvelopeError::Shape),
     };
-    if objects.len() > limits.max_objects {
-        return Err(EnvelopeError::TooMany { found: objects.len(), max: limits.max_objects });
+    if raw.len() > limits.max_objects {
+        return Err(EnvelopeError::TooMany { found: raw.len(), max: limits.max_objects });
     }
-    if let Some(i) = objects.iter().position(|o| !o.is_object()) {
-        return Err(EnvelopeError::Item(i));
+    let mut items = Vec::with_capacity(raw.len());
+    for (i, r) in raw.into_iter().enumerate() {
+        let text = r.get();
+        let value: Value = serde_json::from_str(text).map_err(|e| EnvelopeError::Json(e.to_string()))?;
+        if !value.is_object() {
+            return Err(EnvelopeError::Item(i));
+        }
+        items.push(Item { value, text });
     }
-    Ok(objects)
+    Ok(items)
+}
+
+/// The stored text of an object sent as `text` (parsed as `value`): `text` without the
+/// whitespace between tokens, so members keep their order and numbers their spelling. When
+/// `text` repeats a member name in some object (the value kept only the last), the text
+/// would say something the value does not: then `value` serialised instead.
+pub fn compact(text: &str, value: &Value) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut members = 0usize;
+    let (mut in_string, mut escaped) = (false, false);
+    let mut run = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b':' => members += 1,
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                // Whitespace is ASCII, so these boundaries are char boundaries.
+                out.push_str(&text[run..i]);
+                run = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push_str(&text[run..]);
+    if members == count_members(value) { out } else { value.to_string() }
+}
+
+fn count_members(v: &Value) -> usize {
+    match v {
+        Value::Object(m) => m.len() + m.values().map(count_members).sum::<usize>(),
+        Value::Array(a) => a.iter().map(count_members).sum(),
+        _ => 0,
+    }
 }
 
 #[cfg(test)]
@@ -67,12 +138,43 @@ mod tests {
     }
 
     #[test]
+    fn compact_keeps_the_text_and_drops_whitespace() {
+        let text = "{ \"b\" : [1.0, 2e3,\n\"a b:\\\" c\"], \"a\":{\"x\": null} }";
+        let value: Value = serde_json::from_str(text).unwrap();
+        let c = compact(text, &value);
+        assert_eq!(c, r#"{"b":[1.0,2e3,"a b:\" c"],"a":{"x":null}}"#);
+        assert_eq!(serde_json::from_str::<Value>(&c).unwrap(), value);
+    }
+
+    #[test]
+    fn compact_never_keeps_a_repeated_member() {
+        // A reader that keeps the first of two members must not see something the value
+        // (which kept the last) does not say.
+        let text = r#"{"id":"x","object_marking_refs":["clear"],"inner":{"k":1,"k":2},"object_marking_refs":["red"]}"#;
+        let value: Value = serde_json::from_str(text).unwrap();
+        let c = compact(text, &value);
+        assert_eq!(serde_json::from_str::<Value>(&c).unwrap(), value);
+        assert!(!c.contains("clear") && c.matches("\"k\"").count() == 1, "{c}");
+    }
+
+    #[test]
+    fn items_keep_their_text() {
+        let env = br#"{"objects":[ {"type":"x", "n": 1.50} ,{"type":"y"}]}"#;
+        let items = parse_items(env, EnvelopeLimits::default()).unwrap();
+        assert_eq!(items[0].text, r#"{"type":"x", "n": 1.50}"#);
+        assert_eq!(items[1].value["type"], "y");
+    }
+
+    #[test]
     fn rejects_wrong_shapes_with_reasons() {
         let l = EnvelopeLimits { max_objects: 1 };
         assert!(matches!(parse_envelope(b"[", l), Err(EnvelopeError::Json(_))));
         assert_eq!(parse_envelope(b"[]", l), Err(EnvelopeError::Shape));
         assert_eq!(parse_envelope(br#"{"objects":{}}"#, l), Err(EnvelopeError::Shape));
         assert_eq!(parse_envelope(br#"{"objects":[1]}"#, l), Err(EnvelopeError::Item(0)));
+        assert_eq!(parse_envelope(br#"{"type":"report","objects":[]}"#, l), Err(EnvelopeError::Shape));
+        assert_eq!(parse_envelope(br#"{"type":"bundle"}"#, l).unwrap().len(), 0);
+        assert!(matches!(parse_envelope(br#"{"objects":[{}]"#, l), Err(EnvelopeError::Json(_))));
         assert_eq!(
             parse_envelope(br#"{"objects":[{},{}]}"#, l),
             Err(EnvelopeError::TooMany { found: 2, max: 1 })

@@ -1,5 +1,6 @@
 //! The single writer thread and its group commit.
 
+use std::collections::HashMap;
 use std::sync::mpsc;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -219,7 +220,9 @@ fn run_batch(conn: &Connection, state: &mut WriterState, batch: Vec<Box<dyn Job>
     }
 }
 
+/// A version of an object already stored in the collection.
 struct Existing {
+    stix_id: String,
     version: String,
     hash: Vec<u8>,
 }
@@ -236,6 +239,33 @@ fn parse_version(text: &str) -> StoreResult<Timestamp> {
     Timestamp::parse(text).map_err(|e| StoreError::Internal(format!("stored version is unreadable: {e}")))
 }
 
+/// Most id keys looked up by one statement.
+const LOOKUP_CHUNK: usize = 512;
+
+/// The stored versions of every object among `keys` (id keys), by id key: one statement per
+/// [`LOOKUP_CHUNK`] keys, in key order, instead of one probe per object. Statements are padded
+/// to a power-of-two number of keys (repeating the last one) so a few cached shapes serve
+/// every batch.
+fn existing_versions(conn: &Connection, coll: i64, mut keys: Vec<i64>) -> StoreResult<HashMap<i64, Vec<Existing>>> {
+    keys.sort_unstable();
+    keys.dedup();
+    let mut found: HashMap<i64, Vec<Existing>> = HashMap::new();
+    for chunk in keys.chunks(LOOKUP_CHUNK) {
+        let width = chunk.len().next_power_of_two();
+        let marks: Vec<String> = (0..width).map(|i| format!("?{}", i + 2)).collect();
+        let sql = format!("SELECT id_key, stix_id, version, hash FROM objects WHERE coll = ?1 AND id_key IN ({})", marks.join(","));
+        let mut st = conn.prepare_cached(&sql).map_err(db_err)?;
+        let last = chunk[chunk.len() - 1];
+        let args = std::iter::once(coll).chain(chunk.iter().copied()).chain(std::iter::repeat_n(last, width - chunk.len()));
+        let mut rows = st.query(rusqlite::params_from_iter(args)).map_err(db_err)?;
+        while let Some(r) = rows.next().map_err(db_err)? {
+            let key: i64 = r.get(0).map_err(db_err)?;
+            found.entry(key).or_default().push(Existing { stix_id: r.get(1).map_err(db_err)?, version: r.get(2).map_err(db_err)?, hash: r.get(3).map_err(db_err)? });
+        }
+    }
+    Ok(found)
+}
+
 pub(crate) fn insert_objects(
     conn: &Connection,
     state: &mut WriterState,
@@ -244,9 +274,14 @@ pub(crate) fn insert_objects(
     digest: &mut tearline_store::ledger::IngestDigest,
 ) -> StoreResult<Vec<Outcome>> {
     let coll = collection_pk(conn, collection_id)?.ok_or_else(|| StoreError::NotFound(format!("collection '{collection_id}'")))?;
-    let mut existing_q = conn
-        .prepare_cached("SELECT version, hash FROM objects WHERE coll = ?1 AND id_key = ?2 AND stix_id = ?3")
-        .map_err(db_err)?;
+    let keys: Vec<i64> = items
+        .iter()
+        .filter_map(|i| match i {
+            Submission::Accepted(o) => Some(crate::id_key(o.id.as_str())),
+            Submission::Rejected { .. } => None,
+        })
+        .collect();
+    let mut known = existing_versions(conn, coll, keys)?;
     let mut insert = conn
         .prepare_cached(
             "INSERT INTO objects (date_added, coll, stix_id, id_key, type, version, spec_version, is_first, is_last, hash, body)
@@ -264,15 +299,12 @@ pub(crate) fn insert_objects(
         };
         let id = obj.id.as_str();
         let key = crate::id_key(id);
-        let existing: Vec<Existing> = existing_q
-            .query_map(params![coll, key, id], |r| Ok(Existing { version: r.get(0)?, hash: r.get(1)? }))
-            .map_err(db_err)?
-            .collect::<Result<_, _>>()
-            .map_err(db_err)?;
+        let versions = known.entry(key).or_default();
+        let existing = || versions.iter().filter(|e| e.stix_id == id);
         let version_key = match obj.version {
             Some(v) => Some(v.sort_key()),
             // No version of its own: an identical copy already stored is the same object.
-            None => match existing.iter().find(|e| e.hash == obj.content_hash) {
+            None => match existing().find(|e| e.hash == obj.content_hash) {
                 Some(same) => {
                     outcomes.push(Outcome::Unchanged { id: id.to_owned(), version: parse_version(&same.version)? });
                     continue;
@@ -281,7 +313,7 @@ pub(crate) fn insert_objects(
             },
         };
         if let Some(vk) = &version_key
-            && let Some(same) = existing.iter().find(|e| &e.version == vk)
+            && let Some(same) = existing().find(|e| &e.version == vk)
         {
             let version = parse_version(vk)?;
             let id = id.to_owned();
@@ -290,15 +322,16 @@ pub(crate) fn insert_objects(
         }
         let date_added = state.next_added();
         let version = version_key.unwrap_or_else(|| Timestamp::from_micros(date_added).sort_key());
-        let is_last = existing.iter().all(|e| e.version < version);
-        let is_first = existing.iter().all(|e| e.version > version);
-        if is_last && !existing.is_empty() {
+        let any = existing().next().is_some();
+        let is_last = existing().all(|e| e.version < version);
+        let is_first = existing().all(|e| e.version > version);
+        if is_last && any {
             conn.prepare_cached("UPDATE objects SET is_last = 0 WHERE coll = ?1 AND id_key = ?2 AND stix_id = ?3 AND is_last = 1")
                 .map_err(db_err)?
                 .execute(params![coll, key, id])
                 .map_err(db_err)?;
         }
-        if is_first && !existing.is_empty() {
+        if is_first && any {
             conn.prepare_cached("UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id_key = ?2 AND stix_id = ?3 AND is_first = 1")
                 .map_err(db_err)?
                 .execute(params![coll, key, id])
@@ -309,6 +342,8 @@ pub(crate) fn insert_objects(
             .map_err(db_err)?;
         digest.add(id, &version, &obj.content_hash);
         outcomes.push(Outcome::Added { id: id.to_owned(), version: parse_version(&version)?, note: obj.note });
+        // Later items of this batch with the same id see this version.
+        versions.push(Existing { stix_id: id.to_owned(), version, hash: obj.content_hash.to_vec() });
     }
     Ok(outcomes)
 }

@@ -274,12 +274,73 @@ pub async fn collection_list(store: &dyn Store, json: bool) -> anyhow::Result<Ex
 /// keep memory flat and the progress bar moving.
 const IMPORT_CHUNK: usize = 5_000;
 
+/// Part of one file, validated and ready for the store.
+struct ImportChunk {
+    items: Vec<tearline_store::Submission>,
+    /// Bytes of the file done when this chunk is stored (its length on the last chunk).
+    progress: u64,
+    /// The file's last chunk.
+    last: bool,
+}
+
+/// Reads, parses and validates `files` in order, sending each as chunks of [`IMPORT_CHUNK`]
+/// (stops at the first file that cannot be read or is not an envelope, after sending why).
+fn import_producer(files: Vec<PathBuf>, tx: tokio::sync::mpsc::Sender<anyhow::Result<ImportChunk>>) {
+    for file in files {
+        let parsed = std::fs::read(&file)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))
+            .and_then(|bytes| {
+                let subs = tearline_service::ingest::submissions(&bytes, usize::MAX).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                Ok((subs, bytes.len() as u64))
+            });
+        let (subs, len) = match parsed {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
+        };
+        let chunks = subs.len().div_ceil(IMPORT_CHUNK).max(1);
+        let mut subs = subs.into_iter();
+        for i in 0..chunks {
+            let last = i + 1 == chunks;
+            let items: Vec<_> = subs.by_ref().take(IMPORT_CHUNK).collect();
+            if tx.blocking_send(Ok(ImportChunk { items, progress: if last { len } else { 0 }, last })).is_err() {
+                return;
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct ImportTally {
     added: u64,
     unchanged: u64,
     failed: u64,
     first_failures: Vec<String>,
+}
+
+impl ImportTally {
+    fn count(&mut self, outcomes: Vec<Outcome>) {
+        for o in outcomes {
+            let failure = match o {
+                Outcome::Added { .. } => {
+                    self.added += 1;
+                    continue;
+                }
+                Outcome::Unchanged { .. } => {
+                    self.unchanged += 1;
+                    continue;
+                }
+                Outcome::Conflict { id, .. } => format!("{id}: a different object with this id and version is already stored"),
+                Outcome::Rejected { message, .. } => message,
+            };
+            self.failed += 1;
+            if self.first_failures.len() < 10 {
+                self.first_failures.push(failure);
+            }
+        }
+    }
 }
 
 pub async fn import(store: Arc<dyn Store>, collection: &str, files: &[PathBuf], quiet: bool) -> anyhow::Result<ExitCode> {
@@ -290,65 +351,37 @@ pub async fn import(store: Arc<dyn Store>, collection: &str, files: &[PathBuf], 
         indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({elapsed})").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let start = Instant::now();
-    // Parsing and validation run on the blocking pool while the store writes the previous
-    // chunk: a two-stage pipeline that keeps both cores busy.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<anyhow::Result<(Vec<tearline_store::Submission>, u64)>>(2);
-    let files = files.to_vec();
-    let producer = tokio::task::spawn_blocking(move || {
-        for file in files {
-            let bytes = match std::fs::read(&file) {
-                Ok(b) => b,
-                Err(e) => {
-                    let _ = tx.blocking_send(Err(anyhow::anyhow!("cannot read {}: {e}", file.display())));
-                    return;
-                }
-            };
-            let len = bytes.len() as u64;
-            let subs = match tearline_service::ingest::submissions(&bytes, usize::MAX) {
-                Ok(s) => s,
-                Err(e) => {
-                    let _ = tx.blocking_send(Err(anyhow::anyhow!("{}: {e}", file.display())));
-                    return;
-                }
-            };
-            drop(bytes);
-            let chunks = subs.len().div_ceil(IMPORT_CHUNK).max(1);
-            let mut subs = subs.into_iter();
-            for i in 0..chunks {
-                let chunk: Vec<_> = subs.by_ref().take(IMPORT_CHUNK).collect();
-                let progress = if i + 1 == chunks { len } else { 0 };
-                if tx.blocking_send(Ok((chunk, progress))).is_err() {
-                    return;
-                }
-            }
-        }
-    });
-    let mut tally = ImportTally::default();
-    while let Some(item) = rx.recv().await {
-        let (chunk, progress) = item?;
-        let result = store.add_objects(&coll.id, chunk, None).await?;
-        for o in result.outcomes {
-            match o {
-                Outcome::Added { .. } => tally.added += 1,
-                Outcome::Unchanged { .. } => tally.unchanged += 1,
-                Outcome::Conflict { id, .. } => {
-                    tally.failed += 1;
-                    if tally.first_failures.len() < 10 {
-                        tally.first_failures.push(format!("{id}: a different object with this id and version is already stored"));
-                    }
-                }
-                Outcome::Rejected { message, .. } => {
-                    tally.failed += 1;
-                    if tally.first_failures.len() < 10 {
-                        tally.first_failures.push(message);
-                    }
-                }
-            }
-        }
-        bar.inc(progress);
-        bar.set_message(format!("{} added", tally.added));
+    // Reading, parsing and validation run on the blocking pool, on as many threads as there are
+    // cores, while the store writes: file `i` goes to producer `i % producers`, and chunks are
+    // taken back in file order, so the outcome is the same as a sequential import.
+    let producers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 4).min(files.len().max(1));
+    let mut queues = Vec::with_capacity(producers);
+    let mut tasks = Vec::with_capacity(producers);
+    for k in 0..producers {
+        let (tx, rx) = tokio::sync::mpsc::channel::<anyhow::Result<ImportChunk>>(2);
+        let mine: Vec<PathBuf> = files.iter().skip(k).step_by(producers).cloned().collect();
+        tasks.push(tokio::task::spawn_blocking(move || import_producer(mine, tx)));
+        queues.push(rx);
     }
-    producer.await?;
+    let mut tally = ImportTally::default();
+    'files: for i in 0..files.len() {
+        let queue = &mut queues[i % producers];
+        loop {
+            let Some(item) = queue.recv().await else { break 'files };
+            let chunk = item?;
+            let result = store.add_objects(&coll.id, chunk.items, None).await?;
+            tally.count(result.outcomes);
+            bar.inc(chunk.progress);
+            bar.set_message(format!("{} added", tally.added));
+            if chunk.last {
+                break;
+            }
+        }
+    }
+    drop(queues);
+    for t in tasks {
+        t.await?;
+    }
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
     let done = tally.added + tally.unchanged + tally.failed;

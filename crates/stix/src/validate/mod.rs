@@ -134,12 +134,26 @@ impl Ctx {
 
 /// Joins a property path and a child key: `a` + `b` = `a.b`.
 pub(crate) fn join(parent: &str, child: &str) -> String {
-    if parent.is_empty() { child.to_owned() } else { format!("{parent}.{child}") }
+    if parent.is_empty() {
+        return child.to_owned();
+    }
+    // Called for every property checked: plain appends, not the formatting machinery.
+    let mut p = String::with_capacity(parent.len() + 1 + child.len());
+    p.push_str(parent);
+    p.push('.');
+    p.push_str(child);
+    p
 }
 
 /// Joins a property path and a list index: `a` + 1 = `a.[1]` (the granular-marking selector form).
 pub(crate) fn index(parent: &str, i: usize) -> String {
-    format!("{parent}.[{i}]")
+    use std::fmt::Write;
+    let mut p = String::with_capacity(parent.len() + 8);
+    p.push_str(parent);
+    p.push_str(".[");
+    let _ = write!(p, "{i}");
+    p.push(']');
+    p
 }
 
 pub(crate) type Obj = Map<String, Value>;
