@@ -145,8 +145,8 @@ fn blind5_set_precision_and_recall() {
         eprintln!("blind5 {m}");
     }
     eprintln!("blind5: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
-    // Floors below the first measurement.
-    assert!(s.recall() >= 0.6 && s.precision() >= 0.9, "blind5 set below its floors");
+    // Since tuned on by class in the fifth round (1.000 / 1.000 after it): a regression guard.
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "blind5 set regressed");
 }
 
 #[test]
@@ -162,8 +162,25 @@ fn blind6_set_precision_and_recall() {
         eprintln!("blind6 {m}");
     }
     eprintln!("blind6: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
-    // Floors below the first measurement.
-    assert!(s.recall() >= 0.55 && s.precision() >= 0.75, "blind6 set below its floors");
+    // Since tuned on by class in the fifth round (precision 0.991, recall 1.000 after it; the
+    // one false alarm left, "peaks around midday", is an hour in a habitual statement, which
+    // the time lint cannot tell from a planned hour): a regression guard.
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "blind6 set regressed");
+}
+
+#[test]
+fn a_vocabulary_without_the_fifth_round_keys_still_loads() {
+    // `speech_nouns`, `public_speech` and `quote_mention` are optional: an organisation's own
+    // vocabulary written before them loads, and then a public quotation is reported as before.
+    let old = "modality = [\"intercept*\"]\nsource = [\"informant*\"]\nspeech_verbs = [\"said\"]\nquote_min_words = 4\nquote_min_words_after_verb = 2\nskip_keys = [\"id\"]\n";
+    let cfg = LintConfig::from_toml(old).expect("an older vocabulary loads");
+    let public = "The minister told reporters: \"We will not be intimidated by anyone.\"";
+    let mut out = Vec::new();
+    lint_text(public, "x", "description", &cfg, &mut out);
+    assert!(out.iter().any(|f| f.code == "TL-QUOTE"), "{out:?}");
+    let mut out = Vec::new();
+    lint_text(public, "x", "description", &LintConfig::default(), &mut out);
+    assert!(out.is_empty(), "a public statement under the default vocabulary: {out:?}");
 }
 
 #[test]
