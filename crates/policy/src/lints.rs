@@ -9,15 +9,23 @@
 //! - `TL-QUOTE`: quoted speech (a quotation of several words, or one right after "said" /
 //!   "told" / "wrote" ...);
 //! - `TL-QUOTE` also covers unquoted speech after a colon ("his message read: we go after the
-//!   sermon");
+//!   sermon"; after a speech noun only in the first or second person: "the instruction was
+//!   simply: wait for my signal"). A quotation in a sentence that makes it a public statement
+//!   ("told reporters", "in a televised address", "the minister said") or a name ("a statement
+//!   titled", "say '...' instead") is not speech of the plotters and is not reported;
 //! - `TL-PHONE`, `TL-EMAIL`, `TL-HANDLE`, `TL-DEVICE-ID`, `TL-WALLET`: selectors (phone numbers,
-//!   e-mail addresses, @handles, platform links and account names like `user abu_layth77`,
-//!   IMEI / IMSI / ICCID / MAC addresses, Bitcoin / Ethereum / Tron / Monero wallets). IP
-//!   addresses and domains are not selectors here: indicators are released on purpose;
+//!   North American numbers without a prefix, e-mail addresses, @handles, platform links and
+//!   account names like `user abu_layth77`, messenger ids like `Threema ID 7XK2PZ9M`, onion
+//!   addresses, IMEI / IMSI / ICCID / MAC addresses, vehicle registrations after a registration
+//!   word, Bitcoin / Ethereum / Tron / Monero wallets and any base58 address after "wallet" or
+//!   "address"). IP addresses and domains are not selectors here: indicators are released on
+//!   purpose;
 //! - `TL-TIME-PRECISION`: clock times finer than the configured granularity (default: a day):
-//!   `14:35`, `14h35`, `0235Z`, `2:35 pm`, `at 10.15`, `half past eight`, `nine o'clock`,
-//!   `at midnight`, ISO timestamps. A part of the day ("the evening of 11 January", "at dawn")
-//!   is a window, not a clock time, and is not reported at any granularity.
+//!   `14:35`, `14h35`, `14 h 35`, `0235Z`, `at 0430`, `2:35 pm`, `at 10.15`, `19.30 on
+//!   Thursday`, `half past eight`, `twenty to eight`, `a quarter to midnight`, `nine o'clock`,
+//!   `shortly after 3 in the morning`, `at midnight`, ISO timestamps. A part of the day ("the
+//!   evening of 11 January", "at dawn") is a window, not a clock time, and is not reported at
+//!   any granularity.
 //!
 //! Warnings (never block): `TL-NO-LOCATION` and `TL-NO-WINDOW`, for releases that give no place
 //! or no time window: recipients dismiss such warnings as "too general".
@@ -101,6 +109,18 @@ struct Vocab {
     speech_verbs_adjacent: Vec<String>,
     quote_min_words: usize,
     quote_min_words_after_verb: usize,
+    /// Nouns that mark an unquoted colon quotation within four words ("his instruction was: wait
+    /// for my signal") when the words after the colon speak in the first or second person.
+    #[serde(default)]
+    speech_nouns: Vec<String>,
+    /// Phrases that make a quotation in the same sentence a public statement, not speech of
+    /// the plotters ("told reporters", "in a televised address", "the minister said").
+    #[serde(default)]
+    public_speech: Vec<String>,
+    /// Words right before a quotation that make it a name or a wording, not speech ("a statement
+    /// titled", "the operation dubbed", "the phrase").
+    #[serde(default)]
+    quote_mention: Vec<String>,
     skip_keys: Vec<String>,
 }
 
@@ -185,6 +205,9 @@ struct Compiled {
     any_first: Vec<usize>,
     speech_verbs: HashSet<String>,
     speech_verbs_adjacent: HashSet<String>,
+    speech_nouns: HashSet<String>,
+    public_speech: Vec<Vec<Tok>>,
+    quote_mention: HashSet<String>,
     quote_min_words: usize,
     quote_min_after_verb: usize,
     skip_keys: HashSet<String>,
@@ -215,6 +238,9 @@ impl LintConfig {
             any_first: Vec::new(),
             speech_verbs: v.speech_verbs.iter().chain(&v.speech_verbs_adjacent).map(|s| s.to_lowercase()).collect(),
             speech_verbs_adjacent: v.speech_verbs_adjacent.iter().map(|s| s.to_lowercase()).collect(),
+            speech_nouns: v.speech_nouns.iter().map(|s| s.to_lowercase()).collect(),
+            public_speech: v.public_speech.iter().map(|p| parse_phrase(p)).filter(|t| !t.as_ref().is_ok_and(Vec::is_empty)).collect::<Result<_, _>>()?,
+            quote_mention: v.quote_mention.iter().map(|s| s.to_lowercase()).collect(),
             quote_min_words: v.quote_min_words.max(1),
             quote_min_after_verb: v.quote_min_words_after_verb.max(1),
             skip_keys: v.skip_keys.into_iter().collect(),
@@ -314,6 +340,12 @@ struct Patterns {
     quote: Regex,
     wallet: Regex,
     account: Regex,
+    platform_id: Regex,
+    onion: Regex,
+    plate: Regex,
+    wallet_after_word: Regex,
+    hour_of_day: Regex,
+    bare_hhmm: Regex,
     window: Regex,
 }
 
@@ -322,21 +354,35 @@ fn patterns() -> &'static Patterns {
     P.get_or_init(|| Patterns {
         email: Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b").expect("regex"),
         handle: Regex::new(r"(?i)(?:^|[^\w@.])(@[a-z0-9_]{3,32})\b|\b(?:t\.me|telegram\.me|telegram\.dog|wa\.me|signal\.me|twitter\.com|x\.com|instagram\.com|facebook\.com|fb\.com|vk\.com|tiktok\.com|threads\.net|discord\.gg|discord\.com/invite|youtube\.com|snapchat\.com/add|m\.me)/[a-z0-9_.+@#-]{3,}").expect("regex"),
-        phone: Regex::new(r"(?i)(?:\+|\b0)[\d \-().]{6,22}\d\b|\b(?:numbers?|phones?|tel|telephone|mobile|cell|whatsapp|signal|viber|telegram|thuraya|satphone|sim|line|contact|dial(?:ed|led)?|called|texted|msisdn|reachable (?:on|at))\W{1,5}\d[\d \-().]{6,20}\d\b").expect("regex"),
+        phone: Regex::new(r"(?i)(?:\+|\b0)[\d \-().]{6,22}\d\b|\b(?:numbers?|phones?|tel|telephone|mobile|cell|whatsapp|signal|viber|telegram|thuraya|satphone|sim|line|contact|dial(?:ed|led)?|called|texted|msisdn|reachable (?:on|at))(?:\s+(?:is|was|are|were))?\W{1,5}\d[\d \-().]{6,20}\d\b|(?:\([2-9]\d{2}\)\s?|\b[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}\b").expect("regex"),
         device: Regex::new(r"(?i)\b(?:\d{15}|\d{2}[- ]\d{6}[- ]\d{6}[- ]?\d|89\d{16,18}|[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b|\b(?:imei|imsi|iccid|msisdn|meid|esn|udid|android id|advertising id|idfa|serial(?: number| no\.?)?|mac(?: address)?)\b\W{0,3}[0-9a-f][0-9a-f \-:]{5,}[0-9a-f]\b").expect("regex"),
-        clock: Regex::new(r"(?i)\b([01]?\d|2[0-3])[:h]([0-5]\d)(?::([0-5]\d))?\b").expect("regex"),
+        clock: Regex::new(r"(?i)\b([01]?\d|2[0-3])(?::|\s?h\s?)([0-5]\d)(?::([0-5]\d))?\b").expect("regex"),
         military: Regex::new(r"(?i)\b([01]\d|2[0-3])([0-5]\d)\s?(?:z|zulu|utc|gmt|hrs|hours|local)\b").expect("regex"),
         ampm: Regex::new(r"(?i)\b(1[0-2]|0?[1-9])(?:[:.]([0-5]\d))?\s?(?:am|pm|a\.m\.|p\.m\.|o'clock)").expect("regex"),
         iso: Regex::new(r"\b\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):([0-5]\d)").expect("regex"),
         // 10.15 after a time preposition, or followed by a part of the day: decimals elsewhere.
-        dotted: Regex::new(r"(?i)\b(?:at|around|about|approximately|from|until|till|after|before)\s+(?:around |about |approximately )?([01]?\d|2[0-3])\.([0-5]\d)\b(?:[^\d%]|$)|\b([01]?\d|2[0-3])\.([0-5]\d)\s*(?:h|hrs|hours|in the (?:morning|afternoon|evening)|at night|local|tonight)\b").expect("regex"),
+        dotted: Regex::new(r"(?i)\b(?:at|around|about|approximately|from|until|till|after|before)\s+(?:around |about |approximately )?([01]?\d|2[0-3])\.([0-5]\d)\b(?:[^\d%]|$)|\b([01]?\d|2[0-3])\.([0-5]\d)\s*(?:h|hrs|hours|in the (?:morning|afternoon|evening)|at night|local|tonight|sharp|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the \d{1,2}(?:st|nd|rd|th)?\b|\d{1,2}\s+[a-z]{3}))\b").expect("regex"),
         // Clock times in words: half past eight, quarter to nine, nine o'clock, noon / midnight.
-        spelled: Regex::new(r"(?i)\b(?:(half\s+(?:past|after)|quarter\s+(?:past|to|after)|(?:five|ten|twenty|twenty[- ]five)\s+(?:minutes\s+)?past|(?:five|ten|twenty|twenty[- ]five)\s+minutes\s+to)\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\b|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:o'clock|o\u{2019}clock|oclock|(?:thirty|fifteen|forty[- ]five)\b|(?:a\.?m\.?|p\.?m\.?)\B|(?:am|pm)\b|in the (?:morning|afternoon|evening)|at night)|(?:at|around|about|shortly (?:before|after)|just (?:before|after)|right after)\s+(?:noon|midday|midnight)\b|\d{1,2}\s+o\u{2019}clock)").expect("regex"),
+        spelled: Regex::new(r"(?i)\b(?:(half\s+(?:past|after)|quarter\s+(?:past|to|after)|(?:five|ten|twenty|twenty[- ]five)\s+(?:minutes\s+)?past|(?:five|ten|twenty|twenty[- ]five)\s+minutes\s+to|(?:at|around|about|approximately|by|until|till|before|after|from)\s+(?:about\s+|around\s+|approximately\s+)?(?:five|ten|twenty|twenty[- ]five)\s+to)\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midday|midnight|\d{1,2})\b|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:o'clock|o\u{2019}clock|oclock|(?:thirty|fifteen|forty[- ]five)\b|(?:a\.?m\.?|p\.?m\.?)\B|(?:am|pm)\b|in the (?:morning|afternoon|evening)|at night)|(?:at|around|about|shortly (?:before|after)|just (?:before|after)|right after)\s+(?:noon|midday|midnight)\b|\d{1,2}\s+o\u{2019}clock)").expect("regex"),
         quote: Regex::new("\"([^\"]{2,400})\"|[\u{201c}\u{201e}]([^\u{201c}\u{201d}]{2,400})[\u{201d}\u{201c}]|\u{00ab}([^\u{00bb}]{2,400})\u{00bb}|(?:^|[\\s:(])'([^']{2,400})'(?:[\\s.,;:!?)]|$)|\u{2018}([^\u{2019}]{2,400})\u{2019}(?:[^\\w]|$)|\u{2039}([^\u{203a}]{2,400})\u{203a}|\u{00bb}([^\u{00ab}]{2,400})\u{00ab}|\u{300c}([^\u{300d}]{2,400})\u{300d}").expect("regex"),
         // Bitcoin (bech32 and base58), Ethereum, Tron and Monero addresses.
         wallet: Regex::new(r"\b(?:bc1[ac-hj-np-z02-9]{25,87}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33}|[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93})\b").expect("regex"),
         // An account name after an account word: the Telegram user abu_layth77.
         account: Regex::new(r"(?i)\b(?:user(?:name)?|user name|account|handle|channel|profile|nick(?:name)?|screen ?name|call ?sign)\s*[:=]?\s*[\x22'\u{201c}\u{2018}]?([a-z][a-z0-9_.]*(?:_|\d)[a-z0-9_.]*[a-z0-9])\b").expect("regex"),
+        // An id on a messenger that has no phone numbers or @handles: "the Threema ID of the
+        // contact is 7XK2PZ9M", "Session ID 05a1...". The id has a digit.
+        platform_id: Regex::new(r"(?i)\b(?:threema|session|tox|wickr|briar|wire|element|matrix|kik|line|wechat|snapchat|skype|discord|signal|telegram|whatsapp|viber|icq|jabber|xmpp|simplex|keybase)\s+(?:id|user ?id|username|user name|handle|account|contact|name)\b(?:\s+(?:of|for|used by)\s+[^,.;:]{1,40}?)?\s*(?:\b(?:is|was)\b)?\s*[:=]?\s*([a-z0-9_.\-]*\d[a-z0-9_.\-]*)\b").expect("regex"),
+        // Tor onion services (v2 and v3).
+        onion: Regex::new(r"(?i)\b(?:[a-z2-7]{56}|[a-z2-7]{16})\.onion\b").expect("regex"),
+        // Vehicle registrations after a registration word: letters and digits, upper case.
+        plate: Regex::new(r"\b(?i:registration|reg\.?|vrm|licen[cs]e plates?|number plates?|plates?)(?i:\s+(?:no\.?|number|mark))?\s*[:#]?\s*(?:(?i:is|was)\s+)?([A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,2})\b").expect("regex"),
+        // Any base58 address right after a wallet word (Litecoin, Dogecoin, Solana, ...).
+        wallet_after_word: Regex::new(r"(?i:wallet|address|addr)\s*(?:(?i:is|was)\s+)?[:=]?\s*([1-9A-HJ-NP-Za-km-z]{26,50})\b").expect("regex"),
+        // An hour in digits with a part of the day: "shortly after 3 in the morning".
+        hour_of_day: Regex::new(r"(?i)\b(?:at|around|about|approximately|after|before|until|till|by|from)\s+(?:about\s+|around\s+)?(1[0-2]|0?[1-9])\s+(?:in the (?:morning|afternoon|evening)|at night|tonight)\b").expect("regex"),
+        // Four digits after a time preposition: "at 0430", "until 1630" (not years: 19xx and
+        // 20xx are left out, and a following word other than a time word rules it out).
+        bare_hhmm: Regex::new(r"(?i)\b(?:at|until|till|before|by|from|after|around|approximately)\s+((?:0\d|1[0-8]|2[1-3])([0-5]\d))\b").expect("regex"),
         window: Regex::new(r"(?i)\b(?:between|from|until|till|before|after|by|within|during|on)\b[^.]{0,40}?\b(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}|\d{4}-\d{2}-\d{2}|\d+\s+(?:hours|days|weeks)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of the (?:week|month))|\b(?:coming|next)\s+(?:days|weeks|hours|\d+\s+(?:hours|days))\b").expect("regex"),
     })
 }
@@ -487,6 +533,20 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
         let fine = if c.get(1).is_some() || ["thirty", "fifteen", "forty"].iter().any(|w| l.contains(w)) { Granularity::Minute } else { Granularity::Hour };
         time(m.start(), m.end(), fine, &mut times);
     }
+    for c in pt.hour_of_day.captures_iter(if has_digit { text } else { "" }) {
+        let m = c.get(0).expect("match");
+        time(m.start(), m.end(), Granularity::Hour, &mut times);
+    }
+    for c in pt.bare_hhmm.captures_iter(if has_digit { text } else { "" }) {
+        let m = c.get(1).expect("time");
+        // "at 0430", "until 1630 on Friday"; not "at 1200 metres", "by 1500 fighters".
+        let next = text[m.end()..].trim_start();
+        let word = words(next).next().map(|(_, _, w)| w).unwrap_or_default();
+        let ok = next.is_empty() || next.starts_with([',', '.', ';', ')']) || (next.starts_with(char::is_alphabetic) && HHMM_NEXT.contains(&word.as_str()));
+        if ok {
+            time(m.start(), m.end(), if &c[2] == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
+        }
+    }
     for (s, e) in times {
         push(TIME_PRECISION, s, e);
     }
@@ -498,10 +558,41 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
         }
     }
     // Account names after an account word ("the Telegram user abu_layth77").
+    let mut accounts: Vec<(usize, usize)> = Vec::new();
     for c in pt.account.captures_iter(text) {
         let m = c.get(1).expect("name");
         if !emails.iter().any(|&(s, e)| s <= m.start() && m.end() <= e) {
+            accounts.push((m.start(), m.end()));
             push(HANDLE, m.start(), m.end());
+        }
+    }
+    for c in pt.platform_id.captures_iter(text) {
+        let m = c.get(1).expect("id");
+        let id = m.as_str().trim_matches(['.', '-', '_']);
+        let known = emails.iter().chain(&accounts).any(|&(s, e)| m.start() < e && s < m.end());
+        // Six characters at least: "the Signal account of 2024" is not an id.
+        if !known && id.len() >= 6 {
+            let s = m.start() + m.as_str().find(id).unwrap_or(0);
+            push(HANDLE, s, s + id.len());
+        }
+    }
+    for m in pt.onion.find_iter(if text.contains(".onion") || text.contains(".ONION") { text } else { "" }) {
+        push(HANDLE, m.start(), m.end());
+    }
+    for c in pt.plate.captures_iter(if has_digit { text } else { "" }) {
+        let m = c.get(1).expect("plate");
+        let p = m.as_str();
+        let alnum = p.bytes().filter(u8::is_ascii_alphanumeric).count();
+        if alnum >= 5 && p.bytes().any(|b| b.is_ascii_digit()) && p.bytes().any(|b| b.is_ascii_uppercase()) && !looks_like_date(p) {
+            push(DEVICE_ID, m.start(), m.end());
+        }
+    }
+    for c in pt.wallet_after_word.captures_iter(if has_digit { text } else { "" }) {
+        let m = c.get(1).expect("address");
+        let a = m.as_str();
+        let mixed = a.bytes().any(|b| b.is_ascii_digit()) && a.bytes().any(|b| b.is_ascii_uppercase()) && a.bytes().any(|b| b.is_ascii_lowercase());
+        if mixed && !pt.wallet.is_match(a) {
+            push(WALLET, m.start(), m.end());
         }
     }
     // Quoted speech.
@@ -515,7 +606,8 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
         }
         let verb = words(&before[from..]).last().is_some_and(|(_, _, w)| cfg.inner.speech_verbs.contains(&w))
             || before.trim_end().ends_with(':');
-        if n >= cfg.inner.quote_min_words || (verb && n >= cfg.inner.quote_min_after_verb) {
+        let whole = c.get(0).expect("match");
+        if (n >= cfg.inner.quote_min_words || (verb && n >= cfg.inner.quote_min_after_verb)) && !public_or_mention(text, whole.start(), whole.end(), cfg) {
             push(QUOTE, inner.start(), inner.end());
         }
     }
@@ -536,7 +628,8 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
         let verb = before.iter().enumerate().rev().take(3).any(|(i, (_, _, w))| {
             cfg.inner.speech_verbs.contains(w) && (i + 1 == n || !cfg.inner.speech_verbs_adjacent.contains(w))
         });
-        if !verb {
+        let noun = before.iter().rev().take(4).any(|(_, _, w)| cfg.inner.speech_nouns.contains(w.strip_suffix("'s").unwrap_or(w)));
+        if !verb && !noun {
             continue;
         }
         let rest = &text[ci + 1..];
@@ -544,12 +637,41 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
             continue;
         }
         let end = rest.find(['.', '!', '?', '\n']).unwrap_or(rest.len());
-        let n = words(&rest[..end]).count();
-        if n >= cfg.inner.quote_min_after_verb.max(3) {
+        let said: Vec<String> = words(&rest[..end]).map(|(_, _, w)| w).collect();
+        // After a noun ("the instruction was:"), only words in the first or second person are
+        // speech: "the key message: recipients should review access" is not.
+        if !verb && !said.iter().any(|w| PERSONAL.contains(&w.as_str())) {
+            continue;
+        }
+        if said.len() >= cfg.inner.quote_min_after_verb.max(3) && !public_or_mention(text, ci, ci + 1 + end, cfg) {
             let s = ci + 1 + (rest.len() - rest.trim_start().len());
             push(QUOTE, s, (ci + 1 + end).max(s));
         }
     }
+}
+
+/// Words that may follow "at 0430" and keep it a clock time.
+const HHMM_NEXT: [&str; 16] = ["on", "local", "lt", "hours", "hrs", "h", "tomorrow", "today", "tonight", "and", "or", "when", "sharp", "that", "the", "until"];
+
+/// First- and second-person words: the voice of direct speech.
+const PERSONAL: [&str; 12] = ["i", "i'm", "i'll", "me", "my", "we", "we'll", "we're", "us", "our", "you", "your"];
+
+/// Whether the quotation at `qs..qe` is a public statement (a phrase of `public_speech` in its
+/// sentence, outside the quotation) or a mention (a `quote_mention` word right before it, or
+/// "instead" / "rather" right after it: "say 'in the coming days' instead").
+fn public_or_mention(text: &str, qs: usize, qe: usize, cfg: &LintConfig) -> bool {
+    let before = &text[..qs];
+    let after = &text[qe..];
+    if words(before).last().is_some_and(|(_, _, w)| cfg.inner.quote_mention.contains(&w))
+        || words(after).next().is_some_and(|(_, _, w)| w == "instead" || w == "rather")
+    {
+        return true;
+    }
+    // The sentence around the quotation.
+    let start = [". ", "! ", "? ", "\n"].iter().filter_map(|t| before.rfind(t).map(|i| i + t.len())).max().unwrap_or(0);
+    let end = [". ", "! ", "? ", "\n"].iter().filter_map(|t| after.find(t)).min().map_or(text.len(), |i| qe + i);
+    let outside: Vec<(usize, usize, String)> = words(&text[start..qs]).chain(words(&text[qe..end])).collect();
+    cfg.inner.public_speech.iter().any(|toks| (0..outside.len()).any(|i| match_at(toks, &outside, i).is_some_and(|e| e > i)))
 }
 
 /// Words after a number that make "at 12.50" a quantity rather than a clock time.

@@ -6,10 +6,28 @@
 //!   the honest estimate for unseen text (recorded at each test); after that they guard against
 //!   regressions (`blind4` was tuned on by class in the fourth round: word classes, stems,
 //!   colon speech, spelled and dotted clock times, wallets, account names);
-//! - `blind5.jsonl`: written after the fourth round, in a different (terse, bulletin) style, and
-//!   not tuned on: its first measurement is the current estimate for unseen text.
+//! - `blind5.jsonl`: written after the fourth round in a terse bulletin style; first measurement
+//!   precision 0.963, recall 0.650;
+//! - `blind6.jsonl`: written after the fourth round, before any fifth-round change, in other
+//!   styles (diplomatic cables, police liaison notes, CERT advisories, ISAC bulletins, analyst
+//!   chat); first measurement precision 0.808, recall 0.583. `blind5` and `blind6` were tuned on
+//!   by class in the fifth round (collection product and coverage nouns, warrants, covert
+//!   entry, radio and direction finding, sensors and trackers, seized-device exploitation,
+//!   private exchanges; police and diplomatic names for sources; public statements and
+//!   mentions in quotation marks; onion addresses, messenger ids, vehicle registrations; more
+//!   clock-time forms) and are now regression guards;
+//! - `blind7.jsonl`: written after the fifth round in yet other styles (SITREPs, translated
+//!   service prose, court and press summaries, duty-officer handovers) and not tuned on: its
+//!   first measurement, precision 0.767 and recall 0.440, is the current estimate for unseen
+//!   text. The gap between the tuned sets (about 1.0) and each new blind set's first figure
+//!   (0.65, 0.58, 0.44 recall) is the real finding: a vocabulary learns the phrasing it has
+//!   seen, and a new style of writing brings new phrasing.
 //!
-//! Add a new blind set after every vocabulary change and record its first measurement.
+//! The blind sets were written by the engineers who maintain the vocabulary, who know what it
+//! matches; a set written by someone else would be a fairer test.
+//!
+//! Add a new blind set after every vocabulary change and record its first measurement. Run:
+//! `cargo test -p tearline-policy --test it lints_eval -- --nocapture`.
 
 use serde_json::Value;
 use tearline_policy::lints::{LintConfig, lint_text};
@@ -136,17 +154,78 @@ fn blind5_set_precision_and_recall() {
     // 40 blocking / 36 clean sentences in a terse bulletin style, written after the fourth
     // vocabulary round. First measurement (its first run panicked on a quotation in curly single
     // quotes, a bug in the new quote groups; fixed without touching the vocabulary, then
-    // measured): precision 0.963, recall 0.650 (tp 26 fp 1 fn 14 tn 35). Not tuned on: the misses
-    // (11 of 13 modality sentences: "technical coverage", "audio from", "chat history", "sensor
-    // data", "a tap on the landline", seized-device exploitation, ...) are the next round's
-    // classes, to be measured on a new set after that round.
+    // measured): precision 0.963, recall 0.650 (tp 26 fp 1 fn 14 tn 35). Its misses (11 of 13
+    // modality sentences: "technical coverage", "audio from", "chat history", "sensor data", "a
+    // tap on the landline", seized-device exploitation, ...) were classes of the fifth round,
+    // measured after it on `blind7`.
     let s = evaluate("blind5.jsonl");
     for m in &s.misses {
         eprintln!("blind5 {m}");
     }
     eprintln!("blind5: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    // Since tuned on by class in the fifth round (1.000 / 1.000 after it): a regression guard.
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "blind5 set regressed");
+}
+
+#[test]
+fn blind6_set_precision_and_recall() {
+    // 108 blocking / 98 clean sentences in styles the earlier sets lack (translated diplomatic
+    // cables, police liaison notes, CERT advisories, ISAC bulletins, chat-like analyst notes,
+    // British and American spelling), with hard negatives (public statements by officials in
+    // quotation marks, "intercepted" by police or malware, "recorded" by a SOC, "liaison
+    // officers" as a delivery route). Written after the fourth round, before any change.
+    // First measurement: precision 0.808, recall 0.583 (tp 63 fp 15 fn 45 tn 83).
+    let s = evaluate("blind6.jsonl");
+    for m in &s.misses {
+        eprintln!("blind6 {m}");
+    }
+    eprintln!("blind6: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    // Since tuned on by class in the fifth round (precision 0.991, recall 1.000 after it; the
+    // one false alarm left, "peaks around midday", is an hour in a habitual statement, which
+    // the time lint cannot tell from a planned hour): a regression guard.
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "blind6 set regressed");
+}
+
+#[test]
+fn blind7_set_precision_and_recall() {
+    // 75 blocking / 83 clean sentences in styles none of the earlier sets has (SITREPs,
+    // translated Russian and French service prose, court and press summaries, duty-officer
+    // handovers, maritime and financial bulletins), written after the fifth round and measured
+    // once: precision 0.767, recall 0.440 (tp 33 fp 10 fn 42 tn 73). Not tuned on: this is the
+    // current estimate for unseen text. Its misses by class, for the next round (to be measured
+    // on a new set after it): service jargon for collection ("operative data", "technical
+    // control", "eyes on", "under our control", transcripts, metadata, geofencing, returns to
+    // legal requests); people with access described by relation ("a woman married to one of
+    // the cell members", "keeps us informed", "paid by the service"); speech in single quotes
+    // with an apostrophe inside ("'If I don't come back...'"), unquoted speech around "she told
+    // them", colon speech in the third person; handles after "on the forum:", Litecoin
+    // addresses, WhatsApp invite links, spelled-out e-mail addresses; "at 0615 at", "half
+    // seven", "roughly 05.20", "between 2 and 3 in the afternoon". False alarms: the
+    // adversary's drones, public chants and slogans in quotation marks, a newspaper's "source",
+    // propaganda recordings, "baggage handlers", a "liaison officer" as the recipient, the
+    // published start time of a march.
+    let s = evaluate("blind7.jsonl");
+    for m in &s.misses {
+        eprintln!("blind7 {m}");
+    }
+    eprintln!("blind7: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
     // Floors below the first measurement.
-    assert!(s.recall() >= 0.6 && s.precision() >= 0.9, "blind5 set below its floors");
+    assert!(s.recall() >= 0.4 && s.precision() >= 0.75, "blind7 set below its floors");
+}
+
+#[test]
+fn a_vocabulary_without_the_fifth_round_keys_still_loads() {
+    // `speech_nouns`, `public_speech` and `quote_mention` are optional: an organisation's own
+    // vocabulary written before them loads, and then a public quotation is reported as before.
+    let old = "modality = [\"intercept*\"]\nsource = [\"informant*\"]\nspeech_verbs = [\"said\"]\nquote_min_words = 4\nquote_min_words_after_verb = 2\nskip_keys = [\"id\"]\n";
+    let cfg = LintConfig::from_toml(old).expect("an older vocabulary loads");
+    let public = "The minister told reporters: \"We will not be intimidated by anyone.\"";
+    let mut out = Vec::new();
+    lint_text(public, "x", "description", &cfg, &mut out);
+    assert!(out.iter().any(|f| f.code == "TL-QUOTE"), "{out:?}");
+    let mut out = Vec::new();
+    lint_text(public, "x", "description", &LintConfig::default(), &mut out);
+    assert!(out.is_empty(), "a public statement under the default vocabulary: {out:?}");
 }
 
 #[test]
