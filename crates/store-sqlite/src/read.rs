@@ -24,8 +24,7 @@ pub(crate) fn push_in(sql: &mut String, args: &mut Vec<Sql>, column: &str, value
     sql.push(')');
 }
 
-/// Appends the `match[version]` condition. The lone `is_last = 1` form is written exactly as
-/// the partial indexes' condition so that SQLite can use them.
+/// Appends the `match[version]` condition (`is_last` is read from the date-ordered indexes).
 pub(crate) fn push_version_filter(sql: &mut String, args: &mut Vec<Sql>, versions: &VersionFilter) {
     if versions.all {
         return;
