@@ -167,6 +167,51 @@ const MIGRATIONS: &[&str] = &[
         partner TEXT NOT NULL,
         body TEXT NOT NULL
     );",
+    // 5: publication by (id, version): release_objects gains the version each release or
+    // recall published, backfilled from the release bundles (a version is `modified`, else
+    // `created`, as the fixed-width sort key) and, for what a bundle does not hold (recall
+    // notices, revoked versions of a recalled release), from the delivery collection's rows.
+    // admissions: egress decisions stored per delivery row, under the fingerprint of their
+    // inputs (a cache of a pure decision: no ledger entry).
+    "CREATE TABLE release_versions (
+        partner TEXT NOT NULL,
+        object_id TEXT NOT NULL,
+        version TEXT NOT NULL,
+        manifest_id TEXT NOT NULL,
+        PRIMARY KEY (partner, object_id, version, manifest_id)
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO release_versions (partner, object_id, version, manifest_id)
+    SELECT partner, object_id,
+        substr(t, 1, 19) || '.' || substr(CASE WHEN substr(t, 20, 1) = '.' THEN substr(t, 21, length(t) - 21) ELSE '' END || '000000000', 1, 9) || 'Z',
+        manifest_id
+    FROM (
+        SELECT ro.partner, ro.object_id, ro.manifest_id,
+            coalesce(json_extract(b.value, '$.modified'), json_extract(b.value, '$.created')) AS t
+        FROM release_objects ro
+        JOIN (SELECT manifest_id, CASE WHEN json_valid(CAST(bundle AS TEXT)) THEN CAST(bundle AS TEXT) ELSE '{}' END AS doc FROM releases) r
+            ON r.manifest_id = ro.manifest_id,
+            json_each(r.doc, '$.objects') b
+        WHERE json_extract(b.value, '$.id') = ro.object_id
+    )
+    WHERE typeof(t) = 'text' AND length(t) >= 20 AND substr(t, -1) = 'Z';
+    INSERT OR IGNORE INTO release_versions (partner, object_id, version, manifest_id)
+    SELECT ro.partner, ro.object_id, o.version, ro.manifest_id
+    FROM release_objects ro
+    JOIN releases r ON r.manifest_id = ro.manifest_id
+    JOIN partners p ON p.name = ro.partner
+    JOIN objects o ON o.coll = p.collection AND o.stix_id = ro.object_id
+    WHERE NOT EXISTS (SELECT 1 FROM release_versions v WHERE v.partner = ro.partner AND v.object_id = ro.object_id AND v.manifest_id = ro.manifest_id)
+       OR (r.state = 'recalled' AND json_valid(o.body) AND json_extract(o.body, '$.revoked') = 1);
+    DROP TABLE release_objects;
+    ALTER TABLE release_versions RENAME TO release_objects;
+    CREATE TABLE admissions (
+        coll INTEGER NOT NULL,
+        added INTEGER NOT NULL,
+        partner TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        names TEXT NOT NULL,
+        PRIMARY KEY (coll, added, partner)
+    ) WITHOUT ROWID;",
 ];
 
 /// The schema version this binary writes.

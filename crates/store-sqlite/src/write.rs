@@ -224,7 +224,7 @@ struct Existing {
     hash: Vec<u8>,
 }
 
-fn collection_pk(conn: &Connection, collection_id: &str) -> StoreResult<Option<i64>> {
+pub(crate) fn collection_pk(conn: &Connection, collection_id: &str) -> StoreResult<Option<i64>> {
     conn.prepare_cached("SELECT pk FROM collections WHERE id = ?1")
         .map_err(db_err)?
         .query_row([collection_id], |r| r.get(0))
@@ -318,11 +318,17 @@ pub(crate) fn delete_object(conn: &Connection, collection_id: &str, object_id: &
         return Ok(0);
     };
     let key = crate::id_key(object_id);
-    let mut sql = String::from("DELETE FROM objects WHERE coll = ?1 AND stix_id = ?2 AND id_key = ?3");
+    let mut cond = String::from("coll = ?1 AND stix_id = ?2 AND id_key = ?3");
     let mut args: Vec<rusqlite::types::Value> = vec![coll.into(), object_id.to_owned().into(), key.into()];
-    crate::read::push_version_filter(&mut sql, &mut args, versions);
-    crate::read::push_in(&mut sql, &mut args, "spec_version", spec_versions.iter().cloned());
-    let n = conn.execute(&sql, rusqlite::params_from_iter(args)).map_err(db_err)?;
+    crate::read::push_version_filter(&mut cond, &mut args, versions);
+    crate::read::push_in(&mut cond, &mut args, "spec_version", spec_versions.iter().cloned());
+    // Stored egress decisions go with their rows.
+    conn.execute(
+        &format!("DELETE FROM admissions WHERE coll = ?1 AND added IN (SELECT date_added FROM objects WHERE {cond})"),
+        rusqlite::params_from_iter(args.iter()),
+    )
+    .map_err(db_err)?;
+    let n = conn.execute(&format!("DELETE FROM objects WHERE {cond}"), rusqlite::params_from_iter(args)).map_err(db_err)?;
     if n > 0 {
         conn.execute(
             "UPDATE objects SET

@@ -179,14 +179,11 @@ async fn audience_page(
     // round trip, not two, on the partner path; the collection's answer still comes first.
     let (c, audience) = tokio::join!(
         readable_collection(state, caller, root, id),
-        egress::Audience::of(&*state.store, &caller.0, state.decision.as_ref(), Some(&state.retrievals))
+        egress::Audience::of(&*state.store, &caller.0, state.decision.as_ref(), Some(&state.retrievals), Some(&state.admissions))
     );
     let c = c?;
     let filter = filter()?;
-    let audience = audience?;
-    let page = state.store.objects(&c.id, &filter, bodies || audience.needs_bodies()).await?;
-    let audience = audience.for_page(&*state.store, &c.id, &page).await?;
-    Ok((page, audience))
+    audience?.page(&*state.store, &c.id, &filter, bodies).await
 }
 
 pub async fn get_objects(
