@@ -108,7 +108,8 @@ pub const DECISION_VERSION: &str = concat!("tearline-admit/1 ", env!("CARGO_PKG_
 /// marking-definitions: the recipient, the policy and the decision code. A decision stored
 /// under one fingerprint is valid exactly while the fingerprint stays the same (objects are
 /// immutable); any change of the recipient (country, flags, tier, identity, ...) or of the
-/// policy yields another one. Hex SHA-256 over their complete `Debug` forms.
+/// policy yields another one. The first 128 bits of SHA-256 over their complete `Debug` forms,
+/// in hex (it is stored on every admitted row).
 pub fn fingerprint(recipient: &Recipient, policy: &Policy) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
@@ -116,7 +117,7 @@ pub fn fingerprint(recipient: &Recipient, policy: &Policy) -> String {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
-    hex::encode(h.finalize())
+    hex::encode(&h.finalize()[..16])
 }
 
 /// What the decision reads of an object's JSON text: everything else is skipped unparsed.

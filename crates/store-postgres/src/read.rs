@@ -71,20 +71,19 @@ pub(crate) fn parse_version(text: &str) -> StoreResult<Timestamp> {
 }
 
 /// One page; for a partner member's read (`read`), each row with its decision column: the
-/// stored admission under the read's fingerprint (`+names`), else the releases that published
-/// exactly this (id, version) to the partner (`-m1,m2`), else NULL. `coalesce` stops at the
-/// first non-NULL, so a row with a stored admission costs one primary-key probe.
+/// admission stored on the row under the read's key (`+names`, see [`admission_key`]), else
+/// the releases that published exactly this (id, version) to the partner (`-m1,m2`), else
+/// NULL. A row with a stored admission costs nothing beyond reading its own column.
 pub(crate) async fn page(client: &deadpool_postgres::Client, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: Option<&PartnerRead>) -> StoreResult<PartnerPage> {
     let mut p = Params::default();
     let coll = p.push(collection_id.to_owned());
     let decision = match read {
         Some(r) => {
-            let (partner, fingerprint) = (p.push(r.partner.clone()), p.push(r.fingerprint.clone()));
+            let (partner, key) = (p.push(r.partner.clone()), p.push(admission_key(r)));
             format!(
-                ", coalesce(
-                    (SELECT '+' || a.names FROM admissions a WHERE a.coll = objects.coll AND a.added = objects.date_added AND a.partner = {partner} AND a.fingerprint = {fingerprint}),
-                    (SELECT '-' || string_agg(r.manifest_id, ',' ORDER BY r.manifest_id) FROM release_objects r
-                     WHERE r.partner = {partner} AND r.object_id = objects.stix_id AND r.version = objects.version)) AS decision"
+                ", CASE WHEN left(admission, length({key})) = {key} THEN '+' || substr(admission, length({key}) + 1)
+                    ELSE (SELECT '-' || string_agg(r.manifest_id, ',' ORDER BY r.manifest_id) FROM release_objects r
+                          WHERE r.partner = {partner} AND r.object_id = objects.stix_id AND r.version = objects.version) END AS decision"
             )
         }
         None => ", NULL::text AS decision".to_owned(),

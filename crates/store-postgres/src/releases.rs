@@ -161,18 +161,18 @@ impl PgStore {
             return Ok(());
         }
         let added: Vec<i64> = rows.iter().map(|(c, _)| c.0).collect();
-        let names: Vec<String> = rows.iter().map(|(_, n)| n.join(",")).collect();
+        let key = admission_key(read);
+        let values: Vec<String> = rows.iter().map(|(_, n)| format!("{key}{}", n.join(","))).collect();
         let c = self.client().await?;
         let result = async {
             let st = c
                 .prepare_cached(
-                    "INSERT INTO admissions (coll, added, partner, fingerprint, names)
-                     SELECT c.pk, t.added, $2, $3, t.names FROM collections c, unnest($4::bigint[], $5::text[]) AS t(added, names) WHERE c.id = $1
-                     ON CONFLICT (coll, added, partner) DO UPDATE SET fingerprint = excluded.fingerprint, names = excluded.names",
+                    "UPDATE objects o SET admission = t.v FROM unnest($2::bigint[], $3::text[]) AS t(added, v)
+                     WHERE o.coll = (SELECT pk FROM collections WHERE id = $1) AND o.date_added = t.added AND o.admission IS DISTINCT FROM t.v",
                 )
                 .await
                 .map_err(pg_err)?;
-            c.execute(&st, &[&collection_id, &read.partner, &read.fingerprint, &added, &names]).await.map_err(pg_err).map(|_| ())
+            c.execute(&st, &[&collection_id, &added, &values]).await.map_err(pg_err).map(|_| ())
         }
         .await;
         crate::settle(c, &result);

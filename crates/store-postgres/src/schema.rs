@@ -213,7 +213,7 @@ const MIGRATIONS: &[(&str, &str)] = &[(
     );
     "#,
 ), (
-    "publication by (id, version); stored egress decisions (admissions)",
+    "publication by (id, version); egress decisions stored on their rows",
     r#"
     -- release_objects gains the version each release or recall published, backfilled from the
     -- release bundles (`modified`, else `created`, as the fixed-width sort key) and, for what a
@@ -251,16 +251,10 @@ const MIGRATIONS: &[(&str, &str)] = &[(
     DROP TABLE release_objects;
     ALTER TABLE release_versions RENAME TO release_objects;
     ALTER INDEX release_versions_pkey RENAME TO release_objects_pkey;
-    -- Egress decisions stored per delivery row, under the fingerprint of their inputs (a cache
-    -- of a pure decision: no ledger entry).
-    CREATE TABLE admissions (
-        coll BIGINT NOT NULL,
-        added BIGINT NOT NULL,
-        partner TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        names TEXT NOT NULL,
-        PRIMARY KEY (coll, added, partner)
-    );
+    -- The egress decision stored on the row (`partner LF fingerprint LF names`), under the
+    -- fingerprint of its inputs: a cache of a pure decision (no ledger entry), read in the
+    -- page query itself.
+    ALTER TABLE objects ADD COLUMN admission TEXT;
     "#,
 )];
 

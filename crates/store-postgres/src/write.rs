@@ -312,10 +312,8 @@ pub(crate) async fn delete_object(client: &mut Client, collection_id: &str, obje
         let s = p.push(spec_versions.to_vec());
         sql.push_str(&format!(" AND spec_version = ANY({s})"));
     }
-    // Stored egress decisions go with their rows.
-    let sql = format!("WITH gone AS ({sql} RETURNING date_added), dropped AS (DELETE FROM admissions WHERE coll = {c} AND added IN (SELECT date_added FROM gone)) SELECT count(*) FROM gone");
     let st = tx.prepare_cached(&sql).await.map_err(pg_err)?;
-    let n = tx.query_one(&st, &p.refs()).await.map_err(pg_err)?.try_get::<_, i64>(0).map_err(pg_err)? as u64;
+    let n = tx.execute(&st, &p.refs()).await.map_err(pg_err)?;
     if n > 0 {
         let st = tx
             .prepare_cached(

@@ -677,7 +677,7 @@ mod tests {
         c.execute_batch(
             "CREATE TABLE old (partner TEXT NOT NULL, object_id TEXT NOT NULL, manifest_id TEXT NOT NULL, PRIMARY KEY (partner, object_id, manifest_id)) WITHOUT ROWID;
              INSERT OR IGNORE INTO old SELECT partner, object_id, manifest_id FROM release_objects;
-             DROP TABLE release_objects; ALTER TABLE old RENAME TO release_objects; DROP TABLE admissions;
+             DROP TABLE release_objects; ALTER TABLE old RENAME TO release_objects; ALTER TABLE objects DROP COLUMN admission;
              PRAGMA user_version = 4;",
         )
         .unwrap();

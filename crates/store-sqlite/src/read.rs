@@ -54,13 +54,12 @@ pub(crate) fn objects(conn: &Connection, collection_id: &str, filter: &ObjectFil
     Ok(page(conn, collection_id, filter, with_body, None)?.page)
 }
 
-/// The decision column of a partner member's page (`?2` partner, `?3` fingerprint): the stored
-/// admission under this fingerprint (`+names`), else the releases that published exactly this
-/// (id, version) to the partner (`-m1,m2`), else NULL. `coalesce` stops at the first non-NULL,
-/// so a row with a stored admission costs one primary-key probe.
-const DECISION: &str = ", coalesce(
-        (SELECT '+' || a.names FROM admissions a WHERE a.coll = objects.coll AND a.added = objects.date_added AND a.partner = ?2 AND a.fingerprint = ?3),
-        (SELECT '-' || group_concat(r.manifest_id) FROM release_objects r WHERE r.partner = ?2 AND r.object_id = objects.stix_id AND r.version = objects.version))";
+/// The decision column of a partner member's page (`?2` partner, `?3` the admission key, see
+/// [`admission_key`]): the admission stored on the row under this key (`+names`), else the
+/// releases that published exactly this (id, version) to the partner (`-m1,m2`), else NULL.
+/// A row with a stored admission costs nothing beyond reading its own column.
+const DECISION: &str = ", CASE WHEN substr(admission, 1, length(?3)) = ?3 THEN '+' || substr(admission, length(?3) + 1)
+        ELSE (SELECT '-' || group_concat(r.manifest_id) FROM release_objects r WHERE r.partner = ?2 AND r.object_id = objects.stix_id AND r.version = objects.version) END";
 
 /// One page, with each row's decision column for a partner member's read.
 pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: Option<&PartnerRead>) -> StoreResult<PartnerPage> {
@@ -81,7 +80,7 @@ pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter
     let mut args: Vec<Sql> = vec![coll.into()];
     if let Some(r) = read {
         args.push(r.partner.clone().into());
-        args.push(r.fingerprint.clone().into());
+        args.push(admission_key(r).into());
     }
     let after = filter.after.map(|c| c.0).max(filter.added_after.map(|t| t.as_micros()));
     if let Some(after) = after {

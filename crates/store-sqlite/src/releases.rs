@@ -67,20 +67,18 @@ pub(crate) fn released_among(c: &Connection, partner: &str, ids: &[String]) -> S
     Ok(out)
 }
 
-/// Stores egress admissions for a partner's rows of one collection (replacing earlier ones).
+/// Stores egress admissions on a partner's rows of one collection (replacing earlier ones).
 pub(crate) fn record_admissions(c: &Connection, read: &PartnerRead, collection_id: &str, rows: &[(Cursor, Vec<String>)]) -> StoreResult<()> {
     if read.fingerprint.is_empty() || rows.is_empty() {
         return Ok(());
     }
     let Some(coll) = crate::write::collection_pk(c, collection_id)? else { return Ok(()) };
+    let key = admission_key(read);
     let mut st = c
-        .prepare_cached(
-            "INSERT INTO admissions (coll, added, partner, fingerprint, names) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (coll, added, partner) DO UPDATE SET fingerprint = excluded.fingerprint, names = excluded.names",
-        )
+        .prepare_cached("UPDATE objects SET admission = ?1 WHERE date_added = ?2 AND coll = ?3 AND admission IS NOT ?1")
         .map_err(db_err)?;
     for (cursor, names) in rows {
-        st.execute(params![coll, cursor.0, read.partner, read.fingerprint, names.join(",")]).map_err(db_err)?;
+        st.execute(params![format!("{key}{}", names.join(",")), cursor.0, coll]).map_err(db_err)?;
     }
     Ok(())
 }

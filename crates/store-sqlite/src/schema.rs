@@ -171,8 +171,9 @@ const MIGRATIONS: &[&str] = &[
     // recall published, backfilled from the release bundles (a version is `modified`, else
     // `created`, as the fixed-width sort key) and, for what a bundle does not hold (recall
     // notices, revoked versions of a recalled release), from the delivery collection's rows.
-    // admissions: egress decisions stored per delivery row, under the fingerprint of their
-    // inputs (a cache of a pure decision: no ledger entry).
+    // objects.admission: the egress decision stored on the row (`partner LF fingerprint LF
+    // names`), under the fingerprint of its inputs (a cache of a pure decision: no ledger
+    // entry; read in the page query itself, no further lookup).
     "CREATE TABLE release_versions (
         partner TEXT NOT NULL,
         object_id TEXT NOT NULL,
@@ -204,14 +205,7 @@ const MIGRATIONS: &[&str] = &[
        OR (r.state = 'recalled' AND json_valid(o.body) AND json_extract(o.body, '$.revoked') = 1);
     DROP TABLE release_objects;
     ALTER TABLE release_versions RENAME TO release_objects;
-    CREATE TABLE admissions (
-        coll INTEGER NOT NULL,
-        added INTEGER NOT NULL,
-        partner TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        names TEXT NOT NULL,
-        PRIMARY KEY (coll, added, partner)
-    ) WITHOUT ROWID;",
+    ALTER TABLE objects ADD COLUMN admission TEXT;",
 ];
 
 /// The schema version this binary writes.

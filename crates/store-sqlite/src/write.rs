@@ -322,12 +322,6 @@ pub(crate) fn delete_object(conn: &Connection, collection_id: &str, object_id: &
     let mut args: Vec<rusqlite::types::Value> = vec![coll.into(), object_id.to_owned().into(), key.into()];
     crate::read::push_version_filter(&mut cond, &mut args, versions);
     crate::read::push_in(&mut cond, &mut args, "spec_version", spec_versions.iter().cloned());
-    // Stored egress decisions go with their rows.
-    conn.execute(
-        &format!("DELETE FROM admissions WHERE coll = ?1 AND added IN (SELECT date_added FROM objects WHERE {cond})"),
-        rusqlite::params_from_iter(args.iter()),
-    )
-    .map_err(db_err)?;
     let n = conn.execute(&format!("DELETE FROM objects WHERE {cond}"), rusqlite::params_from_iter(args)).map_err(db_err)?;
     if n > 0 {
         conn.execute(

@@ -344,7 +344,10 @@ mod tests {
         async fn released_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>> {
             std::future::pending().await
         }
-        async fn release_pairs_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
+        async fn partner_objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: &PartnerRead) -> StoreResult<PartnerPage> {
+            std::future::pending().await
+        }
+        async fn record_admissions(&self, read: &PartnerRead, collection_id: &str, rows: Vec<(Cursor, Vec<String>)>) -> StoreResult<()> {
             std::future::pending().await
         }
         async fn ledger_append(&self, draft: LedgerDraft) -> StoreResult<LedgerEntry> {

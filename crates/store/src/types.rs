@@ -356,6 +356,13 @@ pub struct PartnerRead {
     pub fingerprint: String,
 }
 
+/// The prefix of a stored admission (`partner LF fingerprint LF`, then the names joined by
+/// `,`): a stored admission counts only for a read with the same key. An empty fingerprint
+/// gives a key no stored admission starts with.
+pub fn admission_key(read: &PartnerRead) -> String {
+    if read.fingerprint.is_empty() { "\n".to_owned() } else { format!("{}\n{}\n", read.partner, read.fingerprint) }
+}
+
 /// What a partner member's page says about one row, read in the same query as the row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RowDecision {

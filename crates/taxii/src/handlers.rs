@@ -332,6 +332,16 @@ pub async fn add_objects(
             EnvelopeError::TooMany { .. } => ApiError::PayloadTooLarge(e.to_string()),
             other => ApiError::BadRequest(other.to_string()),
         })?;
+    // A partner member posts its own organisation's objects only (never another author's, such
+    // as a version of a released object in the producer's name).
+    let items = if caller.0.role == tearline_store::Role::PartnerMember {
+        match state.store.partner_of(caller.0.id).await? {
+            Some(p) => tearline_service::ingest::only_authored_by(items, &p.profile.identity_id),
+            None => items,
+        }
+    } else {
+        items
+    };
     let draft = StatusDraft { id: status_key(&root, &uuid::Uuid::new_v4().to_string()), account_id: caller.0.id, request_timestamp };
     let for_cases = case_candidates(&items);
     let result = state.store.add_objects(&c.id, items, Some(draft)).await?;
