@@ -18,6 +18,13 @@
 //! collection it sits in and whatever grant the account holds, and a withheld object answers
 //! like a missing one: `more`/`next` follow the store's page, never the count withheld.
 //!
+//! **Stored decisions.** A partner member's page comes from [`Store::partner_objects`]: each
+//! row carries the admission stored on it under the fingerprint of the decision's inputs (the
+//! recipient from the partner's current profile, the producer's current policy, the decision
+//! code) or else the releases that published exactly its (id, version). A row with a stored
+//! admission leaves on it; any other is decided live, and live admissions that depend on
+//! nothing but those inputs are stored in the background ([`crate::admissions`]).
+//!
 //! **Retrievals.** Objects of a release leaving in an objects or object response note the
 //! first retrieval of that release by the account ([`crate::retrievals`]), written in the
 //! background; the read never waits for it.
@@ -246,7 +253,7 @@ impl Audience {
         for ((o, published), head) in live.into_iter().zip(&heads) {
             let (Some(head), Some(body)) = (head, o.body.as_deref()) else { continue };
             let authored = head.created_by_ref.as_deref() == Some(ctx.recipient.org_identity.as_str());
-            if !(!published.is_empty() || authored) || gate.admit(head, body).is_err() {
+            if (published.is_empty() && !authored) || gate.admit(head, body).is_err() {
                 continue;
             }
             // An object names a release when it is the release's manifest report or only that
