@@ -100,6 +100,26 @@ fn admit_as(obj: &Value, reg: &Registry, recipient: &Recipient, policy: &Policy)
     Ok(())
 }
 
+/// The version of the decision code: part of every [`fingerprint`], so a build that decides
+/// differently never reuses decisions stored by another.
+pub const DECISION_VERSION: &str = concat!("tearline-admit/1 ", env!("CARGO_PKG_VERSION"));
+
+/// The fingerprint of everything [`admit`] depends on besides the object and the trusted
+/// marking-definitions: the recipient, the policy and the decision code. A decision stored
+/// under one fingerprint is valid exactly while the fingerprint stays the same (objects are
+/// immutable); any change of the recipient (country, flags, tier, identity, ...) or of the
+/// policy yields another one. The first 128 bits of SHA-256 over their complete `Debug` forms,
+/// in hex (it is stored on every admitted row).
+pub fn fingerprint(recipient: &Recipient, policy: &Policy) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [DECISION_VERSION.to_owned(), format!("{recipient:?}"), format!("{policy:?}")] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(&h.finalize()[..16])
+}
+
 /// What the decision reads of an object's JSON text: everything else is skipped unparsed.
 #[derive(Deserialize)]
 struct RawHead {
@@ -143,6 +163,13 @@ impl Head {
     /// Every marking-definition id the object references (object-level and granular).
     pub fn marking_refs(&self) -> impl Iterator<Item = &str> {
         self.object_marking_refs.iter().chain(&self.granular_refs).map(String::as_str)
+    }
+
+    /// Whether the decision on this object depends only on the object, the recipient and the
+    /// policy (every marking it references is built in), so that it may be stored under their
+    /// [`fingerprint`].
+    pub fn self_contained(&self) -> bool {
+        self.marking_refs().all(is_builtin_marking)
     }
 }
 
@@ -331,5 +358,21 @@ mod tests {
         assert!(matches!(both(&mine(3, ids::TLP2_RED), &[], &r, &p), Err(Reason::Tlp(_))), "TLP:RED reaches no one else");
         let theirs = obj(4, &[ids::TLP2_AMBER_STRICT], json!({"created_by_ref": ORG}));
         assert!(matches!(both(&theirs, &[], &r, &p), Err(Reason::Tlp(_))));
+    }
+
+    #[test]
+    fn the_fingerprint_follows_every_input() {
+        let (p, r) = (policy(), recipient(true));
+        let f = fingerprint(&r, &p);
+        assert_eq!(f, fingerprint(&r.clone(), &p.clone()));
+        let mut hostile = r.clone();
+        hostile.flags.hostile = true;
+        let mut moved = r.clone();
+        moved.country = Country::parse("IRN").unwrap();
+        let mut other = p.clone();
+        other.communities.clear();
+        for (what, g) in [("flags", fingerprint(&hostile, &p)), ("country", fingerprint(&moved, &p)), ("community", fingerprint(&recipient(false), &p)), ("policy", fingerprint(&r, &other))] {
+            assert_ne!(f, g, "{what}");
+        }
     }
 }

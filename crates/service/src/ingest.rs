@@ -50,3 +50,30 @@ fn checked(index: usize, obj: &Value, body: impl FnOnce() -> String) -> Submissi
     }
 }
 
+/// What a partner member posts into its delivery collection is its own organisation's
+/// feedback: an object naming another author (`created_by_ref` other than `identity`, such as
+/// the producer's) is refused, per object, with a message saying so. Objects without
+/// `created_by_ref` are stored (they still reach the duty-to-warn desk) but are not the
+/// partner's own: egress serves them to no partner member.
+pub fn only_authored_by(items: Vec<Submission>, identity: &str) -> Vec<Submission> {
+    #[derive(serde::Deserialize)]
+    struct Author {
+        created_by_ref: Option<String>,
+    }
+    items
+        .into_iter()
+        .map(|s| match s {
+            Submission::Accepted(o) => match serde_json::from_str::<Author>(&o.body).ok().and_then(|a| a.created_by_ref) {
+                Some(author) if author != identity => Submission::Rejected {
+                    id: Some(o.id.as_str().to_owned()),
+                    version: o.version.map(|v| v.to_stix_string()),
+                    message: format!(
+                        "a partner member may post only its own organisation's objects: created_by_ref is {author}, expected {identity} (or leave it out)"
+                    ),
+                },
+                _ => Submission::Accepted(o),
+            },
+            rejected => rejected,
+        })
+        .collect()
+}

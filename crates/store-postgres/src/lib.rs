@@ -585,7 +585,7 @@ impl Store for PgStore {
     }
 
     async fn objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool) -> StoreResult<Page> {
-        with_read!(self, |c| read::objects(c, collection_id, filter, with_body).await)
+        with_read!(self, |c| read::page(c, collection_id, filter, with_body, None).await.map(|p| p.page))
     }
 
     async fn delete_object(&self, collection_id: &str, object_id: &str, versions: &VersionFilter, spec_versions: &[String]) -> StoreResult<u64> {
@@ -663,8 +663,12 @@ impl Store for PgStore {
         self.release_among(partner, ids).await
     }
 
-    async fn release_pairs_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
-        self.release_pairs(partner, ids).await
+    async fn partner_objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: &PartnerRead) -> StoreResult<PartnerPage> {
+        with_read!(self, |c| read::page(c, collection_id, filter, with_body, Some(read)).await)
+    }
+
+    async fn record_admissions(&self, read: &PartnerRead, collection_id: &str, rows: Vec<(Cursor, Vec<String>)>) -> StoreResult<()> {
+        self.admissions_record(read, collection_id, rows).await
     }
 
     async fn ledger_append(&self, draft: LedgerDraft) -> StoreResult<LedgerEntry> {

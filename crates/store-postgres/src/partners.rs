@@ -41,9 +41,16 @@ impl PgStore {
         Ok(query(&**c, "WHERE p.name = $1", &[&name]).await?.pop())
     }
 
+    /// On every partner member's read: one prepared statement, one round trip.
     pub(crate) async fn partner_of_account(&self, account_id: i64) -> StoreResult<Option<Partner>> {
         let c = self.client().await?;
-        Ok(query(&**c, "JOIN partner_members pm ON pm.partner = p.name WHERE pm.account = $1", &[&account_id]).await?.pop())
+        let result = async {
+            let st = c.prepare_cached(&format!("{SELECT} JOIN partner_members pm ON pm.partner = p.name WHERE pm.account = $1")).await.map_err(pg_err)?;
+            c.query_opt(&st, &[&account_id]).await.map_err(pg_err)?.as_ref().map(from_row).transpose()
+        }
+        .await;
+        crate::settle(c, &result);
+        result
     }
 
     pub(crate) async fn partner_add(&self, profile: PartnerProfile) -> StoreResult<Partner> {

@@ -70,13 +70,28 @@ pub(crate) fn parse_version(text: &str) -> StoreResult<Timestamp> {
     Timestamp::parse(text).map_err(|e| StoreError::Internal(format!("stored version is unreadable: {e}")))
 }
 
-pub(crate) async fn objects(client: &deadpool_postgres::Client, collection_id: &str, filter: &ObjectFilter, with_body: bool) -> StoreResult<Page> {
+/// One page; for a partner member's read (`read`), each row with its decision column: the
+/// admission stored on the row under the read's key (`+names`, see [`admission_key`]), else
+/// the releases that published exactly this (id, version) to the partner (`-m1,m2`), else
+/// NULL. A row with a stored admission costs nothing beyond reading its own column.
+pub(crate) async fn page(client: &deadpool_postgres::Client, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: Option<&PartnerRead>) -> StoreResult<PartnerPage> {
     let mut p = Params::default();
     let coll = p.push(collection_id.to_owned());
+    let decision = match read {
+        Some(r) => {
+            let (partner, key) = (p.push(r.partner.clone()), p.push(admission_key(r)));
+            format!(
+                ", CASE WHEN left(admission, length({key})) = {key} THEN '+' || substr(admission, length({key}) + 1)
+                    ELSE (SELECT '-' || string_agg(r.manifest_id, ',' ORDER BY r.manifest_id) FROM release_objects r
+                          WHERE r.partner = {partner} AND r.object_id = objects.stix_id AND r.version = objects.version) END AS decision"
+            )
+        }
+        None => ", NULL::text AS decision".to_owned(),
+    };
     // An unknown collection selects nothing: an empty page, as for an empty collection.
     let mut sql = format!(
-        "SELECT date_added, stix_id, type, version, spec_version{} FROM objects WHERE coll = (SELECT pk FROM collections WHERE id = {coll})",
-        if with_body { ", body" } else { "" }
+        "SELECT date_added, stix_id, type, version, spec_version, {} AS body{decision} FROM objects WHERE coll = (SELECT pk FROM collections WHERE id = {coll})",
+        if with_body { "body" } else { "NULL::text" }
     );
     let after = filter.after.map(|c| c.0).max(filter.added_after.map(|t| t.as_micros()));
     if let Some(after) = after {
@@ -100,7 +115,7 @@ pub(crate) async fn objects(client: &deadpool_postgres::Client, collection_id: &
         let m = p.push(i64::try_from(filter.max_bytes).unwrap_or(i64::MAX));
         let n = p.push(limit as i64);
         sql = format!(
-            "SELECT date_added, stix_id, type, version, spec_version, body, total FROM (
+            "SELECT date_added, stix_id, type, version, spec_version, body, decision, total FROM (
                 SELECT page.*,
                     sum(octet_length(body)) OVER w AS running,
                     row_number() OVER w AS n,
@@ -117,13 +132,14 @@ pub(crate) async fn objects(client: &deadpool_postgres::Client, collection_id: &
     let rows = client.query(&st, &p.refs()).await.map_err(pg_err)?;
     let more = if with_body {
         match rows.first() {
-            Some(row) => row.try_get::<_, i64>(6).map_err(pg_err)? > rows.len() as i64,
+            Some(row) => row.try_get::<_, i64>(7).map_err(pg_err)? > rows.len() as i64,
             None => false,
         }
     } else {
         rows.len() > limit
     };
     let mut items = Vec::with_capacity(rows.len().min(limit));
+    let mut decisions = Vec::new();
     for row in rows.iter().take(limit) {
         let date_added: i64 = row.try_get(0).map_err(pg_err)?;
         let version: &str = row.try_get(3).map_err(pg_err)?;
@@ -136,6 +152,9 @@ pub(crate) async fn objects(client: &deadpool_postgres::Client, collection_id: &
             body: if with_body { Some(row.try_get(5).map_err(pg_err)?) } else { None },
             cursor: Cursor(date_added),
         });
+        if read.is_some() {
+            decisions.push(RowDecision::from_column(row.try_get::<_, Option<&str>>(6).map_err(pg_err)?));
+        }
     }
-    Ok(Page { items, more })
+    Ok(PartnerPage { page: Page { items, more }, rows: decisions })
 }

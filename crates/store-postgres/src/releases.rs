@@ -1,5 +1,5 @@
 //! Releases: the immutable record (metadata as JSON text, the exact bundle bytes), its state,
-//! the sources it derives from, and the object ids it published to its partner. Publishing
+//! the sources it derives from, and the (id, version) of each object it published to its partner. Publishing
 //! runs inside the same transaction as the record, through the `add_objects` machinery (and
 //! its collection lock).
 
@@ -36,16 +36,18 @@ async fn delivery_collection<C: GenericClient>(c: &C, partner: &str) -> StoreRes
 /// Publishes objects in the transaction; any conflict or rejection fails the whole call.
 async fn publish(tx: &deadpool_postgres::Transaction<'_>, partner: &str, manifest_id: &str, objects: Vec<Submission>) -> StoreResult<AddResult> {
     let coll = delivery_collection(tx, partner).await?;
-    let ids: Vec<String> = accepted_ids(&objects);
     // Published objects are recorded by the release's own entry (its bundle hash covers them).
     let mut results = add_in(tx, &coll, &[Request { items: objects, status: None, actor: String::new() }], &mut Vec::new()).await?;
     let result = results.pop().ok_or_else(|| StoreError::Internal("no result for the release objects".into()))?;
     if let Some(bad) = result.outcomes.iter().find(|o| !o.is_success()) {
         return Err(StoreError::Conflict(format!("release object could not be published ({bad:?})")));
     }
+    // Publication is by (id, version): the versions as stored (or found stored).
+    let (ids, versions): (Vec<String>, Vec<String>) = published_versions(&result.outcomes).into_iter().unzip();
     tx.execute(
-        "INSERT INTO release_objects (partner, object_id, manifest_id) SELECT $1, id, $2 FROM unnest($3::text[]) AS id ON CONFLICT DO NOTHING",
-        &[&partner, &manifest_id, &ids],
+        "INSERT INTO release_objects (partner, object_id, version, manifest_id)
+         SELECT $1, id, v, $2 FROM unnest($3::text[], $4::text[]) AS t(id, v) ON CONFLICT DO NOTHING",
+        &[&partner, &manifest_id, &ids, &versions],
     )
     .await
     .map_err(pg_err)?;
@@ -154,16 +156,25 @@ impl PgStore {
         result
     }
 
-    pub(crate) async fn release_pairs(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
+    pub(crate) async fn admissions_record(&self, read: &PartnerRead, collection_id: &str, rows: Vec<(Cursor, Vec<String>)>) -> StoreResult<()> {
+        if read.fingerprint.is_empty() || rows.is_empty() {
+            return Ok(());
+        }
+        let added: Vec<i64> = rows.iter().map(|(c, _)| c.0).collect();
+        let key = admission_key(read);
+        let values: Vec<String> = rows.iter().map(|(_, n)| format!("{key}{}", n.join(","))).collect();
         let c = self.client().await?;
-        let result = c
-            .query(
-                "SELECT object_id, manifest_id FROM release_objects WHERE partner = $1 AND object_id = ANY($2) ORDER BY object_id, manifest_id",
-                &[&partner, &ids],
-            )
-            .await
-            .map_err(pg_err)
-            .and_then(|rows| rows.iter().map(|r| Ok((r.try_get(0).map_err(pg_err)?, r.try_get(1).map_err(pg_err)?))).collect());
+        let result = async {
+            let st = c
+                .prepare_cached(
+                    "UPDATE objects o SET admission = t.v FROM unnest($2::bigint[], $3::text[]) AS t(added, v)
+                     WHERE o.coll = (SELECT pk FROM collections WHERE id = $1) AND o.date_added = t.added AND o.admission IS DISTINCT FROM t.v",
+                )
+                .await
+                .map_err(pg_err)?;
+            c.execute(&st, &[&collection_id, &added, &values]).await.map_err(pg_err).map(|_| ())
+        }
+        .await;
         crate::settle(c, &result);
         result
     }

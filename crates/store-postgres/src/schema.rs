@@ -212,6 +212,50 @@ const MIGRATIONS: &[(&str, &str)] = &[(
         body TEXT NOT NULL
     );
     "#,
+), (
+    "publication by (id, version); egress decisions stored on their rows",
+    r#"
+    -- release_objects gains the version each release or recall published, backfilled from the
+    -- release bundles (`modified`, else `created`, as the fixed-width sort key) and, for what a
+    -- bundle does not hold (recall notices, revoked versions of a recalled release), from the
+    -- delivery collection's rows.
+    CREATE TABLE release_versions (
+        partner TEXT NOT NULL,
+        object_id TEXT COLLATE "C" NOT NULL,
+        version TEXT COLLATE "C" NOT NULL,
+        manifest_id TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (partner, object_id, version, manifest_id)
+    );
+    INSERT INTO release_versions (partner, object_id, version, manifest_id)
+    SELECT partner, object_id, substr(t, 1, 19) || '.' || rpad(coalesce(substring(t from '\.([0-9]+)Z$'), ''), 9, '0') || 'Z', manifest_id
+    FROM (
+        SELECT ro.partner, ro.object_id, ro.manifest_id, coalesce(b->>'modified', b->>'created') AS t
+        FROM release_objects ro
+        JOIN releases r ON r.manifest_id = ro.manifest_id
+        CROSS JOIN LATERAL jsonb_array_elements(
+            CASE WHEN jsonb_typeof(convert_from(r.bundle, 'UTF8')::jsonb -> 'objects') = 'array'
+                 THEN convert_from(r.bundle, 'UTF8')::jsonb -> 'objects' ELSE '[]'::jsonb END) AS b
+        WHERE b->>'id' = ro.object_id
+    ) found
+    WHERE t ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$'
+    ON CONFLICT DO NOTHING;
+    INSERT INTO release_versions (partner, object_id, version, manifest_id)
+    SELECT ro.partner, ro.object_id, o.version, ro.manifest_id
+    FROM release_objects ro
+    JOIN releases r ON r.manifest_id = ro.manifest_id
+    JOIN partners p ON p.name = ro.partner
+    JOIN objects o ON o.coll = p.collection AND o.stix_id = ro.object_id
+    WHERE NOT EXISTS (SELECT 1 FROM release_versions v WHERE v.partner = ro.partner AND v.object_id = ro.object_id AND v.manifest_id = ro.manifest_id)
+       OR (r.state = 'recalled' AND o.body LIKE '%"revoked"%' AND (o.body::jsonb ->> 'revoked') = 'true')
+    ON CONFLICT DO NOTHING;
+    DROP TABLE release_objects;
+    ALTER TABLE release_versions RENAME TO release_objects;
+    ALTER INDEX release_versions_pkey RENAME TO release_objects_pkey;
+    -- The egress decision stored on the row (`partner LF fingerprint LF names`), under the
+    -- fingerprint of its inputs: a cache of a pure decision (no ledger entry), read in the
+    -- page query itself.
+    ALTER TABLE objects ADD COLUMN admission TEXT;
+    "#,
 )];
 
 /// The schema version this binary writes.

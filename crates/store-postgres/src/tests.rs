@@ -169,6 +169,33 @@ async fn concurrent_connects_migrate_once_and_reconnects_are_no_ops() {
     assert_eq!(rows[0].get::<_, i64>(0), SCHEMA_VERSION);
 }
 
+/// Migration 5 backfills the version of every publication from the release bundles (and,
+/// for recall notices and revoked versions, from the delivery rows).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_5_backfills_published_versions() {
+    let Some((_guard, store, url)) = fresh().await else { return };
+    let schema = store.schema().unwrap().to_owned();
+    let (coll, _, rows) = tearline_store::testsuite::publications_to_backfill(&store).await;
+    drop(store);
+    // Back to schema 4: release_objects keyed by id only, no admissions.
+    let c = raw_client(&url).await;
+    c.batch_execute(&format!(
+        "SET search_path = {schema};
+         CREATE TABLE old (partner TEXT NOT NULL, object_id TEXT NOT NULL, manifest_id TEXT NOT NULL, PRIMARY KEY (partner, object_id, manifest_id));
+         INSERT INTO old SELECT DISTINCT partner, object_id, manifest_id FROM release_objects;
+         DROP TABLE release_objects; ALTER TABLE old RENAME TO release_objects; ALTER INDEX old_pkey RENAME TO release_objects_pkey;
+         ALTER TABLE objects DROP COLUMN admission; DELETE FROM schema_migrations WHERE version = 5;"
+    ))
+    .await
+    .unwrap();
+    let store = open(&url, &schema).await;
+    let read = PartnerRead { partner: "syria-gsd".into(), fingerprint: "f".into() };
+    let all = ObjectFilter { versions: VersionFilter::all(), ..Default::default() };
+    let page = store.partner_objects(&coll, &all, false, &read).await.unwrap();
+    let again: Vec<_> = page.page.items.iter().zip(page.rows).map(|(o, d)| (o.id.clone(), version_text(&o.version), d)).collect();
+    assert_eq!(again, rows);
+}
+
 #[tokio::test]
 async fn refuses_a_newer_schema() {
     let Some((_guard, store, url)) = fresh().await else { return };

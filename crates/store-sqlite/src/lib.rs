@@ -526,9 +526,14 @@ impl Store for SqliteStore {
         self.read(move |c| releases::released_among(c, &p, &ids)).await
     }
 
-    async fn release_pairs_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
-        let (p, ids) = (partner.to_owned(), ids.to_vec());
-        self.read(move |c| releases::release_pairs_among(c, &p, &ids)).await
+    async fn partner_objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: &PartnerRead) -> StoreResult<PartnerPage> {
+        let (collection_id, filter, read) = (collection_id.to_owned(), filter.clone(), read.clone());
+        self.read(move |c| read::page(c, &collection_id, &filter, with_body, Some(&read))).await
+    }
+
+    async fn record_admissions(&self, read: &PartnerRead, collection_id: &str, rows: Vec<(Cursor, Vec<String>)>) -> StoreResult<()> {
+        let (read, collection_id) = (read.clone(), collection_id.to_owned());
+        self.inner.writer.submit(move |c| releases::record_admissions(c, &read, &collection_id, &rows)).await
     }
 
     async fn ledger_append(&self, draft: LedgerDraft) -> StoreResult<LedgerEntry> {
@@ -654,6 +659,35 @@ mod tests {
         let copy = SqliteStore::open(&dest).unwrap();
         assert_eq!(copy.accounts().await.unwrap().len(), 1);
         assert!(matches!(store.backup(&dest).await, Err(StoreError::Conflict(_))), "never overwrites");
+    }
+
+    /// Migration 5 backfills the version of every publication from the release bundles (and,
+    /// for recall notices and revoked versions, from the delivery rows): a database written by
+    /// the previous schema reads the same afterwards, and a forged later version stays
+    /// unpublished.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn migration_5_backfills_published_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = SqliteStore::open(&path).unwrap();
+        let (coll, _, rows) = tearline_store::testsuite::publications_to_backfill(&store).await;
+        drop(store);
+        // Back to schema 4: release_objects keyed by id only, no admissions.
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE old (partner TEXT NOT NULL, object_id TEXT NOT NULL, manifest_id TEXT NOT NULL, PRIMARY KEY (partner, object_id, manifest_id)) WITHOUT ROWID;
+             INSERT OR IGNORE INTO old SELECT partner, object_id, manifest_id FROM release_objects;
+             DROP TABLE release_objects; ALTER TABLE old RENAME TO release_objects; ALTER TABLE objects DROP COLUMN admission;
+             PRAGMA user_version = 4;",
+        )
+        .unwrap();
+        drop(c);
+        let store = SqliteStore::open(&path).unwrap();
+        let read = PartnerRead { partner: "syria-gsd".into(), fingerprint: "f".into() };
+        let all = ObjectFilter { versions: VersionFilter::all(), ..Default::default() };
+        let page = store.partner_objects(&coll, &all, false, &read).await.unwrap();
+        let again: Vec<_> = page.page.items.iter().zip(page.rows).map(|(o, d)| (o.id.clone(), version_text(&o.version), d)).collect();
+        assert_eq!(again, rows);
     }
 
     #[tokio::test]

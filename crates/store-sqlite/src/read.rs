@@ -50,6 +50,18 @@ pub(crate) fn push_version_filter(sql: &mut String, args: &mut Vec<Sql>, version
 }
 
 pub(crate) fn objects(conn: &Connection, collection_id: &str, filter: &ObjectFilter, with_body: bool) -> StoreResult<Page> {
+    Ok(page(conn, collection_id, filter, with_body, None)?.page)
+}
+
+/// The decision column of a partner member's page (`?2` partner, `?3` the admission key, see
+/// [`admission_key`]): the admission stored on the row under this key (`+names`), else the
+/// releases that published exactly this (id, version) to the partner (`-m1,m2`), else NULL.
+/// A row with a stored admission costs nothing beyond reading its own column.
+const DECISION: &str = ", CASE WHEN substr(admission, 1, length(?3)) = ?3 THEN '+' || substr(admission, length(?3) + 1)
+        ELSE (SELECT '-' || group_concat(r.manifest_id) FROM release_objects r WHERE r.partner = ?2 AND r.object_id = objects.stix_id AND r.version = objects.version) END";
+
+/// One page, with each row's decision column for a partner member's read.
+pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: Option<&PartnerRead>) -> StoreResult<PartnerPage> {
     let coll: Option<i64> = conn
         .prepare_cached("SELECT pk FROM collections WHERE id = ?1")
         .map_err(db_err)?
@@ -57,13 +69,18 @@ pub(crate) fn objects(conn: &Connection, collection_id: &str, filter: &ObjectFil
         .optional()
         .map_err(db_err)?;
     let Some(coll) = coll else {
-        return Ok(Page::default());
+        return Ok(PartnerPage::default());
     };
     let mut sql = format!(
-        "SELECT date_added, stix_id, type, version, spec_version{} FROM objects WHERE coll = ?1",
-        if with_body { ", body" } else { "" }
+        "SELECT date_added, stix_id, type, version, spec_version{}{} FROM objects WHERE coll = ?1",
+        if with_body { ", body" } else { ", NULL" },
+        if read.is_some() { DECISION } else { "" }
     );
     let mut args: Vec<Sql> = vec![coll.into()];
+    if let Some(r) = read {
+        args.push(r.partner.clone().into());
+        args.push(admission_key(r).into());
+    }
     let after = filter.after.map(|c| c.0).max(filter.added_after.map(|t| t.as_micros()));
     if let Some(after) = after {
         args.push(after.into());
@@ -89,6 +106,7 @@ pub(crate) fn objects(conn: &Connection, collection_id: &str, filter: &ObjectFil
     let mut st = conn.prepare_cached(&sql).map_err(db_err)?;
     let mut rows = st.query(rusqlite::params_from_iter(args)).map_err(db_err)?;
     let mut items = Vec::with_capacity(limit.min(1024));
+    let mut decisions = Vec::new();
     let mut more = false;
     let mut bytes = 0usize;
     while let Some(row) = rows.next().map_err(db_err)? {
@@ -113,6 +131,9 @@ pub(crate) fn objects(conn: &Connection, collection_id: &str, filter: &ObjectFil
             body,
             cursor: Cursor(date_added),
         });
+        if read.is_some() {
+            decisions.push(RowDecision::from_column(row.get_ref(6).map_err(db_err)?.as_str_or_null().map_err(|e| StoreError::Internal(e.to_string()))?));
+        }
     }
-    Ok(Page { items, more })
+    Ok(PartnerPage { page: Page { items, more }, rows: decisions })
 }

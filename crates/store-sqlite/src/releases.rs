@@ -1,5 +1,5 @@
 //! Releases: the immutable record (metadata as JSON, the exact bundle bytes), its state, the
-//! sources it derives from, and the object ids it published to its partner.
+//! sources it derives from, and the (id, version) of each object it published to its partner.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use tearline_store::*;
@@ -67,21 +67,20 @@ pub(crate) fn released_among(c: &Connection, partner: &str, ids: &[String]) -> S
     Ok(out)
 }
 
-/// `(object_id, manifest_id)` for each of `ids` a release published to the partner: one
-/// primary-key range probe per id on one connection, sorted and unique.
-pub(crate) fn release_pairs_among(c: &Connection, partner: &str, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
-    let mut st = c.prepare_cached("SELECT manifest_id FROM release_objects WHERE partner = ?1 AND object_id = ?2").map_err(db_err)?;
-    let mut sorted: Vec<&String> = ids.iter().collect();
-    sorted.sort();
-    sorted.dedup();
-    let mut out = Vec::new();
-    for id in sorted {
-        let rows = st.query_map(params![partner, id], |r| r.get::<_, String>(0)).map_err(db_err)?;
-        for m in rows {
-            out.push((id.clone(), m.map_err(db_err)?));
-        }
+/// Stores egress admissions on a partner's rows of one collection (replacing earlier ones).
+pub(crate) fn record_admissions(c: &Connection, read: &PartnerRead, collection_id: &str, rows: &[(Cursor, Vec<String>)]) -> StoreResult<()> {
+    if read.fingerprint.is_empty() || rows.is_empty() {
+        return Ok(());
     }
-    Ok(out)
+    let Some(coll) = crate::write::collection_pk(c, collection_id)? else { return Ok(()) };
+    let key = admission_key(read);
+    let mut st = c
+        .prepare_cached("UPDATE objects SET admission = ?1 WHERE date_added = ?2 AND coll = ?3 AND admission IS NOT ?1")
+        .map_err(db_err)?;
+    for (cursor, names) in rows {
+        st.execute(params![format!("{key}{}", names.join(",")), cursor.0, coll]).map_err(db_err)?;
+    }
+    Ok(())
 }
 
 fn delivery_collection(c: &Connection, partner: &str) -> StoreResult<String> {
@@ -98,17 +97,17 @@ fn delivery_collection(c: &Connection, partner: &str) -> StoreResult<String> {
 /// Publishes objects; any conflict or rejection fails the whole call (the caller rolls back).
 fn publish(c: &Connection, state: &mut WriterState, partner: &str, manifest_id: &str, objects: Vec<Submission>) -> StoreResult<AddResult> {
     let coll = delivery_collection(c, partner)?;
-    let ids: Vec<String> = accepted_ids(&objects);
     // Published objects are recorded by the release's own entry (its bundle hash covers them).
     let outcomes = insert_objects(c, state, &coll, objects, &mut Default::default())?;
     if let Some(bad) = outcomes.iter().find(|o| !o.is_success()) {
         return Err(StoreError::Conflict(format!("release object could not be published ({bad:?})")));
     }
+    // Publication is by (id, version): the versions as stored (or found stored).
     let mut ins = c
-        .prepare_cached("INSERT OR IGNORE INTO release_objects (partner, object_id, manifest_id) VALUES (?1, ?2, ?3)")
+        .prepare_cached("INSERT OR IGNORE INTO release_objects (partner, object_id, version, manifest_id) VALUES (?1, ?2, ?3, ?4)")
         .map_err(db_err)?;
-    for id in ids {
-        ins.execute(params![partner, id, manifest_id]).map_err(db_err)?;
+    for (id, version) in published_versions(&outcomes) {
+        ins.execute(params![partner, id, version, manifest_id]).map_err(db_err)?;
     }
     Ok(AddResult { outcomes, status: None })
 }

@@ -167,14 +167,53 @@ const MIGRATIONS: &[&str] = &[
         partner TEXT NOT NULL,
         body TEXT NOT NULL
     );",
-    // 5: three indexes on objects instead of five (every insert pays for each): the per-id
+    // 5: publication by (id, version): release_objects gains the version each release or
+    // recall published, backfilled from the release bundles (a version is `modified`, else
+    // `created`, as the fixed-width sort key) and, for what a bundle does not hold (recall
+    // notices, revoked versions of a recalled release), from the delivery collection's rows.
+    // objects.admission: the egress decision stored on the row (`partner LF fingerprint LF
+    // names`), under the fingerprint of its inputs (a cache of a pure decision: no ledger
+    // entry; read in the page query itself, no further lookup).
+    "CREATE TABLE release_versions (
+        partner TEXT NOT NULL,
+        object_id TEXT NOT NULL,
+        version TEXT NOT NULL,
+        manifest_id TEXT NOT NULL,
+        PRIMARY KEY (partner, object_id, version, manifest_id)
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO release_versions (partner, object_id, version, manifest_id)
+    SELECT partner, object_id,
+        substr(t, 1, 19) || '.' || substr(CASE WHEN substr(t, 20, 1) = '.' THEN substr(t, 21, length(t) - 21) ELSE '' END || '000000000', 1, 9) || 'Z',
+        manifest_id
+    FROM (
+        SELECT ro.partner, ro.object_id, ro.manifest_id,
+            coalesce(json_extract(b.value, '$.modified'), json_extract(b.value, '$.created')) AS t
+        FROM release_objects ro
+        JOIN (SELECT manifest_id, CASE WHEN json_valid(CAST(bundle AS TEXT)) THEN CAST(bundle AS TEXT) ELSE '{}' END AS doc FROM releases) r
+            ON r.manifest_id = ro.manifest_id,
+            json_each(r.doc, '$.objects') b
+        WHERE json_extract(b.value, '$.id') = ro.object_id
+    )
+    WHERE typeof(t) = 'text' AND length(t) >= 20 AND substr(t, -1) = 'Z';
+    INSERT OR IGNORE INTO release_versions (partner, object_id, version, manifest_id)
+    SELECT ro.partner, ro.object_id, o.version, ro.manifest_id
+    FROM release_objects ro
+    JOIN releases r ON r.manifest_id = ro.manifest_id
+    JOIN partners p ON p.name = ro.partner
+    JOIN objects o ON o.coll = p.collection AND o.stix_id = ro.object_id
+    WHERE NOT EXISTS (SELECT 1 FROM release_versions v WHERE v.partner = ro.partner AND v.object_id = ro.object_id AND v.manifest_id = ro.manifest_id)
+       OR (r.state = 'recalled' AND json_valid(o.body) AND json_extract(o.body, '$.revoked') = 1);
+    DROP TABLE release_objects;
+    ALTER TABLE release_versions RENAME TO release_objects;
+    ALTER TABLE objects ADD COLUMN admission TEXT;",
+    // 6: three indexes on objects instead of five (every insert pays for each): the per-id
     // one, and two in date_added order (per collection, and per collection and type) that
     // carry is_last, so `match[version]=last` pages filter inside the index instead of
     // needing partial indexes of their own.
-    "DROP INDEX objects_by_coll;
-    DROP INDEX objects_last;
-    DROP INDEX objects_by_type;
-    DROP INDEX objects_last_by_type;
+    "DROP INDEX IF EXISTS objects_by_coll;
+    DROP INDEX IF EXISTS objects_last;
+    DROP INDEX IF EXISTS objects_by_type;
+    DROP INDEX IF EXISTS objects_last_by_type;
     CREATE INDEX objects_by_coll ON objects (coll, date_added, is_last);
     CREATE INDEX objects_by_type ON objects (coll, type, date_added, is_last);",
 ];

@@ -227,7 +227,7 @@ struct Existing {
     hash: Vec<u8>,
 }
 
-fn collection_pk(conn: &Connection, collection_id: &str) -> StoreResult<Option<i64>> {
+pub(crate) fn collection_pk(conn: &Connection, collection_id: &str) -> StoreResult<Option<i64>> {
     conn.prepare_cached("SELECT pk FROM collections WHERE id = ?1")
         .map_err(db_err)?
         .query_row([collection_id], |r| r.get(0))
@@ -353,11 +353,11 @@ pub(crate) fn delete_object(conn: &Connection, collection_id: &str, object_id: &
         return Ok(0);
     };
     let key = crate::id_key(object_id);
-    let mut sql = String::from("DELETE FROM objects WHERE coll = ?1 AND stix_id = ?2 AND id_key = ?3");
+    let mut cond = String::from("coll = ?1 AND stix_id = ?2 AND id_key = ?3");
     let mut args: Vec<rusqlite::types::Value> = vec![coll.into(), object_id.to_owned().into(), key.into()];
-    crate::read::push_version_filter(&mut sql, &mut args, versions);
-    crate::read::push_in(&mut sql, &mut args, "spec_version", spec_versions.iter().cloned());
-    let n = conn.execute(&sql, rusqlite::params_from_iter(args)).map_err(db_err)?;
+    crate::read::push_version_filter(&mut cond, &mut args, versions);
+    crate::read::push_in(&mut cond, &mut args, "spec_version", spec_versions.iter().cloned());
+    let n = conn.execute(&format!("DELETE FROM objects WHERE {cond}"), rusqlite::params_from_iter(args)).map_err(db_err)?;
     if n > 0 {
         conn.execute(
             "UPDATE objects SET

@@ -169,8 +169,12 @@ impl<S: Store> Store for Bounded<S> {
         self.bound("released among", self.inner.released_among(partner, ids)).await
     }
 
-    async fn release_pairs_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
-        self.bound("release pairs among", self.inner.release_pairs_among(partner, ids)).await
+    async fn partner_objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: &PartnerRead) -> StoreResult<PartnerPage> {
+        self.bound("partner objects", self.inner.partner_objects(collection_id, filter, with_body, read)).await
+    }
+
+    async fn record_admissions(&self, read: &PartnerRead, collection_id: &str, rows: Vec<(Cursor, Vec<String>)>) -> StoreResult<()> {
+        self.bound("record admissions", self.inner.record_admissions(read, collection_id, rows)).await
     }
 
     async fn ledger_append(&self, draft: LedgerDraft) -> StoreResult<LedgerEntry> {
@@ -340,7 +344,10 @@ mod tests {
         async fn released_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>> {
             std::future::pending().await
         }
-        async fn release_pairs_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
+        async fn partner_objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: &PartnerRead) -> StoreResult<PartnerPage> {
+            std::future::pending().await
+        }
+        async fn record_admissions(&self, read: &PartnerRead, collection_id: &str, rows: Vec<(Cursor, Vec<String>)>) -> StoreResult<()> {
             std::future::pending().await
         }
         async fn ledger_append(&self, draft: LedgerDraft) -> StoreResult<LedgerEntry> {

@@ -123,14 +123,23 @@ pub trait Store: Send + Sync + 'static {
     async fn set_release_state(&self, manifest_id: &str, state: ReleaseState, objects: Vec<Submission>) -> StoreResult<AddResult>;
     /// Ids of every object ever published to this partner by a release or a recall.
     async fn released_object_ids(&self, partner: &str) -> StoreResult<Vec<String>>;
-    /// Those of `ids` that a release published to the partner (the per-page form of
-    /// [`Store::released_object_ids`]: its cost follows the page, not the partner's history).
+    /// Those of `ids` that a release published (in some version) to the partner.
     async fn released_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<String>>;
-    /// The releases (and recalls) that published each of `ids` to the partner, as
-    /// `(object_id, manifest_id)` pairs sorted by both, once each: [`Store::released_among`]
-    /// with the release named, in one lookup of the page's ids (an object several releases
-    /// carried, such as the producer's identity, appears once per release).
-    async fn release_pairs_among(&self, partner: &str, ids: &[String]) -> StoreResult<Vec<(String, String)>>;
+
+    // --- egress to partners ---
+
+    /// [`Store::objects`] for a partner member: the same page, each row with what egress needs
+    /// to decide it, read in the same query (no further round trip): the admission stored for
+    /// the row under `read.fingerprint`, else the releases that published exactly this
+    /// (id, version) to `read.partner` (publication is by version: another version of a
+    /// released id is not released).
+    async fn partner_objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: &PartnerRead) -> StoreResult<PartnerPage>;
+    /// Stores egress decisions: each row (by cursor) of the collection was admitted for
+    /// `read.partner` under `read.fingerprint`, standing for the named releases. Replaces an
+    /// earlier decision for the row. A derived cache of a pure decision (it has no ledger
+    /// entry): a row without one, or under another fingerprint, is decided live. Unknown
+    /// collections and an empty fingerprint store nothing.
+    async fn record_admissions(&self, read: &PartnerRead, collection_id: &str, rows: Vec<(Cursor, Vec<String>)>) -> StoreResult<()>;
 
     // --- ledger (every write above appends its entry in its own transaction) ---
 

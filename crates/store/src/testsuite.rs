@@ -34,7 +34,7 @@ macro_rules! store_test_suite {
             checkpoints_and_archived_segments,
             first_retrievals_are_recorded_once,
             cases_are_versioned_with_their_events,
-            release_pairs_name_the_releases_of_a_page,
+            partner_pages_carry_publications_by_version_and_stored_admissions,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -790,9 +790,40 @@ pub async fn cases_are_versioned_with_their_events(store: &dyn Store) {
     assert_eq!(maps, vec![VariantMapRow { manifest_id: rec.manifest_id.clone(), partner: "syria-gsd".into(), body: "{\"slots\":[1,0,1]}".into() }]);
 }
 
-pub async fn release_pairs_name_the_releases_of_a_page(store: &dyn Store) {
-    store.add_partner(profile("syria-gsd")).await.unwrap();
+/// For the backends' migration tests: a release, its recall (notice and revoked version) and a
+/// forged later version of a released id, in a partner's delivery collection. Returns the
+/// collection id, the manifest id and the page's decisions the backfill must reproduce.
+pub async fn publications_to_backfill(store: &dyn Store) -> (String, String, Vec<(String, String, RowDecision)>) {
+    let p = store.add_partner(profile("syria-gsd")).await.unwrap();
+    let mut a = malware(501);
+    a["modified"] = json!("2020-01-01T00:00:00.5Z");
+    let r = manifest_report(51, &[a["id"].as_str().unwrap()]);
+    let objs = vec![r.clone(), a.clone()];
+    let rec = release_record("syria-gsd", 51, &["indicator--aaaaaaaa-0000-4000-8000-000000000001"], &objs);
+    store.add_release(rec.clone(), accepted(&objs)).await.unwrap();
+    let mut forged = a.clone();
+    forged["modified"] = json!("2030-01-01T00:00:00Z");
+    store.add_objects(&p.collection_id, accepted(&[forged]), None).await.unwrap();
+    let notice = json!({"type": "note", "spec_version": "2.1", "id": "note--00000000-0000-4000-8000-000000000051",
+        "created": "2025-01-10T00:00:00.000Z", "modified": "2025-01-10T00:00:00.000Z", "content": "recalled", "object_refs": [rec.manifest_id]});
+    let mut revoked = a.clone();
+    revoked["modified"] = json!("2025-01-10T00:00:00.123456Z");
+    revoked["revoked"] = json!(true);
+    store.set_release_state(&rec.manifest_id, ReleaseState::Recalled, accepted(&[notice, revoked])).await.unwrap();
+    let read = PartnerRead { partner: "syria-gsd".into(), fingerprint: "f".into() };
+    let all = ObjectFilter { versions: VersionFilter::all(), ..Default::default() };
+    let page = store.partner_objects(&p.collection_id, &all, false, &read).await.unwrap();
+    let rows = page.page.items.iter().zip(page.rows).map(|(o, d)| (o.id.clone(), version_text(&o.version), d)).collect::<Vec<_>>();
+    let m = RowDecision::Live(vec![rec.manifest_id.clone()]);
+    let none = RowDecision::Live(vec![]);
+    assert_eq!(rows.iter().map(|r| r.2.clone()).collect::<Vec<_>>(), vec![m.clone(), m.clone(), none, m.clone(), m], "{rows:?}");
+    (p.collection_id, rec.manifest_id, rows)
+}
+
+pub async fn partner_pages_carry_publications_by_version_and_stored_admissions(store: &dyn Store) {
+    let p = store.add_partner(profile("syria-gsd")).await.unwrap();
     store.add_partner(profile("other")).await.unwrap();
+    let coll = p.collection_id.clone();
     let (a, b, shared) = (malware(401), malware(402), malware(403));
     let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
     let r1 = manifest_report(41, &[&id(&a), &id(&shared)]);
@@ -803,20 +834,62 @@ pub async fn release_pairs_name_the_releases_of_a_page(store: &dyn Store) {
     store.add_release(release_record("syria-gsd", 41, &src, &one), accepted(&one)).await.unwrap();
     store.add_release(release_record("syria-gsd", 42, &src, &two), accepted(&two)).await.unwrap();
     let (m1, m2) = (id(&r1), id(&r2));
-    let unknown = "malware--00000000-0000-4000-8000-999999999999".to_owned();
-    // Asked in any order, with repeats and an id no release published.
-    let ask = vec![id(&shared), unknown.clone(), id(&b), id(&r1), id(&a), id(&shared)];
-    let pairs = store.release_pairs_among("syria-gsd", &ask).await.unwrap();
-    let mut want = vec![(id(&a), m1.clone()), (id(&b), m2.clone()), (id(&shared), m1.clone()), (id(&shared), m2.clone()), (m1.clone(), m1.clone())];
-    want.sort();
-    assert_eq!(pairs, want, "each released id with every release that published it, sorted, once");
-    assert!(store.release_pairs_among("other", &ask).await.unwrap().is_empty(), "another partner's releases are not this one's");
-    assert!(store.release_pairs_among("syria-gsd", &[]).await.unwrap().is_empty());
-    assert!(store.release_pairs_among("syria-gsd", std::slice::from_ref(&unknown)).await.unwrap().is_empty());
-    // The same ids as released_among, with the release named.
-    let mut among = store.released_among("syria-gsd", &ask).await.unwrap();
+    // Another version of a released id, stored in the delivery collection by someone else
+    // (a partner member's post): the id was released, this version was not.
+    let mut forged = a.clone();
+    forged["modified"] = json!("2030-01-01T00:00:00.000Z");
+    forged["name"] = json!("not what was released");
+    store.add_objects(&coll, accepted(&[forged.clone(), malware(404)]), None).await.unwrap();
+
+    let read = PartnerRead { partner: "syria-gsd".into(), fingerprint: "f1".into() };
+    let all = ObjectFilter { versions: VersionFilter::all(), ..Default::default() };
+    let page = store.partner_objects(&coll, &all, true, &read).await.unwrap();
+    assert_eq!(page.page, store.objects(&coll, &all, true).await.unwrap(), "the same page as objects()");
+    assert_eq!(page.rows.len(), page.page.items.len());
+    let by_row: Vec<(String, String, RowDecision)> =
+        page.page.items.iter().zip(&page.rows).map(|(o, d)| (o.id.clone(), version_text(&o.version), d.clone())).collect();
+    let live = |ms: &[&String]| RowDecision::Live(ms.iter().map(|m| (*m).clone()).collect());
+    let want = vec![
+        (m1.clone(), "2025-01-09T12:00:00.000Z".to_owned(), live(&[&m1])),
+        (id(&a), "2020-01-01T00:00:00.000Z".to_owned(), live(&[&m1])),
+        (id(&shared), "2020-01-01T00:00:00.000Z".to_owned(), live(&[&m1, &m2])),
+        (m2.clone(), "2025-01-09T12:00:00.000Z".to_owned(), live(&[&m2])),
+        (id(&b), "2020-01-01T00:00:00.000Z".to_owned(), live(&[&m2])),
+        (id(&a), "2030-01-01T00:00:00.000Z".to_owned(), live(&[])),
+        (id(&malware(404)), "2020-01-01T00:00:00.000Z".to_owned(), live(&[])),
+    ];
+    assert_eq!(by_row, want, "each row carries the releases of exactly its (id, version), sorted; another version of a released id carries none");
+    let other = PartnerRead { partner: "other".into(), fingerprint: "f1".into() };
+    let theirs = store.partner_objects(&coll, &all, false, &other).await.unwrap();
+    assert!(theirs.rows.iter().all(|d| *d == RowDecision::Live(vec![])), "another partner's releases are not this one's");
+    assert!(theirs.page.items.iter().all(|o| o.body.is_none()));
+
+    // Stored admissions count under their fingerprint only, and are replaced, not added.
+    let cursor = |i: usize| page.page.items[i].cursor;
+    store.record_admissions(&read, &coll, vec![(cursor(0), vec![m1.clone()]), (cursor(2), vec![])]).await.unwrap();
+    store.record_admissions(&read, "00000000-0000-4000-8000-000000000000", vec![(cursor(1), vec![])]).await.unwrap();
+    store.record_admissions(&PartnerRead { partner: "syria-gsd".into(), fingerprint: String::new() }, &coll, vec![(cursor(1), vec![])]).await.unwrap();
+    let again = store.partner_objects(&coll, &all, true, &read).await.unwrap();
+    assert_eq!(again.rows[0], RowDecision::Admitted(vec![m1.clone()]));
+    assert_eq!(again.rows[1], live(&[&m1]), "an unknown collection or an empty fingerprint stores nothing");
+    assert_eq!(again.rows[2], RowDecision::Admitted(vec![]));
+    assert_eq!(again.rows[3..], want[3..].iter().map(|w| w.2.clone()).collect::<Vec<_>>()[..]);
+    let stale = PartnerRead { partner: "syria-gsd".into(), fingerprint: "f2".into() };
+    assert_eq!(store.partner_objects(&coll, &all, true, &stale).await.unwrap().rows, want.iter().map(|w| w.2.clone()).collect::<Vec<_>>(), "another fingerprint: decide live");
+    assert_eq!(store.partner_objects(&coll, &all, true, &other).await.unwrap().rows[0], RowDecision::Live(vec![]), "another partner's admissions are not this one's");
+    store.record_admissions(&stale, &coll, vec![(cursor(0), vec![m1.clone(), m2.clone()])]).await.unwrap();
+    assert_eq!(store.partner_objects(&coll, &all, true, &read).await.unwrap().rows[0], live(&[&m1]), "a newer decision replaces the older");
+    assert_eq!(store.partner_objects(&coll, &all, true, &stale).await.unwrap().rows[0], RowDecision::Admitted(vec![m1.clone(), m2.clone()]));
+    // Filters and paging are those of objects(); a deleted row takes its admission with it.
+    let one_id = ObjectFilter { ids: vec![id(&shared)], ..Default::default() };
+    let shared_page = store.partner_objects(&coll, &one_id, true, &read).await.unwrap();
+    assert_eq!((shared_page.page.items.len(), &shared_page.rows[..]), (1, &[RowDecision::Admitted(vec![])][..]));
+    assert_eq!(store.delete_object(&coll, &m1, &VersionFilter::all(), &[]).await.unwrap(), 1);
+    let after = store.partner_objects(&coll, &all, true, &stale).await.unwrap();
+    assert!(after.rows.iter().all(|d| !matches!(d, RowDecision::Admitted(_))), "{:?}", after.rows);
+    assert!(store.partner_objects("00000000-0000-4000-8000-000000000000", &all, true, &read).await.unwrap().page.items.is_empty());
+    // The id-level questions answer for any version.
+    let mut among = store.released_among("syria-gsd", &[id(&a), id(&malware(404))]).await.unwrap();
     among.sort();
-    let mut ids: Vec<String> = pairs.iter().map(|(o, _)| o.clone()).collect();
-    ids.dedup();
-    assert_eq!(among, ids);
+    assert_eq!(among, vec![id(&a)]);
 }

@@ -344,6 +344,73 @@ impl Page {
     }
 }
 
+/// A partner member's read of a page ([`Store::partner_objects`](crate::Store::partner_objects)): whose publications each
+/// row carries, and under which decision fingerprint stored egress decisions count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerRead {
+    /// The partner's name.
+    pub partner: String,
+    /// The fingerprint of the decision's inputs (the recipient derived from the partner's
+    /// current profile, the producer's current policy, the decision code): a stored admission
+    /// counts only under the same fingerprint. An empty fingerprint matches nothing.
+    pub fingerprint: String,
+}
+
+/// The prefix of a stored admission (`partner LF fingerprint LF`, then the names joined by
+/// `,`): a stored admission counts only for a read with the same key. An empty fingerprint
+/// gives a key no stored admission starts with.
+pub fn admission_key(read: &PartnerRead) -> String {
+    if read.fingerprint.is_empty() { "\n".to_owned() } else { format!("{}\n{}\n", read.partner, read.fingerprint) }
+}
+
+/// What a partner member's page says about one row, read in the same query as the row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowDecision {
+    /// Egress admitted this row for the partner under the read's fingerprint
+    /// ([`Store::record_admissions`](crate::Store::record_admissions)); the releases it stands for.
+    Admitted(Vec<String>),
+    /// No admission stored under this fingerprint: decide live. The releases (and recalls)
+    /// that published exactly this (id, version) to the partner, sorted; possibly none.
+    Live(Vec<String>),
+}
+
+/// A page with one [`RowDecision`] per item, in the same order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PartnerPage {
+    pub page: Page,
+    pub rows: Vec<RowDecision>,
+}
+
+impl RowDecision {
+    /// Reads the column both backends compute: `+names` (stored admission), `-manifests`
+    /// (published, decide live), NULL (neither).
+    pub fn from_column(text: Option<&str>) -> RowDecision {
+        let split = |s: &str| -> Vec<String> { s.split(',').filter(|m| !m.is_empty()).map(str::to_owned).collect() };
+        match text {
+            Some(t) if t.starts_with('+') => RowDecision::Admitted(split(&t[1..])),
+            Some(t) if t.starts_with('-') => {
+                let mut v = split(&t[1..]);
+                v.sort();
+                v.dedup();
+                RowDecision::Live(v)
+            }
+            _ => RowDecision::Live(Vec::new()),
+        }
+    }
+}
+
+/// The `(id, version sort key)` of each successful outcome (what a release or recall
+/// published, whatever version the store chose for objects without one).
+pub fn published_versions(outcomes: &[Outcome]) -> Vec<(String, String)> {
+    outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Added { id, version, .. } | Outcome::Unchanged { id, version } => Some((id.clone(), version.sort_key())),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The text used for a version in status resources, manifests and version lists: the
 /// shortest of millisecond, microsecond or nanosecond precision that loses nothing.
 pub fn version_text(t: &Timestamp) -> String {

@@ -18,6 +18,13 @@
 //! collection it sits in and whatever grant the account holds, and a withheld object answers
 //! like a missing one: `more`/`next` follow the store's page, never the count withheld.
 //!
+//! **Stored decisions.** A partner member's page comes from [`Store::partner_objects`]: each
+//! row carries the admission stored on it under the fingerprint of the decision's inputs (the
+//! recipient from the partner's current profile, the producer's current policy, the decision
+//! code) or else the releases that published exactly its (id, version). A row with a stored
+//! admission leaves on it; any other is decided live, and live admissions that depend on
+//! nothing but those inputs are stored in the background ([`crate::admissions`]).
+//!
 //! **Retrievals.** Objects of a release leaving in an objects or object response note the
 //! first retrieval of that release by the account ([`crate::retrievals`]), written in the
 //! background; the read never waits for it.
@@ -36,10 +43,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tearline_policy::admit::{self, Gate, Head};
 use tearline_policy::{Policy, Recipient};
-use tearline_store::{Account, ObjectFilter, Page, Role, StoredObject, Store, VersionFilter, version_text};
+use tearline_store::{Account, ObjectFilter, Page, PartnerPage, PartnerRead, Role, RowDecision, StoredObject, Store, VersionFilter, version_text};
 
 use crate::error::ApiError;
 use crate::media::{STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE};
+use crate::admissions::Admissions;
 use crate::retrievals::Recorder;
 
 static DATE_ADDED_FIRST: HeaderName = HeaderName::from_static("x-taxii-date-added-first");
@@ -114,18 +122,21 @@ pub struct PartnerView {
     /// profile the policy cannot read, or no `[organisation]` to decide with): nothing leaves.
     ctx: Option<Arc<PartnerCtx>>,
     /// Objects of the current page that may leave, by cursor, each with the releases it
-    /// stands for ([`Audience::for_page`]).
+    /// stands for ([`Audience::page`]).
     admitted: HashMap<tearline_store::Cursor, Vec<String>>,
     /// Objects of the current page the decision was taken for.
     considered: u64,
     recorder: Option<Arc<Recorder>>,
+    admissions: Option<Arc<Admissions>>,
 }
 
 #[derive(Debug)]
 struct PartnerCtx {
-    name: String,
     recipient: Recipient,
     policy: Arc<Policy>,
+    /// The partner's name and the fingerprint of (recipient, policy, decision code): stored
+    /// decisions count only under it.
+    read: PartnerRead,
 }
 
 /// Tags an object-bearing response to a partner member: the policy decision ran for each of
@@ -139,19 +150,30 @@ pub struct Decided {
 
 /// Decisions taken for partner members since start (objects considered).
 pub static DECIDED: AtomicU64 = AtomicU64::new(0);
+/// Of those, objects decided live (no decision stored under the current fingerprint).
+pub static DECIDED_LIVE: AtomicU64 = AtomicU64::new(0);
 
 impl Audience {
     /// The audience of an account: producer roles need no lookup; a partner member's view
-    /// belongs to its partner, judged under the producer's policy (`policy`; none: nothing
-    /// leaves to partners).
-    pub async fn of(store: &dyn Store, account: &Account, policy: Option<&Arc<Policy>>, recorder: Option<&Arc<Recorder>>) -> Result<Audience, ApiError> {
+    /// belongs to its partner (looked up on every request, so an update or removal counts at
+    /// once), judged under the producer's policy (`policy`; none: nothing leaves to partners).
+    pub async fn of(
+        store: &dyn Store,
+        account: &Account,
+        policy: Option<&Arc<Policy>>,
+        recorder: Option<&Arc<Recorder>>,
+        admissions: Option<&Arc<Admissions>>,
+    ) -> Result<Audience, ApiError> {
         if account.role != Role::PartnerMember {
             return Ok(Audience::Producer);
         }
         let partner = store.partner_of(account.id).await?;
         let ctx = match (partner, policy) {
-            (Some(p), Some(policy)) => match tearline_service::releases::recipient_of(&p) {
-                Ok(recipient) => Some(Arc::new(PartnerCtx { name: p.profile.name, recipient, policy: policy.clone() })),
+            (Some(p), Some(policy)) if !p.removed => match tearline_service::releases::recipient_of(&p) {
+                Ok(recipient) => {
+                    let fingerprint = admit::fingerprint(&recipient, policy);
+                    Some(Arc::new(PartnerCtx { read: PartnerRead { partner: p.profile.name, fingerprint }, recipient, policy: policy.clone() }))
+                }
                 Err(e) => {
                     tracing::warn!(partner = %p.profile.name, error = %e, "partner profile unusable by the policy; nothing leaves to it");
                     None
@@ -159,68 +181,93 @@ impl Audience {
             },
             _ => None,
         };
-        Ok(Audience::Partner(Box::new(PartnerView { account: account.clone(), ctx, admitted: HashMap::new(), considered: 0, recorder: recorder.cloned() })))
+        Ok(Audience::Partner(Box::new(PartnerView {
+            account: account.clone(),
+            ctx,
+            admitted: HashMap::new(),
+            considered: 0,
+            recorder: recorder.cloned(),
+            admissions: admissions.cloned(),
+        })))
     }
 
-    /// Decides, for a partner member, which objects of this page may leave: one lookup of the
-    /// page's ids (and the marking-definitions they name) among the partner's releases, so a
-    /// partner's read costs the same however much was ever released to it; then the policy
-    /// core's [`Gate`] per object. An object leaves only if a release (or recall) published it
-    /// to the partner, or the partner authored it, **and** the decision admits it.
-    pub async fn for_page(mut self, store: &dyn Store, collection_id: &str, page: &Page) -> Result<Audience, ApiError> {
-        let Audience::Partner(view) = &mut self else { return Ok(self) };
+    /// One page of a collection for this audience (`bodies`: the response shows them), and
+    /// for a partner member the decision on each of its objects. A producer's page is the
+    /// store's page. A partner member's page is read with each row's stored decision in the
+    /// same query ([`Store::partner_objects`]): a row admitted before under the same
+    /// fingerprint (same recipient, same policy, same decision code: objects never change)
+    /// leaves on that decision; any other row is decided live: it leaves only if a release (or
+    /// recall) published exactly its (id, version) to the partner, or the partner authored it,
+    /// **and** the policy core's [`Gate`] admits it. Live admissions that depend on nothing but
+    /// the object, the recipient and the policy are stored in the background for the next read.
+    pub async fn page(mut self, store: &dyn Store, collection_id: &str, filter: &ObjectFilter, bodies: bool) -> Result<(Page, Audience), ApiError> {
+        let Audience::Partner(view) = &mut self else {
+            let page = store.objects(collection_id, filter, bodies).await?;
+            return Ok((page, self));
+        };
         view.admitted.clear();
+        let Some(ctx) = view.ctx.clone() else {
+            // Nothing leaves; the store's page still decides where the next one starts.
+            let page = store.objects(collection_id, filter, false).await?;
+            view.considered = page.items.len() as u64;
+            DECIDED.fetch_add(view.considered, Ordering::Relaxed);
+            return Ok((page, self));
+        };
+        let PartnerPage { page, rows } = store.partner_objects(collection_id, filter, true, &ctx.read).await?;
         view.considered = page.items.len() as u64;
         DECIDED.fetch_add(view.considered, Ordering::Relaxed);
-        let Some(ctx) = view.ctx.clone() else { return Ok(self) };
-        let heads: Vec<Option<Head>> = page.items.iter().map(|o| o.body.as_deref().and_then(|b| Head::parse(b).ok())).collect();
-        let mut ids: Vec<String> = page.items.iter().map(|o| o.id.clone()).collect();
-        let mut refs: Vec<&str> = heads.iter().flatten().flat_map(Head::marking_refs).filter(|r| !admit::is_builtin_marking(r)).collect();
-        refs.sort_unstable();
-        refs.dedup();
-        ids.extend(refs.iter().map(|r| (*r).to_owned()));
-        ids.sort_unstable();
-        ids.dedup();
-        let mut releases: HashMap<String, Vec<String>> = HashMap::new();
-        if !ids.is_empty() {
-            for (object, manifest) in store.release_pairs_among(&ctx.name, &ids).await? {
-                releases.entry(object).or_default().push(manifest);
+        let mut live: Vec<(&StoredObject, Vec<String>)> = Vec::new();
+        for (o, d) in page.items.iter().zip(rows) {
+            match d {
+                RowDecision::Admitted(names) => {
+                    view.admitted.insert(o.cursor, names);
+                }
+                RowDecision::Live(published) => live.push((o, published)),
             }
         }
-        // Marking-definitions are trusted only when a release published them to this partner.
+        if live.is_empty() {
+            return Ok((page, self));
+        }
+        DECIDED_LIVE.fetch_add(live.len() as u64, Ordering::Relaxed);
+        let heads: Vec<Option<Head>> = live.iter().map(|(o, _)| o.body.as_deref().and_then(|b| Head::parse(b).ok())).collect();
         let mut gate = Gate::new(&ctx.recipient, &ctx.policy);
-        let trusted: Vec<String> = refs.iter().filter(|r| releases.contains_key(**r)).map(|r| (*r).to_owned()).collect();
-        if !trusted.is_empty() {
-            let filter = ObjectFilter { ids: trusted.clone(), versions: VersionFilter::all(), limit: trusted.len() * 4 + 16, ..Default::default() };
-            let defs = store.objects(collection_id, &filter, true).await?;
-            if !defs.more {
-                for d in defs.items.iter().filter_map(|d| d.body.as_deref()).filter_map(|b| serde_json::from_str::<serde_json::Value>(b).ok()) {
-                    gate.add_definition(&d);
+        // Marking-definitions are trusted only in a version a release published to this partner.
+        let mut refs: Vec<String> = heads.iter().flatten().flat_map(Head::marking_refs).filter(|r| !admit::is_builtin_marking(r)).map(str::to_owned).collect();
+        refs.sort_unstable();
+        refs.dedup();
+        if !refs.is_empty() {
+            let filter = ObjectFilter { limit: refs.len() * 4 + 16, ids: refs, versions: VersionFilter::all(), ..Default::default() };
+            // An empty fingerprint matches no stored decision: every row carries its releases.
+            let unstored = PartnerRead { partner: ctx.read.partner.clone(), fingerprint: String::new() };
+            let defs = store.partner_objects(collection_id, &filter, true, &unstored).await?;
+            if !defs.page.more {
+                for (d, how) in defs.page.items.iter().zip(&defs.rows) {
+                    let released = matches!(how, RowDecision::Live(ms) if !ms.is_empty());
+                    if let (true, Some(Ok(v))) = (released, d.body.as_deref().map(serde_json::from_str::<serde_json::Value>)) {
+                        gate.add_definition(&v);
+                    }
                 }
             }
         }
-        for (o, head) in page.items.iter().zip(&heads) {
+        let mut store_back: Vec<(tearline_store::Cursor, Vec<String>)> = Vec::new();
+        for ((o, published), head) in live.into_iter().zip(&heads) {
             let (Some(head), Some(body)) = (head, o.body.as_deref()) else { continue };
-            let published = releases.get(&o.id);
             let authored = head.created_by_ref.as_deref() == Some(ctx.recipient.org_identity.as_str());
-            if !(published.is_some() || authored) || gate.admit(head, body).is_err() {
+            if (published.is_empty() && !authored) || gate.admit(head, body).is_err() {
                 continue;
             }
             // An object names a release when it is the release's manifest report or only that
             // release published it (the producer's identity or a TLP definition names none).
-            let names = match published {
-                Some(ms) if ms.len() == 1 => ms.clone(),
-                Some(ms) => ms.iter().filter(|m| **m == o.id).cloned().collect(),
-                None => Vec::new(),
-            };
+            let names = if published.len() == 1 { published } else { published.into_iter().filter(|m| *m == o.id).collect() };
+            if head.self_contained() {
+                store_back.push((o.cursor, names.clone()));
+            }
             view.admitted.insert(o.cursor, names);
         }
-        Ok(self)
-    }
-
-    /// Whether deciding needs object bodies (manifest and version requests fetch them then).
-    pub fn needs_bodies(&self) -> bool {
-        matches!(self, Audience::Partner(_))
+        if let Some(a) = &view.admissions {
+            a.note(&ctx.read, collection_id, store_back);
+        }
+        Ok((page, self))
     }
 
     /// The page as this audience may see it (the producer's page untouched).

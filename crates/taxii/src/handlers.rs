@@ -179,14 +179,11 @@ async fn audience_page(
     // round trip, not two, on the partner path; the collection's answer still comes first.
     let (c, audience) = tokio::join!(
         readable_collection(state, caller, root, id),
-        egress::Audience::of(&*state.store, &caller.0, state.decision.as_ref(), Some(&state.retrievals))
+        egress::Audience::of(&*state.store, &caller.0, state.decision.as_ref(), Some(&state.retrievals), Some(&state.admissions))
     );
     let c = c?;
     let filter = filter()?;
-    let audience = audience?;
-    let page = state.store.objects(&c.id, &filter, bodies || audience.needs_bodies()).await?;
-    let audience = audience.for_page(&*state.store, &c.id, &page).await?;
-    Ok((page, audience))
+    audience?.page(&*state.store, &c.id, &filter, bodies).await
 }
 
 pub async fn get_objects(
@@ -335,6 +332,16 @@ pub async fn add_objects(
             EnvelopeError::TooMany { .. } => ApiError::PayloadTooLarge(e.to_string()),
             other => ApiError::BadRequest(other.to_string()),
         })?;
+    // A partner member posts its own organisation's objects only (never another author's, such
+    // as a version of a released object in the producer's name).
+    let items = if caller.0.role == tearline_store::Role::PartnerMember {
+        match state.store.partner_of(caller.0.id).await? {
+            Some(p) => tearline_service::ingest::only_authored_by(items, &p.profile.identity_id),
+            None => items,
+        }
+    } else {
+        items
+    };
     let draft = StatusDraft { id: status_key(&root, &uuid::Uuid::new_v4().to_string()), account_id: caller.0.id, request_timestamp };
     let for_cases = case_candidates(&items);
     let result = state.store.add_objects(&c.id, items, Some(draft)).await?;

@@ -14,6 +14,7 @@ mod handlers;
 pub mod media;
 pub mod metrics;
 pub mod query;
+pub mod admissions;
 pub mod retrievals;
 mod serve;
 
@@ -75,13 +76,16 @@ pub struct AppState {
     pub decision: Option<Arc<tearline_policy::Policy>>,
     /// First retrievals of releases by partner members, written in the background.
     pub retrievals: Arc<retrievals::Recorder>,
+    /// Egress decisions for partner members, stored in the background for the next read.
+    pub admissions: Arc<admissions::Admissions>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: ServerConfig) -> Self {
         let desk = tearline_service::cases::Desk::new(tearline_duty::Profile::default_profile());
         let retrievals = Arc::new(retrievals::Recorder::new(store.clone()));
-        AppState { store, config: Arc::new(config), metrics: Arc::default(), releaser: None, desk: Arc::new(desk), decision: None, retrievals }
+        let admissions = Arc::new(admissions::Admissions::new(store.clone()));
+        AppState { store, config: Arc::new(config), metrics: Arc::default(), releaser: None, desk: Arc::new(desk), decision: None, retrievals, admissions }
     }
 
     pub fn with_desk(mut self, desk: tearline_service::cases::Desk) -> Self {
