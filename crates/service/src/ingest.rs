@@ -14,6 +14,15 @@ pub fn submissions(bytes: &[u8], max_objects: usize) -> Result<Vec<Submission>, 
     Ok(items.iter().enumerate().map(|(i, item)| checked(i, &item.value, || envelope::compact(item.text, &item.value))).collect())
 }
 
+/// One object given as JSON text (an item of [`envelope::split`]): a submission as in
+/// [`submissions`], or a per-object failure when the text does not parse.
+pub fn submission_text(index: usize, text: &str) -> Submission {
+    match serde_json::from_str::<Value>(text) {
+        Ok(value) => checked(index, &value, || envelope::compact(text, &value)),
+        Err(e) => Submission::Rejected { id: None, version: None, message: format!("object {index} is not valid JSON: {e}") },
+    }
+}
+
 fn describe(findings: &[tearline_stix::Finding]) -> String {
     findings.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }

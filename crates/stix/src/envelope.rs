@@ -45,6 +45,17 @@ pub fn parse_envelope(bytes: &[u8], limits: EnvelopeLimits) -> Result<Vec<Value>
 /// [`parse_envelope`], keeping each object's text as sent beside its value (so that storing
 /// it needs no serialisation: see [`compact`]).
 pub fn parse_items(bytes: &[u8], limits: EnvelopeLimits) -> Result<Vec<Item<'_>>, EnvelopeError> {
+    split(bytes, limits)?
+        .into_iter()
+        .map(|text| Ok(Item { value: serde_json::from_str(text).map_err(|e| EnvelopeError::Json(e.to_string()))?, text }))
+        .collect()
+}
+
+/// The texts of an envelope's objects, unparsed (the envelope's JSON syntax is checked whole,
+/// and each item is a JSON object). Parsing them one chunk at a time keeps a bulk load's
+/// stages overlapping; a number too large for a double is the only thing the item parse can
+/// still refuse.
+pub fn split(bytes: &[u8], limits: EnvelopeLimits) -> Result<Vec<&str>, EnvelopeError> {
     use serde_json::value::RawValue;
     let shape = |e: serde_json::Error| match e.classify() {
         serde_json::error::Category::Data => EnvelopeError::Shape,
@@ -70,16 +81,10 @@ pub fn parse_items(bytes: &[u8], limits: EnvelopeLimits) -> Result<Vec<Item<'_>>
     if raw.len() > limits.max_objects {
         return Err(EnvelopeError::TooMany { found: raw.len(), max: limits.max_objects });
     }
-    let mut items = Vec::with_capacity(raw.len());
-    for (i, r) in raw.into_iter().enumerate() {
-        let text = r.get();
-        let value: Value = serde_json::from_str(text).map_err(|e| EnvelopeError::Json(e.to_string()))?;
-        if !value.is_object() {
-            return Err(EnvelopeError::Item(i));
-        }
-        items.push(Item { value, text });
-    }
-    Ok(items)
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, r)| if r.get().starts_with('{') { Ok(r.get()) } else { Err(EnvelopeError::Item(i)) })
+        .collect()
 }
 
 /// The stored text of an object sent as `text` (parsed as `value`): `text` without the
