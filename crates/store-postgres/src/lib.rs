@@ -727,6 +727,11 @@ impl Store for PgStore {
         self.variant_map_list().await
     }
 
+    async fn settle(&self) -> StoreResult<()> {
+        // PostgreSQL manages its own write-ahead log.
+        Ok(())
+    }
+
     async fn backup(&self, dest: &Path) -> StoreResult<()> {
         backup(&self.config, self.schema.as_deref(), dest).await
     }

@@ -68,7 +68,8 @@ fn open_connection(path: &Path) -> StoreResult<Connection> {
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA cache_size = -16000;
-         PRAGMA temp_store = MEMORY;",
+         PRAGMA temp_store = MEMORY;
+         PRAGMA journal_size_limit = 67108864;",
     )
     .map_err(db_err)?;
     Ok(conn)
@@ -594,6 +595,26 @@ impl Store for SqliteStore {
 
     async fn variant_maps(&self) -> StoreResult<Vec<VariantMapRow>> {
         self.read(ledger::variant_maps).await
+    }
+
+    async fn settle(&self) -> StoreResult<()> {
+        // The background checkpoints cannot finish while writes never pause, so a bulk load
+        // leaves a log as large as itself; fold it in and truncate it now.
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let c = open_connection(&inner.path)?;
+            // Busy (1) while the background checkpoint holds its lock: try again shortly.
+            for _ in 0..50 {
+                let busy: i64 = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)).map_err(db_err)?;
+                if busy == 0 {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("checkpoint task failed: {e}")))?
     }
 
     async fn backup(&self, dest: &Path) -> StoreResult<()> {

@@ -41,6 +41,11 @@ impl<S: Store> Store for Bounded<S> {
         self.inner.backup(dest).await
     }
 
+    async fn settle(&self) -> StoreResult<()> {
+        // As long as the log is large: not bounded.
+        self.inner.settle().await
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         self.bound("ping", self.inner.ping()).await
     }
@@ -393,6 +398,9 @@ mod tests {
             std::future::pending().await
         }
         async fn backup(&self, dest: &std::path::Path) -> StoreResult<()> {
+            std::future::pending().await
+        }
+        async fn settle(&self) -> StoreResult<()> {
             std::future::pending().await
         }
     }

@@ -188,4 +188,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// Writes a consistent copy of the live database to `dest` (a new file).
     async fn backup(&self, dest: &std::path::Path) -> StoreResult<()>;
+    /// Brings the database files to rest after a bulk load (SQLite: folds the write-ahead log
+    /// into the database and truncates it); nothing for backends that need nothing.
+    async fn settle(&self) -> StoreResult<()>;
 }

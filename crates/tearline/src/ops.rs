@@ -393,6 +393,7 @@ pub async fn import(store: Arc<dyn Store>, collection: &str, files: &[PathBuf], 
             }
         }
     }
+    store.settle().await?;
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
     let done = tally.added + tally.unchanged + tally.failed;
