@@ -274,14 +274,15 @@ pub(crate) fn insert_objects(
     digest: &mut tearline_store::ledger::IngestDigest,
 ) -> StoreResult<Vec<Outcome>> {
     let coll = collection_pk(conn, collection_id)?.ok_or_else(|| StoreError::NotFound(format!("collection '{collection_id}'")))?;
-    let keys: Vec<i64> = items
+    // Each accepted object's id key, computed once (the lookup and the insert use it).
+    let keys: Vec<Option<i64>> = items
         .iter()
-        .filter_map(|i| match i {
+        .map(|i| match i {
             Submission::Accepted(o) => Some(crate::id_key(o.id.as_str())),
             Submission::Rejected { .. } => None,
         })
         .collect();
-    let mut known = existing_versions(conn, coll, keys)?;
+    let mut known = existing_versions(conn, coll, keys.iter().flatten().copied().collect())?;
     let mut insert = conn
         .prepare_cached(
             "INSERT INTO objects (date_added, coll, stix_id, id_key, type, version, spec_version, is_first, is_last, hash, body)
@@ -289,7 +290,7 @@ pub(crate) fn insert_objects(
         )
         .map_err(db_err)?;
     let mut outcomes = Vec::with_capacity(items.len());
-    for item in items {
+    for (item, key) in items.into_iter().zip(keys) {
         let obj = match item {
             Submission::Rejected { id, version, message } => {
                 outcomes.push(Outcome::Rejected { id, version, message });
@@ -298,7 +299,7 @@ pub(crate) fn insert_objects(
             Submission::Accepted(obj) => obj,
         };
         let id = obj.id.as_str();
-        let key = crate::id_key(id);
+        let key = key.unwrap_or_else(|| crate::id_key(id));
         let versions = known.entry(key).or_default();
         let existing = || versions.iter().filter(|e| e.stix_id == id);
         let version_key = match obj.version {

@@ -62,6 +62,12 @@ fn route_path(template: &str, d: &Delivery, object_id: &str) -> String {
     template.replace("{root}", "partners").replace("{id}", &d.coll).replace("{object_id}", object_id)
 }
 
+/// The indicator of the delivery's release, as its member reads it.
+async fn released_indicator(fx: &Fx, member: &Auth, d: &Delivery) -> Value {
+    let page = get(fx, member, &objects_url("partners", &d.coll)).await;
+    page.json()["objects"].as_array().unwrap().iter().find(|o| o["type"] == "indicator").cloned().unwrap()
+}
+
 fn ids_of(resp: &Resp) -> BTreeSet<String> {
     resp.json()["objects"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap().to_owned()).collect()
 }
@@ -126,8 +132,7 @@ async fn a_released_id_is_withheld_when_the_decision_refuses_its_stored_markings
     let fx = fixture().await;
     let d = delivery(&fx).await;
     let (member, _) = &d.members[0];
-    let before = get(&fx, member, &objects_url("partners", &d.coll)).await;
-    let released = before.json()["objects"].as_array().unwrap().iter().find(|o| o["type"] == "indicator").cloned().unwrap();
+    let released = released_indicator(&fx, member, &d).await;
     let id = released["id"].as_str().unwrap().to_owned();
     assert_eq!(get(&fx, member, &object_url("partners", &d.coll, &id)).await.status.as_u16(), 200);
 
@@ -173,8 +178,7 @@ async fn another_version_of_a_released_id_is_not_released() {
     let fx = fixture().await;
     let d = delivery(&fx).await;
     let (member, _) = &d.members[0];
-    let before = get(&fx, member, &objects_url("partners", &d.coll)).await;
-    let released = before.json()["objects"].as_array().unwrap().iter().find(|o| o["type"] == "indicator").cloned().unwrap();
+    let released = released_indicator(&fx, member, &d).await;
     let id = released["id"].as_str().unwrap().to_owned();
     let producer = released["created_by_ref"].as_str().unwrap().to_owned();
     assert_ne!(producer, d.identity);
