@@ -171,7 +171,11 @@ impl Releaser {
 
 /// The policy's view of a partner.
 pub fn recipient_of(partner: &Partner) -> ServiceResult<Recipient> {
-    let p = &partner.profile;
+    recipient_for(&partner.profile)
+}
+
+/// The recipient a partner profile describes (see [`recipient_of`]).
+pub fn recipient_for(p: &tearline_store::PartnerProfile) -> ServiceResult<Recipient> {
     let country = Country::parse(&p.country).ok_or_else(|| ServiceError::Invalid(format!("partner '{}' has country '{}', not an ISO 3166-1 alpha-3 code", p.name, p.country)))?;
     let has = |f: RelationshipFlag| p.flags.contains(&f);
     Ok(Recipient {

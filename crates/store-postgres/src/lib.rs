@@ -318,6 +318,11 @@ pub(crate) fn account_from_row(row: &tokio_postgres::Row) -> StoreResult<Account
         role: role.parse().unwrap_or(Role::PartnerMember),
         created: row.try_get(3).map_err(pg_err)?,
         disabled: row.try_get(4).map_err(pg_err)?,
+        partner: row
+            .try_get::<_, Option<String>>(5)
+            .map_err(pg_err)?
+            .map(|p| serde_json::from_str(&p).map_err(|e| StoreError::Internal(format!("stored partner is unreadable: {e}"))))
+            .transpose()?,
     })
 }
 
@@ -339,7 +344,9 @@ fn to_hash(v: Vec<u8>) -> StoreResult<SecretHash> {
     v.try_into().map_err(|_| StoreError::Internal("stored secret hash has the wrong length".into()))
 }
 
-const ACCOUNT_COLS: &str = "id, name, role, created, disabled";
+/// An account's columns and, for a partner member, its partner's profile (unless removed).
+const ACCOUNT_COLS: &str = "a.id, a.name, a.role, a.created, a.disabled, p.profile";
+const ACCOUNTS: &str = "accounts a LEFT JOIN partner_members m ON m.account = a.id LEFT JOIN partners p ON p.name = m.partner AND NOT p.removed";
 const COLLECTION_COLS: &str = "c.id, c.api_root, c.title, c.description, c.alias";
 
 #[async_trait]
@@ -367,7 +374,7 @@ impl Store for PgStore {
             })?;
             let row = row.ok_or_else(|| StoreError::Conflict(format!("account '{name}'")))?;
             let draft = drafts::account_add(current_actor(), name, role);
-            Ok((Account { id: row.try_get(0).map_err(pg_err)?, name: name.to_owned(), role, created, disabled: false }, vec![draft]))
+            Ok((Account { id: row.try_get(0).map_err(pg_err)?, name: name.to_owned(), role, created, disabled: false, partner: None }, vec![draft]))
         })
     }
 
@@ -391,7 +398,7 @@ impl Store for PgStore {
 
     async fn accounts(&self) -> StoreResult<Vec<Account>> {
         with_read!(self, |c| {
-            let st = c.prepare_cached(&format!("SELECT {ACCOUNT_COLS} FROM accounts ORDER BY name")).await.map_err(pg_err)?;
+            let st = c.prepare_cached(&format!("SELECT {ACCOUNT_COLS} FROM {ACCOUNTS} ORDER BY a.name")).await.map_err(pg_err)?;
             c.query(&st, &[]).await.map_err(pg_err)?.iter().map(account_from_row).collect()
         })
     }
@@ -399,7 +406,7 @@ impl Store for PgStore {
     async fn account_by_secret(&self, hash: &SecretHash) -> StoreResult<Option<Account>> {
         with_read!(self, |c| {
             let st = c
-                .prepare_cached(&format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE secret_hash = $1 AND NOT disabled"))
+                .prepare_cached(&format!("SELECT {ACCOUNT_COLS} FROM {ACCOUNTS} WHERE a.secret_hash = $1 AND NOT a.disabled"))
                 .await
                 .map_err(pg_err)?;
             c.query_opt(&st, &[&&hash[..]]).await.map_err(pg_err)?.as_ref().map(account_from_row).transpose()
@@ -409,11 +416,11 @@ impl Store for PgStore {
     async fn account_by_name(&self, name: &str) -> StoreResult<Option<(Account, SecretHash)>> {
         with_read!(self, |c| {
             let st = c
-                .prepare_cached(&format!("SELECT {ACCOUNT_COLS}, secret_hash FROM accounts WHERE name = $1 AND NOT disabled"))
+                .prepare_cached(&format!("SELECT {ACCOUNT_COLS}, a.secret_hash FROM {ACCOUNTS} WHERE a.name = $1 AND NOT a.disabled"))
                 .await
                 .map_err(pg_err)?;
             match c.query_opt(&st, &[&name]).await.map_err(pg_err)? {
-                Some(row) => Ok(Some((account_from_row(&row)?, to_hash(row.try_get(5).map_err(pg_err)?)?))),
+                Some(row) => Ok(Some((account_from_row(&row)?, to_hash(row.try_get(6).map_err(pg_err)?)?))),
                 None => Ok(None),
             }
         })

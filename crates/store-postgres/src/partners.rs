@@ -122,19 +122,19 @@ impl PgStore {
     pub(crate) async fn partner_add_member(&self, partner: &str, account: &str, secret_hash: SecretHash) -> StoreResult<Account> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg_err)?;
-        let coll: i64 = tx
-            .query_opt("SELECT collection FROM partners WHERE name = $1 AND NOT removed", &[&partner])
+        let found = tx
+            .query_opt("SELECT collection, profile FROM partners WHERE name = $1 AND NOT removed", &[&partner])
             .await
             .map_err(pg_err)?
-            .ok_or_else(|| StoreError::NotFound(format!("partner '{partner}'")))?
-            .try_get(0)
-            .map_err(pg_err)?;
+            .ok_or_else(|| StoreError::NotFound(format!("partner '{partner}'")))?;
+        let coll: i64 = found.try_get(0).map_err(pg_err)?;
+        let profile: String = found.try_get(1).map_err(pg_err)?;
         let created = now_text();
         let row = tx
             .query_one(
                 "INSERT INTO accounts (name, role, secret_hash, created, disabled) VALUES ($1, $2, $3, $4, false)
-                 RETURNING id, name, role, created, disabled",
-                &[&account, &Role::PartnerMember.as_str(), &&secret_hash[..], &created],
+                 RETURNING id, name, role, created, disabled, $5::text",
+                &[&account, &Role::PartnerMember.as_str(), &&secret_hash[..], &created, &profile],
             )
             .await
             .map_err(|e| if crate::is_unique_violation(&e) { StoreError::Conflict(format!("account '{account}'")) } else { pg_err(e) })?;

@@ -162,17 +162,18 @@ impl PgStore {
         }
         let added: Vec<i64> = rows.iter().map(|(c, _)| c.0).collect();
         let key = admission_key(read);
-        let values: Vec<String> = rows.iter().map(|(_, n)| format!("{key}{}", n.join(","))).collect();
+        let values: Vec<String> = rows.iter().map(|(_, n)| n.join(",")).collect();
         let c = self.client().await?;
         let result = async {
             let st = c
                 .prepare_cached(
-                    "UPDATE objects o SET admission = t.v FROM unnest($2::bigint[], $3::text[]) AS t(added, v)
-                     WHERE o.coll = (SELECT pk FROM collections WHERE id = $1) AND o.date_added = t.added AND o.admission IS DISTINCT FROM t.v",
+                    "UPDATE objects o SET admitted_for = $4, admission = t.v FROM unnest($2::bigint[], $3::text[]) AS t(added, v)
+                     WHERE o.coll = (SELECT pk FROM collections WHERE id = $1) AND o.date_added = t.added
+                       AND (o.admitted_for IS DISTINCT FROM $4 OR o.admission IS DISTINCT FROM t.v)",
                 )
                 .await
                 .map_err(pg_err)?;
-            c.execute(&st, &[&collection_id, &added, &values]).await.map_err(pg_err).map(|_| ())
+            c.execute(&st, &[&collection_id, &added, &values, &key]).await.map_err(pg_err).map(|_| ())
         }
         .await;
         crate::settle(c, &result);

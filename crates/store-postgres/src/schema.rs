@@ -256,6 +256,14 @@ const MIGRATIONS: &[(&str, &str)] = &[(
     -- page query itself.
     ALTER TABLE objects ADD COLUMN admission TEXT;
     "#,
+), (
+    "the stored egress decision's key in a column of its own",
+    r#"
+    -- `admitted_for` (partner LF fingerprint) is compared whole, `admission` holds the names.
+    -- Decisions stored before are dropped: a cache, the next read decides again.
+    ALTER TABLE objects ADD COLUMN admitted_for TEXT;
+    UPDATE objects SET admission = NULL WHERE admission IS NOT NULL;
+    "#,
 )];
 
 /// The schema version this binary writes.

@@ -77,8 +77,9 @@ pub(crate) fn entries(c: &Connection, q: &LedgerQuery) -> StoreResult<Vec<Ledger
         args.push(k.clone().into());
         sql.push_str(&format!(" AND substr(kind, 1, length(?{n})) = ?{n}", n = args.len()));
     }
-    args.push(limit.into());
-    sql.push_str(&format!(" ORDER BY seq LIMIT ?{}", args.len()));
+    // The limit is written into the statement: SQLite re-prepares a statement whose LIMIT is
+    // a bound parameter every time it is bound (see read::page).
+    sql.push_str(&format!(" ORDER BY seq LIMIT {limit}"));
     let mut st = c.prepare_cached(&sql).map_err(db_err)?;
     let rows = st.query_map(rusqlite::params_from_iter(args), entry_from_row).map_err(db_err)?;
     let mut out = Vec::new();

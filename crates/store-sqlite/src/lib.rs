@@ -72,6 +72,8 @@ fn open_connection(path: &Path) -> StoreResult<Connection> {
          PRAGMA journal_size_limit = 67108864;",
     )
     .map_err(db_err)?;
+    // Page queries vary in shape (filters) and page size (written into the statement).
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 
@@ -190,6 +192,7 @@ fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
         role: role.parse().unwrap_or(Role::PartnerMember),
         created: row.get(3)?,
         disabled: row.get(4)?,
+        partner: row.get::<_, Option<String>>(5)?.map(|p| serde_json::from_str(&p)).transpose().map_err(|e| rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e)))?,
     })
 }
 
@@ -236,7 +239,9 @@ pub(crate) fn insert_collection(c: &Connection, new: NewCollection) -> StoreResu
     Ok((pk, Collection { id, api_root: new.api_root, title: new.title, description: new.description, alias: new.alias }))
 }
 
-const ACCOUNT_COLS: &str = "id, name, role, created, disabled";
+/// An account's columns and, for a partner member, its partner's profile (unless removed).
+const ACCOUNT_COLS: &str = "a.id, a.name, a.role, a.created, a.disabled, p.profile";
+const ACCOUNTS: &str = "accounts a LEFT JOIN partner_members m ON m.account = a.id LEFT JOIN partners p ON p.name = m.partner AND p.removed = 0";
 const COLLECTION_COLS: &str = "c.id, c.api_root, c.title, c.description, c.alias";
 
 #[async_trait]
@@ -262,7 +267,7 @@ impl Store for SqliteStore {
                 params![name, role.as_str(), &secret_hash[..], created],
             )
             .map_err(db_err)?;
-            Ok(Account { id: c.last_insert_rowid(), name, role, created, disabled: false })
+            Ok(Account { id: c.last_insert_rowid(), name, role, created, disabled: false, partner: None })
         }, |actor, a| drafts::account_add(actor, &a.name, a.role))
         .await
     }
@@ -295,7 +300,7 @@ impl Store for SqliteStore {
 
     async fn accounts(&self) -> StoreResult<Vec<Account>> {
         self.read(|c| {
-            let mut st = c.prepare_cached(&format!("SELECT {ACCOUNT_COLS} FROM accounts ORDER BY name")).map_err(db_err)?;
+            let mut st = c.prepare_cached(&format!("SELECT {ACCOUNT_COLS} FROM {ACCOUNTS} ORDER BY a.name")).map_err(db_err)?;
             let rows = st.query_map([], account_from_row).map_err(db_err)?;
             rows.collect::<Result<_, _>>().map_err(db_err)
         })
@@ -305,7 +310,7 @@ impl Store for SqliteStore {
     async fn account_by_secret(&self, hash: &SecretHash) -> StoreResult<Option<Account>> {
         let hash = *hash;
         self.read(move |c| {
-            let mut st = c.prepare_cached(&format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE secret_hash = ?1 AND disabled = 0")).map_err(db_err)?;
+            let mut st = c.prepare_cached(&format!("SELECT {ACCOUNT_COLS} FROM {ACCOUNTS} WHERE a.secret_hash = ?1 AND a.disabled = 0")).map_err(db_err)?;
             st.query_row([&hash[..]], account_from_row).optional().map_err(db_err)
         })
         .await
@@ -314,8 +319,8 @@ impl Store for SqliteStore {
     async fn account_by_name(&self, name: &str) -> StoreResult<Option<(Account, SecretHash)>> {
         let name = name.to_owned();
         self.read(move |c| {
-            let mut st = c.prepare_cached(&format!("SELECT {ACCOUNT_COLS}, secret_hash FROM accounts WHERE name = ?1 AND disabled = 0")).map_err(db_err)?;
-            let row = st.query_row([&name], |r| Ok((account_from_row(r)?, r.get::<_, Vec<u8>>(5)?))).optional().map_err(db_err)?;
+            let mut st = c.prepare_cached(&format!("SELECT {ACCOUNT_COLS}, a.secret_hash FROM {ACCOUNTS} WHERE a.name = ?1 AND a.disabled = 0")).map_err(db_err)?;
+            let row = st.query_row([&name], |r| Ok((account_from_row(r)?, r.get::<_, Vec<u8>>(6)?))).optional().map_err(db_err)?;
             row.map(|(a, h)| Ok((a, to_hash(h)?))).transpose()
         })
         .await
@@ -699,6 +704,7 @@ mod tests {
             "CREATE TABLE old (partner TEXT NOT NULL, object_id TEXT NOT NULL, manifest_id TEXT NOT NULL, PRIMARY KEY (partner, object_id, manifest_id)) WITHOUT ROWID;
              INSERT OR IGNORE INTO old SELECT partner, object_id, manifest_id FROM release_objects;
              DROP TABLE release_objects; ALTER TABLE old RENAME TO release_objects; ALTER TABLE objects DROP COLUMN admission;
+             ALTER TABLE objects DROP COLUMN admitted_for;
              PRAGMA user_version = 4;",
         )
         .unwrap();

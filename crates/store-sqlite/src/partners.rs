@@ -90,8 +90,8 @@ pub(crate) fn remove(c: &Connection, name: &str) -> StoreResult<()> {
 }
 
 pub(crate) fn add_member(c: &Connection, partner: &str, account: &str, secret_hash: SecretHash) -> StoreResult<Account> {
-    let coll: i64 = c
-        .query_row("SELECT collection FROM partners WHERE name = ?1 AND removed = 0", [partner], |r| r.get(0))
+    let (coll, profile): (i64, String) = c
+        .query_row("SELECT collection, profile FROM partners WHERE name = ?1 AND removed = 0", [partner], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
         .map_err(db_err)?
         .ok_or_else(|| StoreError::NotFound(format!("partner '{partner}'")))?;
@@ -107,5 +107,6 @@ pub(crate) fn add_member(c: &Connection, partner: &str, account: &str, secret_ha
     let id = c.last_insert_rowid();
     c.execute("INSERT INTO partner_members (account, partner) VALUES (?1, ?2)", params![id, partner]).map_err(db_err)?;
     c.execute("INSERT INTO grants (collection, account, can_read, can_write) VALUES (?1, ?2, 1, 1)", params![coll, id]).map_err(db_err)?;
-    Ok(Account { id, name: account.to_owned(), role: Role::PartnerMember, created, disabled: false })
+    let profile = serde_json::from_str(&profile).map_err(|e| StoreError::Internal(format!("stored partner is unreadable: {e}")))?;
+    Ok(Account { id, name: account.to_owned(), role: Role::PartnerMember, created, disabled: false, partner: Some(profile) })
 }

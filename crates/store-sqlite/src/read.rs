@@ -53,12 +53,12 @@ pub(crate) fn objects(conn: &Connection, collection_id: &str, filter: &ObjectFil
     Ok(page(conn, collection_id, filter, with_body, None)?.page)
 }
 
-/// The decision column of a partner member's page (`?2` partner, `?3` the admission key, see
-/// [`admission_key`]): the admission stored on the row under this key (`+names`), else the
-/// releases that published exactly this (id, version) to the partner (`-m1,m2`), else NULL.
-/// A row with a stored admission costs nothing beyond reading its own column.
-const DECISION: &str = ", CASE WHEN substr(admission, 1, length(?3)) = ?3 THEN '+' || substr(admission, length(?3) + 1)
-        ELSE (SELECT '-' || group_concat(r.manifest_id) FROM release_objects r WHERE r.partner = ?2 AND r.object_id = objects.stix_id AND r.version = objects.version) END";
+/// The decision columns of a partner member's page (`?2` partner, `?3` the admission key, see
+/// [`admission_key`]): whether the row holds an admission under this key, and then its names,
+/// else the releases that published exactly this (id, version) to the partner (`m1,m2`), else
+/// NULL. A row with a stored admission costs one comparison beyond reading its own columns.
+const DECISION: &str = ", admitted_for IS ?3, CASE WHEN admitted_for IS ?3 THEN admission
+        ELSE (SELECT group_concat(r.manifest_id) FROM release_objects r WHERE r.partner = ?2 AND r.object_id = objects.stix_id AND r.version = objects.version) END";
 
 /// One page, with each row's decision column for a partner member's read.
 pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: Option<&PartnerRead>) -> StoreResult<PartnerPage> {
@@ -100,8 +100,10 @@ pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter
     push_in(&mut sql, &mut args, "spec_version", filter.spec_versions.iter().cloned());
     push_version_filter(&mut sql, &mut args, &filter.versions);
     let limit = filter.limit.max(1);
-    args.push(((limit + 1) as i64).into());
-    sql.push_str(&format!(" ORDER BY date_added LIMIT ?{}", args.len()));
+    // The limit is written into the statement, not bound: SQLite (3.50) plans with a bound
+    // LIMIT's value and so re-prepares such a statement (parse and plan) every time it is
+    // bound. A page size is our own integer; each distinct one is a cached statement.
+    sql.push_str(&format!(" ORDER BY date_added LIMIT {}", limit.saturating_add(1).min(i64::MAX as usize)));
 
     let mut st = conn.prepare_cached(&sql).map_err(db_err)?;
     let mut rows = st.query(rusqlite::params_from_iter(args)).map_err(db_err)?;
@@ -132,7 +134,8 @@ pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter
             cursor: Cursor(date_added),
         });
         if read.is_some() {
-            decisions.push(RowDecision::from_column(row.get_ref(6).map_err(db_err)?.as_str_or_null().map_err(|e| StoreError::Internal(e.to_string()))?));
+            let admitted: bool = row.get(6).map_err(db_err)?;
+            decisions.push(RowDecision::from_columns(admitted, row.get_ref(7).map_err(db_err)?.as_str_or_null().map_err(|e| StoreError::Internal(e.to_string()))?));
         }
     }
     Ok(PartnerPage { page: Page { items, more }, rows: decisions })

@@ -75,10 +75,10 @@ pub(crate) fn record_admissions(c: &Connection, read: &PartnerRead, collection_i
     let Some(coll) = crate::write::collection_pk(c, collection_id)? else { return Ok(()) };
     let key = admission_key(read);
     let mut st = c
-        .prepare_cached("UPDATE objects SET admission = ?1 WHERE date_added = ?2 AND coll = ?3 AND admission IS NOT ?1")
+        .prepare_cached("UPDATE objects SET admitted_for = ?1, admission = ?2 WHERE date_added = ?3 AND coll = ?4 AND (admitted_for IS NOT ?1 OR admission IS NOT ?2)")
         .map_err(db_err)?;
     for (cursor, names) in rows {
-        st.execute(params![format!("{key}{}", names.join(",")), cursor.0, coll]).map_err(db_err)?;
+        st.execute(params![key, names.join(","), cursor.0, coll]).map_err(db_err)?;
     }
     Ok(())
 }

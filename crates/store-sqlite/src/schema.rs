@@ -216,6 +216,12 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX IF EXISTS objects_last_by_type;
     CREATE INDEX objects_by_coll ON objects (coll, date_added, is_last);
     CREATE INDEX objects_by_type ON objects (coll, type, date_added, is_last);",
+    // 7: the stored egress decision's key in a column of its own (`admitted_for`: partner LF
+    // fingerprint; `admission`: the names), compared whole rather than by prefix and read
+    // without building text per row. Decisions stored before are dropped: a cache, the next
+    // read decides again.
+    "ALTER TABLE objects ADD COLUMN admitted_for TEXT;
+    UPDATE objects SET admission = NULL WHERE admission IS NOT NULL;",
 ];
 
 /// The schema version this binary writes.

@@ -61,6 +61,11 @@ pub struct Account {
     pub role: Role,
     pub created: String,
     pub disabled: bool,
+    /// A partner member's organisation, read with the account (in the same query, so a
+    /// partner member's request needs no further lookup to know whom it reads for); `None`
+    /// for producer accounts and once the partner is removed.
+    #[serde(skip)]
+    pub partner: Option<Box<PartnerProfile>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -356,11 +361,11 @@ pub struct PartnerRead {
     pub fingerprint: String,
 }
 
-/// The prefix of a stored admission (`partner LF fingerprint LF`, then the names joined by
-/// `,`): a stored admission counts only for a read with the same key. An empty fingerprint
-/// gives a key no stored admission starts with.
+/// The key a stored admission is held under (`partner LF fingerprint`; its names, joined by
+/// `,`, in a column beside it): a stored admission counts only for a read with the same key.
+/// An empty fingerprint gives a key no admission is stored under.
 pub fn admission_key(read: &PartnerRead) -> String {
-    if read.fingerprint.is_empty() { "\n".to_owned() } else { format!("{}\n{}\n", read.partner, read.fingerprint) }
+    if read.fingerprint.is_empty() { "\n".to_owned() } else { format!("{}\n{}", read.partner, read.fingerprint) }
 }
 
 /// What a partner member's page says about one row, read in the same query as the row.
@@ -382,20 +387,19 @@ pub struct PartnerPage {
 }
 
 impl RowDecision {
-    /// Reads the column both backends compute: `+names` (stored admission), `-manifests`
-    /// (published, decide live), NULL (neither).
-    pub fn from_column(text: Option<&str>) -> RowDecision {
+    /// Reads the two columns both backends compute: whether an admission is stored under the
+    /// read's key, and then its names, else the manifests that published the row (decide
+    /// live), joined by `,` (NULL: none).
+    pub fn from_columns(admitted: bool, names: Option<&str>) -> RowDecision {
         let split = |s: &str| -> Vec<String> { s.split(',').filter(|m| !m.is_empty()).map(str::to_owned).collect() };
-        match text {
-            Some(t) if t.starts_with('+') => RowDecision::Admitted(split(&t[1..])),
-            Some(t) if t.starts_with('-') => {
-                let mut v = split(&t[1..]);
-                v.sort();
-                v.dedup();
-                RowDecision::Live(v)
-            }
-            _ => RowDecision::Live(Vec::new()),
+        let names = names.map(split).unwrap_or_default();
+        if admitted {
+            return RowDecision::Admitted(names);
         }
+        let mut v = names;
+        v.sort();
+        v.dedup();
+        RowDecision::Live(v)
     }
 }
 

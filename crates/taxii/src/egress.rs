@@ -34,7 +34,6 @@
 //! and checks that each answer carries it; object-bearing answers to partner members also carry
 //! [`Decided`] (the decision ran for every object the store returned).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -123,11 +122,22 @@ pub struct PartnerView {
     ctx: Option<Arc<PartnerCtx>>,
     /// Objects of the current page that may leave, by cursor, each with the releases it
     /// stands for ([`Audience::page`]).
-    admitted: HashMap<tearline_store::Cursor, Vec<String>>,
+    admitted: Admitted,
     /// Objects of the current page the decision was taken for.
     considered: u64,
     recorder: Option<Arc<Recorder>>,
     admissions: Option<Arc<Admissions>>,
+}
+
+/// The admitted objects of one page with the releases each stands for, in cursor order (a
+/// page's cursors are distinct): found by binary search, no hashing per object.
+#[derive(Debug, Clone, Default)]
+struct Admitted(Vec<(tearline_store::Cursor, Vec<String>)>);
+
+impl Admitted {
+    fn get(&self, cursor: tearline_store::Cursor) -> Option<&Vec<String>> {
+        self.0.binary_search_by_key(&cursor, |(c, _)| *c).ok().map(|i| &self.0[i].1)
+    }
 }
 
 #[derive(Debug)]
@@ -154,41 +164,35 @@ pub static DECIDED: AtomicU64 = AtomicU64::new(0);
 pub static DECIDED_LIVE: AtomicU64 = AtomicU64::new(0);
 
 impl Audience {
-    /// The audience of an account: producer roles need no lookup; a partner member's view
-    /// belongs to its partner (looked up on every request, so an update or removal counts at
-    /// once), judged under the producer's policy (`policy`; none: nothing leaves to partners).
-    pub async fn of(
-        store: &dyn Store,
-        account: &Account,
-        policy: Option<&Arc<Policy>>,
-        recorder: Option<&Arc<Recorder>>,
-        admissions: Option<&Arc<Admissions>>,
-    ) -> Result<Audience, ApiError> {
+    /// The audience of an account: producer roles see the store's pages; a partner member's
+    /// view belongs to its partner (read with the account on every request, so an update or
+    /// removal counts at once), judged under the producer's policy (`policy`; none: nothing
+    /// leaves to partners).
+    pub fn of(account: &Account, policy: Option<&Arc<Policy>>, recorder: Option<&Arc<Recorder>>, admissions: Option<&Arc<Admissions>>) -> Audience {
         if account.role != Role::PartnerMember {
-            return Ok(Audience::Producer);
+            return Audience::Producer;
         }
-        let partner = store.partner_of(account.id).await?;
-        let ctx = match (partner, policy) {
-            (Some(p), Some(policy)) if !p.removed => match tearline_service::releases::recipient_of(&p) {
+        let ctx = match (&account.partner, policy) {
+            (Some(p), Some(policy)) => match tearline_service::releases::recipient_for(p) {
                 Ok(recipient) => {
                     let fingerprint = admit::fingerprint(&recipient, policy);
-                    Some(Arc::new(PartnerCtx { read: PartnerRead { partner: p.profile.name, fingerprint }, recipient, policy: policy.clone() }))
+                    Some(Arc::new(PartnerCtx { read: PartnerRead { partner: p.name.clone(), fingerprint }, recipient, policy: policy.clone() }))
                 }
                 Err(e) => {
-                    tracing::warn!(partner = %p.profile.name, error = %e, "partner profile unusable by the policy; nothing leaves to it");
+                    tracing::warn!(partner = %p.name, error = %e, "partner profile unusable by the policy; nothing leaves to it");
                     None
                 }
             },
             _ => None,
         };
-        Ok(Audience::Partner(Box::new(PartnerView {
+        Audience::Partner(Box::new(PartnerView {
             account: account.clone(),
             ctx,
-            admitted: HashMap::new(),
+            admitted: Admitted::default(),
             considered: 0,
             recorder: recorder.cloned(),
             admissions: admissions.cloned(),
-        })))
+        }))
     }
 
     /// One page of a collection for this audience (`bodies`: the response shows them), and
@@ -205,7 +209,7 @@ impl Audience {
             let page = store.objects(collection_id, filter, bodies).await?;
             return Ok((page, self));
         };
-        view.admitted.clear();
+        view.admitted.0.clear();
         let Some(ctx) = view.ctx.clone() else {
             // Nothing leaves; the store's page still decides where the next one starts.
             let page = store.objects(collection_id, filter, false).await?;
@@ -220,7 +224,7 @@ impl Audience {
         for (o, d) in page.items.iter().zip(rows) {
             match d {
                 RowDecision::Admitted(names) => {
-                    view.admitted.insert(o.cursor, names);
+                    view.admitted.0.push((o.cursor, names));
                 }
                 RowDecision::Live(published) => live.push((o, published)),
             }
@@ -262,8 +266,10 @@ impl Audience {
             if head.self_contained() {
                 store_back.push((o.cursor, names.clone()));
             }
-            view.admitted.insert(o.cursor, names);
+            view.admitted.0.push((o.cursor, names));
         }
+        // Stored decisions first, then live ones: back into page (cursor) order.
+        view.admitted.0.sort_unstable_by_key(|(c, _)| *c);
         if let Some(a) = &view.admissions {
             a.note(&ctx.read, collection_id, store_back);
         }
@@ -275,7 +281,7 @@ impl Audience {
         if let Audience::Partner(v) = self {
             let before = page.items.len();
             let cursor = page.items.last().map(|o| o.cursor);
-            page.items.retain(|o| v.admitted.contains_key(&o.cursor));
+            page.items.retain(|o| v.admitted.get(o.cursor).is_some());
             WITHHELD.fetch_add((before - page.items.len()) as u64, Ordering::Relaxed);
             let decided = Decided { considered: v.considered, admitted: page.items.len() as u64 };
             return Projected { next: if page.more { cursor } else { None }, page, decided: Some(decided) };
@@ -288,7 +294,7 @@ impl Audience {
     fn delivered(&self, items: &[StoredObject]) {
         let Audience::Partner(v) = self else { return };
         let Some(recorder) = &v.recorder else { return };
-        let mut names: Vec<&str> = items.iter().filter_map(|o| v.admitted.get(&o.cursor)).flatten().map(String::as_str).collect();
+        let mut names: Vec<&str> = items.iter().filter_map(|o| v.admitted.get(o.cursor)).flatten().map(String::as_str).collect();
         if names.is_empty() {
             return;
         }

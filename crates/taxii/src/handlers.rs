@@ -175,15 +175,11 @@ async fn audience_page(
     filter: impl FnOnce() -> Result<ObjectFilter, ApiError>,
     bodies: bool,
 ) -> Result<(Page, egress::Audience), ApiError> {
-    // The audience (a partner member's partner) is looked up alongside the collection: one
-    // round trip, not two, on the partner path; the collection's answer still comes first.
-    let (c, audience) = tokio::join!(
-        readable_collection(state, caller, root, id),
-        egress::Audience::of(&*state.store, &caller.0, state.decision.as_ref(), Some(&state.retrievals), Some(&state.admissions))
-    );
-    let c = c?;
+    let c = readable_collection(state, caller, root, id).await?;
     let filter = filter()?;
-    audience?.page(&*state.store, &c.id, &filter, bodies).await
+    // The audience (a partner member's partner) came with the account: no further lookup.
+    let audience = egress::Audience::of(&caller.0, state.decision.as_ref(), Some(&state.retrievals), Some(&state.admissions));
+    audience.page(&*state.store, &c.id, &filter, bodies).await
 }
 
 pub async fn get_objects(
@@ -335,8 +331,8 @@ pub async fn add_objects(
     // A partner member posts its own organisation's objects only (never another author's, such
     // as a version of a released object in the producer's name).
     let items = if caller.0.role == tearline_store::Role::PartnerMember {
-        match state.store.partner_of(caller.0.id).await? {
-            Some(p) => tearline_service::ingest::only_authored_by(items, &p.profile.identity_id),
+        match &caller.0.partner {
+            Some(p) => tearline_service::ingest::only_authored_by(items, &p.identity_id),
             None => items,
         }
     } else {
@@ -376,10 +372,9 @@ fn case_candidates(items: &[tearline_store::Submission]) -> Vec<serde_json::Valu
 async fn cases_after_ingest(state: &AppState, account: &tearline_store::Account, objects: Vec<serde_json::Value>) {
     let store = &*state.store;
     let outcome = if account.role == tearline_store::Role::PartnerMember {
-        match store.partner_of(account.id).await {
-            Ok(Some(p)) => tearline_service::cases::on_feedback(store, &state.desk, &p.profile.name, &account.name, &objects).await.map(|n| n.to_string()),
-            Ok(None) => Ok("0".into()),
-            Err(e) => Err(e.into()),
+        match &account.partner {
+            Some(p) => tearline_service::cases::on_feedback(store, &state.desk, &p.name, &account.name, &objects).await.map(|n| n.to_string()),
+            None => Ok("0".into()),
         }
     } else {
         tearline_service::cases::raise_from_objects(store, &state.desk, &account.name, &objects).await.map(|ids| ids.join(","))

@@ -347,7 +347,9 @@ async fn partner_read_cost() {
 
     let keys = tempfile::tempdir().unwrap();
     let releaser = tearline_service::releases::Releaser::new(org, Default::default(), keys.path().join("k")).unwrap();
-    let app = tearline_taxii::router(tearline_taxii::AppState::new(store.clone(), Default::default()).with_releaser(releaser));
+    let state = tearline_taxii::AppState::new(store.clone(), Default::default()).with_releaser(releaser);
+    let decision = state.decision.clone().expect("a decision policy");
+    let app = tearline_taxii::router(state);
     let readers = [("partner", basic("ally-1", &member_secret), objects_url("partners", &partner.collection_id)), ("producer", basic("alice", &producer_secret), objects_url("default", &holdings))];
     let mut lat: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     let mut next: [Option<String>; 2] = [None, None];
@@ -410,5 +412,46 @@ async fn partner_read_cost() {
             served[0]
         );
     }
+    // Where the time goes, without HTTP and authentication: for each audience, over its own
+    // collection, the store's page alone (with the decision columns for the partner) and the egress step (audience, page, decision,
+    // projection, envelope).
+    let member = store.account_by_name("ally-1").await.unwrap().unwrap().0;
+    let producer = store.account_by_name("alice").await.unwrap().unwrap().0;
+    let recipient = tearline_service::releases::recipient_for(member.partner.as_deref().unwrap()).unwrap();
+    let read = tearline_store::PartnerRead { partner: "ally".into(), fingerprint: tearline_policy::admit::fingerprint(&recipient, &decision) };
+    let plain = tearline_store::ObjectFilter { limit, types: vec!["indicator".into()], ..Default::default() };
+    let step = |k: usize| [(&member, &partner.collection_id), (&producer, &holdings)][k];
+    let mut parts: [Vec<f64>; 4] = Default::default();
+    let recorder = std::sync::Arc::new(tearline_taxii::retrievals::Recorder::new(store.clone()));
+    for _ in 0..rounds {
+        for k in 0..2 {
+            let (account, coll) = step(k);
+            let mut filter = plain.clone();
+            loop {
+                let t = Instant::now();
+                let page = match k {
+                    0 => store.partner_objects(coll, &filter, true, &read).await.unwrap().page,
+                    _ => store.objects(coll, &filter, true).await.unwrap(),
+                };
+                parts[k].push(t.elapsed().as_secs_f64() * 1000.0);
+                let t = Instant::now();
+                let audience = tearline_taxii::egress::Audience::of(account, Some(&decision), Some(&recorder), None);
+                let (shown, audience) = audience.page(&*store, coll, &filter, true).await.unwrap();
+                std::hint::black_box(tearline_taxii::egress::objects(shown, &audience));
+                parts[2 + k].push(t.elapsed().as_secs_f64() * 1000.0);
+                match page.next() {
+                    Some(c) => filter.after = Some(c),
+                    None => break,
+                }
+            }
+        }
+    }
+    println!(
+        "without HTTP, p50: store page {:.3} ms partner / {:.3} ms producer; egress {:.3} ms partner / {:.3} ms producer",
+        pct(&mut parts[0], 0.5),
+        pct(&mut parts[1], 0.5),
+        pct(&mut parts[2], 0.5),
+        pct(&mut parts[3], 0.5)
+    );
     let _ = manifest_id;
 }
