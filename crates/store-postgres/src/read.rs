@@ -70,11 +70,11 @@ pub(crate) fn parse_version(text: &str) -> StoreResult<Timestamp> {
     Timestamp::parse(text).map_err(|e| StoreError::Internal(format!("stored version is unreadable: {e}")))
 }
 
-/// One page; for a partner member's read (`read`), each row with its decision columns:
-/// whether the row holds an admission under the read's key (see [`admission_key`]), and then
-/// its names, else the releases that published exactly this (id, version) to the partner
-/// (`m1,m2`), else NULL. A row with a stored admission costs one comparison beyond reading its
-/// own columns.
+/// One page; for a partner member's read (`read`), each row with its decision column: the
+/// names of the admission stored on the row under the read's key (see [`admission_key`]), else
+/// the releases that published exactly this (id, version) to the partner (`-m1,m2`), else NULL
+/// ([`RowDecision::from_column`]). A row with a stored admission costs one comparison beyond
+/// reading its own columns.
 pub(crate) async fn page(client: &deadpool_postgres::Client, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: Option<&PartnerRead>) -> StoreResult<PartnerPage> {
     let mut p = Params::default();
     let coll = p.push(collection_id.to_owned());
@@ -82,12 +82,12 @@ pub(crate) async fn page(client: &deadpool_postgres::Client, collection_id: &str
         Some(r) => {
             let (partner, key) = (p.push(r.partner.clone()), p.push(admission_key(r)));
             format!(
-                ", admitted_for IS NOT DISTINCT FROM {key} AS admitted, CASE WHEN admitted_for = {key} THEN admission
-                    ELSE (SELECT string_agg(r.manifest_id, ',' ORDER BY r.manifest_id) FROM release_objects r
+                ", CASE WHEN admitted_for = {key} THEN coalesce(admission, '')
+                    ELSE '-' || (SELECT string_agg(r.manifest_id, ',' ORDER BY r.manifest_id) FROM release_objects r
                           WHERE r.partner = {partner} AND r.object_id = objects.stix_id AND r.version = objects.version) END AS decision"
             )
         }
-        None => ", false AS admitted, NULL::text AS decision".to_owned(),
+        None => ", NULL::text AS decision".to_owned(),
     };
     // An unknown collection selects nothing: an empty page, as for an empty collection.
     let mut sql = format!(
@@ -116,7 +116,7 @@ pub(crate) async fn page(client: &deadpool_postgres::Client, collection_id: &str
         let m = p.push(i64::try_from(filter.max_bytes).unwrap_or(i64::MAX));
         let n = p.push(limit as i64);
         sql = format!(
-            "SELECT date_added, stix_id, type, version, spec_version, body, admitted, decision, total FROM (
+            "SELECT date_added, stix_id, type, version, spec_version, body, decision, total FROM (
                 SELECT page.*,
                     sum(octet_length(body)) OVER w AS running,
                     row_number() OVER w AS n,
@@ -133,7 +133,7 @@ pub(crate) async fn page(client: &deadpool_postgres::Client, collection_id: &str
     let rows = client.query(&st, &p.refs()).await.map_err(pg_err)?;
     let more = if with_body {
         match rows.first() {
-            Some(row) => row.try_get::<_, i64>(8).map_err(pg_err)? > rows.len() as i64,
+            Some(row) => row.try_get::<_, i64>(7).map_err(pg_err)? > rows.len() as i64,
             None => false,
         }
     } else {
@@ -141,6 +141,7 @@ pub(crate) async fn page(client: &deadpool_postgres::Client, collection_id: &str
     };
     let mut items = Vec::with_capacity(rows.len().min(limit));
     let mut decisions = Vec::new();
+    let mut last = None;
     for row in rows.iter().take(limit) {
         let date_added: i64 = row.try_get(0).map_err(pg_err)?;
         let version: &str = row.try_get(3).map_err(pg_err)?;
@@ -154,7 +155,7 @@ pub(crate) async fn page(client: &deadpool_postgres::Client, collection_id: &str
             cursor: Cursor(date_added),
         });
         if read.is_some() {
-            decisions.push(RowDecision::from_columns(row.try_get(6).map_err(pg_err)?, row.try_get::<_, Option<&str>>(7).map_err(pg_err)?));
+            decisions.push(RowDecision::read_page_column(&mut last, row.try_get::<_, Option<&str>>(6).map_err(pg_err)?));
         }
     }
     Ok(PartnerPage { page: Page { items, more }, rows: decisions })

@@ -53,12 +53,13 @@ pub(crate) fn objects(conn: &Connection, collection_id: &str, filter: &ObjectFil
     Ok(page(conn, collection_id, filter, with_body, None)?.page)
 }
 
-/// The decision columns of a partner member's page (`?2` partner, `?3` the admission key, see
-/// [`admission_key`]): whether the row holds an admission under this key, and then its names,
-/// else the releases that published exactly this (id, version) to the partner (`m1,m2`), else
-/// NULL. A row with a stored admission costs one comparison beyond reading its own columns.
-const DECISION: &str = ", admitted_for IS ?3, CASE WHEN admitted_for IS ?3 THEN admission
-        ELSE (SELECT group_concat(r.manifest_id) FROM release_objects r WHERE r.partner = ?2 AND r.object_id = objects.stix_id AND r.version = objects.version) END";
+/// The decision column of a partner member's page (`?2` partner, `?3` the admission key, see
+/// [`admission_key`]): the names of the admission stored on the row under this key, else the
+/// releases that published exactly this (id, version) to the partner (`-m1,m2`), else NULL
+/// ([`RowDecision::from_column`]). A row with a stored admission costs one comparison beyond
+/// reading its own columns.
+const DECISION: &str = ", CASE WHEN admitted_for IS ?3 THEN coalesce(admission, '')
+        ELSE '-' || (SELECT group_concat(r.manifest_id) FROM release_objects r WHERE r.partner = ?2 AND r.object_id = objects.stix_id AND r.version = objects.version) END";
 
 /// One page, with each row's decision column for a partner member's read.
 pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: Option<&PartnerRead>) -> StoreResult<PartnerPage> {
@@ -109,6 +110,7 @@ pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter
     let mut rows = st.query(rusqlite::params_from_iter(args)).map_err(db_err)?;
     let mut items = Vec::with_capacity(limit.min(1024));
     let mut decisions = Vec::new();
+    let mut last = None;
     let mut more = false;
     let mut bytes = 0usize;
     while let Some(row) = rows.next().map_err(db_err)? {
@@ -134,8 +136,8 @@ pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter
             cursor: Cursor(date_added),
         });
         if read.is_some() {
-            let admitted: bool = row.get(6).map_err(db_err)?;
-            decisions.push(RowDecision::from_columns(admitted, row.get_ref(7).map_err(db_err)?.as_str_or_null().map_err(|e| StoreError::Internal(e.to_string()))?));
+            let column = row.get_ref(6).map_err(db_err)?.as_str_or_null().map_err(|e| StoreError::Internal(e.to_string()))?;
+            decisions.push(RowDecision::read_page_column(&mut last, column));
         }
     }
     Ok(PartnerPage { page: Page { items, more }, rows: decisions })

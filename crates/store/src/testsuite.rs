@@ -870,20 +870,20 @@ pub async fn partner_pages_carry_publications_by_version_and_stored_admissions(s
     store.record_admissions(&read, "00000000-0000-4000-8000-000000000000", vec![(cursor(1), vec![])]).await.unwrap();
     store.record_admissions(&PartnerRead { partner: "syria-gsd".into(), fingerprint: String::new() }, &coll, vec![(cursor(1), vec![])]).await.unwrap();
     let again = store.partner_objects(&coll, &all, true, &read).await.unwrap();
-    assert_eq!(again.rows[0], RowDecision::Admitted(vec![m1.clone()]));
+    assert_eq!(again.rows[0], RowDecision::Admitted(vec![m1.clone()].into()));
     assert_eq!(again.rows[1], live(&[&m1]), "an unknown collection or an empty fingerprint stores nothing");
-    assert_eq!(again.rows[2], RowDecision::Admitted(vec![]));
+    assert_eq!(again.rows[2], RowDecision::Admitted(Vec::new().into()));
     assert_eq!(again.rows[3..], want[3..].iter().map(|w| w.2.clone()).collect::<Vec<_>>()[..]);
     let stale = PartnerRead { partner: "syria-gsd".into(), fingerprint: "f2".into() };
     assert_eq!(store.partner_objects(&coll, &all, true, &stale).await.unwrap().rows, want.iter().map(|w| w.2.clone()).collect::<Vec<_>>(), "another fingerprint: decide live");
     assert_eq!(store.partner_objects(&coll, &all, true, &other).await.unwrap().rows[0], RowDecision::Live(vec![]), "another partner's admissions are not this one's");
     store.record_admissions(&stale, &coll, vec![(cursor(0), vec![m1.clone(), m2.clone()])]).await.unwrap();
     assert_eq!(store.partner_objects(&coll, &all, true, &read).await.unwrap().rows[0], live(&[&m1]), "a newer decision replaces the older");
-    assert_eq!(store.partner_objects(&coll, &all, true, &stale).await.unwrap().rows[0], RowDecision::Admitted(vec![m1.clone(), m2.clone()]));
+    assert_eq!(store.partner_objects(&coll, &all, true, &stale).await.unwrap().rows[0], RowDecision::Admitted(vec![m1.clone(), m2.clone()].into()));
     // Filters and paging are those of objects(); a deleted row takes its admission with it.
     let one_id = ObjectFilter { ids: vec![id(&shared)], ..Default::default() };
     let shared_page = store.partner_objects(&coll, &one_id, true, &read).await.unwrap();
-    assert_eq!((shared_page.page.items.len(), &shared_page.rows[..]), (1, &[RowDecision::Admitted(vec![])][..]));
+    assert_eq!((shared_page.page.items.len(), &shared_page.rows[..]), (1, &[RowDecision::Admitted(Vec::new().into())][..]));
     assert_eq!(store.delete_object(&coll, &m1, &VersionFilter::all(), &[]).await.unwrap(), 1);
     let after = store.partner_objects(&coll, &all, true, &stale).await.unwrap();
     assert!(after.rows.iter().all(|d| !matches!(d, RowDecision::Admitted(_))), "{:?}", after.rows);

@@ -372,8 +372,9 @@ pub fn admission_key(read: &PartnerRead) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RowDecision {
     /// Egress admitted this row for the partner under the read's fingerprint
-    /// ([`Store::record_admissions`](crate::Store::record_admissions)); the releases it stands for.
-    Admitted(Vec<String>),
+    /// ([`Store::record_admissions`](crate::Store::record_admissions)); the releases it stands
+    /// for (shared: the rows of one page mostly stand for the same releases).
+    Admitted(std::sync::Arc<[String]>),
     /// No admission stored under this fingerprint: decide live. The releases (and recalls)
     /// that published exactly this (id, version) to the partner, sorted; possibly none.
     Live(Vec<String>),
@@ -387,19 +388,38 @@ pub struct PartnerPage {
 }
 
 impl RowDecision {
-    /// Reads the two columns both backends compute: whether an admission is stored under the
-    /// read's key, and then its names, else the manifests that published the row (decide
-    /// live), joined by `,` (NULL: none).
-    pub fn from_columns(admitted: bool, names: Option<&str>) -> RowDecision {
+    /// Reads the column both backends compute: the names of the admission stored under the
+    /// read's key (joined by `,`; possibly empty), else `-` and the manifests that published
+    /// the row (decide live), else NULL (decide live; nothing published it). Release names
+    /// never start with `-`.
+    pub fn from_column(text: Option<&str>) -> RowDecision {
         let split = |s: &str| -> Vec<String> { s.split(',').filter(|m| !m.is_empty()).map(str::to_owned).collect() };
-        let names = names.map(split).unwrap_or_default();
-        if admitted {
-            return RowDecision::Admitted(names);
+        match text {
+            None => RowDecision::Live(Vec::new()),
+            Some(t) => match t.strip_prefix('-') {
+                Some(published) => {
+                    let mut v = split(published);
+                    v.sort();
+                    v.dedup();
+                    RowDecision::Live(v)
+                }
+                None => RowDecision::Admitted(split(t).into()),
+            },
         }
-        let mut v = names;
-        v.sort();
-        v.dedup();
-        RowDecision::Live(v)
+    }
+
+    /// [`RowDecision::from_column`] for the rows of one page, in order: a row whose column
+    /// reads as the previous row's shares its decision (no allocation per row).
+    pub fn read_page_column(last: &mut Option<(String, RowDecision)>, text: Option<&str>) -> RowDecision {
+        let Some(t) = text else { return RowDecision::Live(Vec::new()) };
+        if let Some((prev, d)) = last.as_ref()
+            && prev == t
+        {
+            return d.clone();
+        }
+        let d = RowDecision::from_column(Some(t));
+        *last = Some((t.to_owned(), d.clone()));
+        d
     }
 }
 

@@ -181,10 +181,22 @@ pub async fn preview_release(State(state): State<AppState>, Caller(actor): Calle
     Ok(ok(StatusCode::OK, &p))
 }
 
+/// After a publication to `partner`: its delivery collection is decided in the background, so
+/// its members' first reads find the decisions stored ([`egress::Audience::predecide`]).
+fn predecide(state: &AppState, partner: &str) {
+    let (store, policy, admissions, partner) = (state.store.clone(), state.decision.clone(), state.admissions.clone(), partner.to_owned());
+    tokio::spawn(async move {
+        if let Err(e) = crate::egress::Audience::predecide(&*store, &partner, policy.as_ref(), &admissions).await {
+            tracing::warn!(partner, error = ?e, "deciding ahead of reads failed; reads decide live");
+        }
+    });
+}
+
 /// Approve (compile, sign, store, publish) a release.
 pub async fn approve_release(State(state): State<AppState>, Caller(actor): Caller, headers: HeaderMap, body: Body) -> Result<Response, MgmtError> {
     let input: releases::ApproveInput = json_body(&headers, body).await?;
     let r = releases::approve(&*state.store, &actor, releaser(&state)?, input).await?;
+    predecide(&state, &r.partner);
     Ok(ok(StatusCode::CREATED, &releases::ReleaseView::from(r)))
 }
 
@@ -228,6 +240,7 @@ pub struct RecallInput {
 pub async fn recall_release(State(state): State<AppState>, Caller(actor): Caller, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Result<Response, MgmtError> {
     let input: RecallInput = json_body(&headers, body).await?;
     let r = releases::recall(&*state.store, &actor, releaser(&state)?, &id, &input.reason).await?;
+    predecide(&state, &r.partner);
     Ok(ok(StatusCode::OK, &releases::ReleaseView::from(r)))
 }
 

@@ -42,7 +42,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tearline_policy::admit::{self, Gate, Head};
 use tearline_policy::{Policy, Recipient};
-use tearline_store::{Account, ObjectFilter, Page, PartnerPage, PartnerRead, Role, RowDecision, StoredObject, Store, VersionFilter, version_text};
+use tearline_store::{Account, ObjectFilter, Page, PartnerPage, PartnerProfile, PartnerRead, Role, RowDecision, StoredObject, Store, VersionFilter, version_text};
 
 use crate::error::ApiError;
 use crate::media::{STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE};
@@ -115,8 +115,9 @@ pub enum Audience {
 /// A partner member's view of one page.
 #[derive(Debug, Clone)]
 pub struct PartnerView {
-    /// Who is reading (first retrievals are recorded under this account).
-    account: Account,
+    /// Who is reading (first retrievals are recorded under this account); `None` when egress
+    /// decides ahead of any read ([`Audience::predecide`]).
+    account: Option<Account>,
     /// The partner, its recipient and the producer's decision policy; `None` (no partner, a
     /// profile the policy cannot read, or no `[organisation]` to decide with): nothing leaves.
     ctx: Option<Arc<PartnerCtx>>,
@@ -132,10 +133,10 @@ pub struct PartnerView {
 /// The admitted objects of one page with the releases each stands for, in cursor order (a
 /// page's cursors are distinct): found by binary search, no hashing per object.
 #[derive(Debug, Clone, Default)]
-struct Admitted(Vec<(tearline_store::Cursor, Vec<String>)>);
+struct Admitted(Vec<(tearline_store::Cursor, Arc<[String]>)>);
 
 impl Admitted {
-    fn get(&self, cursor: tearline_store::Cursor) -> Option<&Vec<String>> {
+    fn get(&self, cursor: tearline_store::Cursor) -> Option<&Arc<[String]>> {
         self.0.binary_search_by_key(&cursor, |(c, _)| *c).ok().map(|i| &self.0[i].1)
     }
 }
@@ -158,6 +159,9 @@ pub struct Decided {
     pub admitted: u64,
 }
 
+/// Objects per page when deciding ahead of reads ([`Audience::predecide`]).
+const PREDECIDE_PAGE: usize = 500;
+
 /// Decisions taken for partner members since start (objects considered).
 pub static DECIDED: AtomicU64 = AtomicU64::new(0);
 /// Of those, objects decided live (no decision stored under the current fingerprint).
@@ -172,7 +176,18 @@ impl Audience {
         if account.role != Role::PartnerMember {
             return Audience::Producer;
         }
-        let ctx = match (&account.partner, policy) {
+        Audience::partner(account.partner.as_deref(), Some(account.clone()), policy, recorder, admissions)
+    }
+
+    /// A partner's audience: its profile (`None`: nothing leaves), the member reading, if any.
+    fn partner(
+        profile: Option<&PartnerProfile>,
+        account: Option<Account>,
+        policy: Option<&Arc<Policy>>,
+        recorder: Option<&Arc<Recorder>>,
+        admissions: Option<&Arc<Admissions>>,
+    ) -> Audience {
+        let ctx = match (profile, policy) {
             (Some(p), Some(policy)) => match tearline_service::releases::recipient_for(p) {
                 Ok(recipient) => {
                     let fingerprint = admit::fingerprint(&recipient, policy);
@@ -186,7 +201,7 @@ impl Audience {
             _ => None,
         };
         Audience::Partner(Box::new(PartnerView {
-            account: account.clone(),
+            account,
             ctx,
             admitted: Admitted::default(),
             considered: 0,
@@ -266,7 +281,7 @@ impl Audience {
             if head.self_contained() {
                 store_back.push((o.cursor, names.clone()));
             }
-            view.admitted.0.push((o.cursor, names));
+            view.admitted.0.push((o.cursor, names.into()));
         }
         // Stored decisions first, then live ones: back into page (cursor) order.
         view.admitted.0.sort_unstable_by_key(|(c, _)| *c);
@@ -274,6 +289,31 @@ impl Audience {
             a.note(&ctx.read, collection_id, store_back);
         }
         Ok((page, self))
+    }
+
+    /// Decides a partner's delivery collection ahead of its members' reads (run after a
+    /// release or recall publishes to it): every object not yet decided under the current
+    /// fingerprint is decided exactly as a member's read would decide it, and the admissions
+    /// are stored in the background, so the first read finds them. Nothing is served and no
+    /// retrieval is recorded. Returns the objects considered (0 for an unknown or removed
+    /// partner, or without a decision policy).
+    pub async fn predecide(store: &dyn Store, partner: &str, policy: Option<&Arc<Policy>>, admissions: &Arc<Admissions>) -> Result<u64, ApiError> {
+        let Some(p) = store.partner(partner).await? else { return Ok(0) };
+        if p.removed || policy.is_none() {
+            return Ok(0);
+        }
+        let mut audience = Audience::partner(Some(&p.profile), None, policy, None, Some(admissions));
+        let mut filter = ObjectFilter { limit: PREDECIDE_PAGE, versions: VersionFilter::all(), ..Default::default() };
+        let mut considered = 0;
+        loop {
+            let (page, next) = audience.page(store, &p.collection_id, &filter, true).await?;
+            audience = next;
+            considered += page.items.len() as u64;
+            match page.next() {
+                Some(c) => filter.after = Some(c),
+                None => return Ok(considered),
+            }
+        }
     }
 
     /// The page as this audience may see it (the producer's page untouched).
@@ -294,13 +334,14 @@ impl Audience {
     fn delivered(&self, items: &[StoredObject]) {
         let Audience::Partner(v) = self else { return };
         let Some(recorder) = &v.recorder else { return };
-        let mut names: Vec<&str> = items.iter().filter_map(|o| v.admitted.get(o.cursor)).flatten().map(String::as_str).collect();
+        let mut names: Vec<&str> = items.iter().filter_map(|o| v.admitted.get(o.cursor)).flat_map(|n| n.iter()).map(String::as_str).collect();
         if names.is_empty() {
             return;
         }
         names.sort_unstable();
         names.dedup();
-        recorder.note(&v.account, names);
+        let Some(account) = &v.account else { return };
+        recorder.note(account, names);
     }
 }
 

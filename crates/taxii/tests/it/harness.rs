@@ -34,6 +34,8 @@ pub struct Fx {
     pub _db: TestDb,
     pub store: Arc<dyn Store>,
     pub app: Router,
+    /// The producer's policy as egress decides with it for partner members.
+    pub decision: Option<Arc<tearline_policy::Policy>>,
     secrets: HashMap<&'static str, String>,
     /// `default` root: alice rw, bob r, wo w.
     pub alpha: String,
@@ -116,8 +118,10 @@ pub async fn fixture_with(config: ServerConfig) -> Fx {
     let keys = tempfile::tempdir().expect("temp dir");
     let org = tearline_service::releases::Organisation { name: "Producer Service".into(), identity: None, country: Some("USA".into()) };
     let releaser = tearline_service::releases::Releaser::new(org, Default::default(), keys.path().join("tearline.key")).expect("releaser");
-    let app = router(AppState::new(store.clone(), config).with_releaser(releaser));
-    Fx { _db: db, store, app, secrets, alpha, bravo, private, charlie, _keys: keys }
+    let state = AppState::new(store.clone(), config).with_releaser(releaser);
+    let decision = state.decision.clone();
+    let app = router(state);
+    Fx { _db: db, store, app, decision, secrets, alpha, bravo, private, charlie, _keys: keys }
 }
 
 impl Fx {

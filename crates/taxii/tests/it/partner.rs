@@ -52,6 +52,36 @@ async fn delivery(fx: &Fx) -> Delivery {
     }
 }
 
+/// Approval decides the partner's delivery collection ahead of its members' reads: the
+/// admissions are stored under the partner's current fingerprint before anyone reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approval_decides_ahead_of_the_first_read() {
+    use tearline_store::{ObjectFilter, PartnerRead, RowDecision, VersionFilter};
+    let fx = fixture().await;
+    let d = delivery(&fx).await;
+    let partner = fx.store.partner("ally").await.unwrap().unwrap();
+    let recipient = tearline_service::releases::recipient_of(&partner).unwrap();
+    let read = PartnerRead { partner: "ally".into(), fingerprint: tearline_policy::admit::fingerprint(&recipient, fx.decision.as_ref().unwrap()) };
+    let all = ObjectFilter { versions: VersionFilter::all(), ..Default::default() };
+    let mut rows = Vec::new();
+    for _ in 0..200 {
+        rows = fx.store.partner_objects(&d.coll, &all, true, &read).await.unwrap().rows;
+        if rows.iter().all(|r| matches!(r, RowDecision::Admitted(_))) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(!rows.is_empty());
+    let admitted: Vec<_> = rows.iter().filter(|r| matches!(r, RowDecision::Admitted(_))).collect();
+    // The manifest report, the two indicators, the producer's identity, ...: every object the
+    // release published was admitted ahead of any read.
+    assert_eq!(admitted.len(), rows.len(), "{rows:?}");
+    assert!(rows.iter().any(|r| matches!(r, RowDecision::Admitted(names) if names.contains(&d.manifest_id))));
+    // And a member's read then serves them.
+    let page = get(&fx, &d.members[0].0, &objects_url("partners", &d.coll)).await;
+    assert_eq!(page.json()["objects"].as_array().unwrap().len(), rows.len());
+}
+
 async fn get(fx: &Fx, by: &Auth, path: &str) -> Resp {
     let mut req = Req::get(path);
     req.auth = by.clone();
@@ -349,6 +379,19 @@ async fn partner_read_cost() {
     let releaser = tearline_service::releases::Releaser::new(org, Default::default(), keys.path().join("k")).unwrap();
     let state = tearline_taxii::AppState::new(store.clone(), Default::default()).with_releaser(releaser);
     let decision = state.decision.clone().expect("a decision policy");
+    // As approval does (`BENCH_LIVE=1`: skip it, so the first pass decides every object live).
+    if env("BENCH_LIVE", 0) == 0 {
+        let considered = tearline_taxii::egress::Audience::predecide(&*store, "ally", Some(&decision), &state.admissions).await.unwrap();
+        assert_eq!(considered, n as u64);
+        let written = || state.admissions.written.load(std::sync::atomic::Ordering::Relaxed);
+        for _ in 0..600 {
+            if written() >= n as u64 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(written(), n as u64, "decided ahead of the reads");
+    }
     let app = tearline_taxii::router(state);
     let readers = [("partner", basic("ally-1", &member_secret), objects_url("partners", &partner.collection_id)), ("producer", basic("alice", &producer_secret), objects_url("default", &holdings))];
     let mut lat: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
