@@ -183,7 +183,7 @@ pub async fn preview_release(State(state): State<AppState>, Caller(actor): Calle
 
 /// After a publication to `partner`: its delivery collection is decided in the background, so
 /// its members' first reads find the decisions stored ([`egress::Audience::predecide`]).
-fn predecide(state: &AppState, partner: &str) {
+pub(crate) fn predecide(state: &AppState, partner: &str) {
     let (store, policy, admissions, partner) = (state.store.clone(), state.decision.clone(), state.admissions.clone(), partner.to_owned());
     tokio::spawn(async move {
         if let Err(e) = crate::egress::Audience::predecide(&*store, &partner, policy.as_ref(), &admissions).await {

@@ -45,6 +45,9 @@ pub async fn decide(State(state): State<AppState>, Caller(actor): Caller, Path(i
     let options: WarnOptions = options.map(serde_json::from_value).transpose().map_err(bad)?.unwrap_or_default();
     let rel = releaser(&state)?;
     let decided = cases::decide(&*state.store, &actor, &state.desk, rel, &id, decision, options).await?;
+    for p in &decided.releases {
+        crate::api::predecide(&state, &p.partner);
+    }
     Ok(ok(StatusCode::OK, &decided))
 }
 
