@@ -127,7 +127,10 @@ pub async fn update_partner(
     body: Body,
 ) -> Result<Response, MgmtError> {
     let input: partners::PartnerInput = json_body(&headers, body).await?;
-    Ok(ok(StatusCode::OK, &partners::update(&*state.store, &actor, &name, input).await?))
+    let updated = partners::update(&*state.store, &actor, &name, input).await?;
+    // A changed profile is a new fingerprint: decide again ahead of the members' next reads.
+    predecide(&state, &name);
+    Ok(ok(StatusCode::OK, &updated))
 }
 
 pub async fn remove_partner(State(state): State<AppState>, Caller(actor): Caller, Path(name): Path<String>) -> Result<Response, MgmtError> {
@@ -181,8 +184,9 @@ pub async fn preview_release(State(state): State<AppState>, Caller(actor): Calle
     Ok(ok(StatusCode::OK, &p))
 }
 
-/// After a publication to `partner`: its delivery collection is decided in the background, so
-/// its members' first reads find the decisions stored ([`egress::Audience::predecide`]).
+/// After a publication to `partner` (or a change of its profile): its delivery collection is
+/// decided in the background, so its members' next reads find the decisions stored
+/// ([`egress::Audience::predecide`]).
 pub(crate) fn predecide(state: &AppState, partner: &str) {
     let (store, policy, admissions, partner) = (state.store.clone(), state.decision.clone(), state.admissions.clone(), partner.to_owned());
     tokio::spawn(async move {

@@ -52,13 +52,10 @@ async fn delivery(fx: &Fx) -> Delivery {
     }
 }
 
-/// Approval decides the partner's delivery collection ahead of its members' reads: the
-/// admissions are stored under the partner's current fingerprint before anyone reads.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn approval_decides_ahead_of_the_first_read() {
+/// The rows of the partner's delivery collection under its current fingerprint, once every
+/// one holds a stored admission (or as they stand after 5 s).
+async fn decided_rows(fx: &Fx, d: &Delivery) -> Vec<tearline_store::RowDecision> {
     use tearline_store::{ObjectFilter, PartnerRead, RowDecision, VersionFilter};
-    let fx = fixture().await;
-    let d = delivery(&fx).await;
     let partner = fx.store.partner("ally").await.unwrap().unwrap();
     let recipient = tearline_service::releases::recipient_of(&partner).unwrap();
     let read = PartnerRead { partner: "ally".into(), fingerprint: tearline_policy::admit::fingerprint(&recipient, fx.decision.as_ref().unwrap()) };
@@ -71,15 +68,32 @@ async fn approval_decides_ahead_of_the_first_read() {
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+    rows
+}
+
+/// Approval decides the partner's delivery collection ahead of its members' reads: the
+/// admissions are stored under the partner's current fingerprint before anyone reads; a profile
+/// update (a new fingerprint) decides it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approval_decides_ahead_of_the_first_read() {
+    use tearline_store::RowDecision;
+    let fx = fixture().await;
+    let d = delivery(&fx).await;
+    let rows = decided_rows(&fx, &d).await;
     assert!(!rows.is_empty());
-    let admitted: Vec<_> = rows.iter().filter(|r| matches!(r, RowDecision::Admitted(_))).collect();
     // The manifest report, the two indicators, the producer's identity, ...: every object the
     // release published was admitted ahead of any read.
-    assert_eq!(admitted.len(), rows.len(), "{rows:?}");
+    assert!(rows.iter().all(|r| matches!(r, RowDecision::Admitted(_))), "{rows:?}");
     assert!(rows.iter().any(|r| matches!(r, RowDecision::Admitted(names) if names.contains(&d.manifest_id))));
     // And a member's read then serves them.
     let page = get(&fx, &d.members[0].0, &objects_url("partners", &d.coll)).await;
     assert_eq!(page.json()["objects"].as_array().unwrap().len(), rows.len());
+
+    let (s, p) = api(&fx, Method::PATCH, "/api/v1/partners/ally", Auth::As("admin"), Some(json!({"trust_tier": 1}))).await;
+    assert_eq!(s, 200, "{p}");
+    let again = decided_rows(&fx, &d).await;
+    assert_eq!(again.len(), rows.len());
+    assert!(again.iter().all(|r| matches!(r, RowDecision::Admitted(_))), "decided again under the new profile: {again:?}");
 }
 
 async fn get(fx: &Fx, by: &Auth, path: &str) -> Resp {
