@@ -321,7 +321,7 @@ pub(crate) fn account_from_row(row: &tokio_postgres::Row) -> StoreResult<Account
         partner: row
             .try_get::<_, Option<String>>(5)
             .map_err(pg_err)?
-            .map(|p| serde_json::from_str(&p).map_err(|e| StoreError::Internal(format!("stored partner is unreadable: {e}"))))
+            .map(|p| PartnerProfile::from_stored(&p).map(Box::new))
             .transpose()?,
     })
 }
@@ -624,10 +624,6 @@ impl Store for PgStore {
 
     async fn partner(&self, name: &str) -> StoreResult<Option<Partner>> {
         self.partner_by_name(name).await
-    }
-
-    async fn partner_of(&self, account_id: i64) -> StoreResult<Option<Partner>> {
-        self.partner_of_account(account_id).await
     }
 
     async fn remove_partner(&self, name: &str) -> StoreResult<()> {

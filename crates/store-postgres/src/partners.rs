@@ -17,7 +17,7 @@ const SELECT: &str = "SELECT p.name, p.profile, c.id, p.created, p.removed,
 fn from_row(row: &tokio_postgres::Row) -> StoreResult<Partner> {
     let profile: String = row.try_get(1).map_err(pg_err)?;
     Ok(Partner {
-        profile: serde_json::from_str(&profile).map_err(|e| StoreError::Internal(format!("stored partner is unreadable: {e}")))?,
+        profile: PartnerProfile::from_stored(&profile)?,
         collection_id: row.try_get(2).map_err(pg_err)?,
         created: row.try_get(3).map_err(pg_err)?,
         removed: row.try_get(4).map_err(pg_err)?,
@@ -39,18 +39,6 @@ impl PgStore {
     pub(crate) async fn partner_by_name(&self, name: &str) -> StoreResult<Option<Partner>> {
         let c = self.client().await?;
         Ok(query(&**c, "WHERE p.name = $1", &[&name]).await?.pop())
-    }
-
-    /// On every partner member's read: one prepared statement, one round trip.
-    pub(crate) async fn partner_of_account(&self, account_id: i64) -> StoreResult<Option<Partner>> {
-        let c = self.client().await?;
-        let result = async {
-            let st = c.prepare_cached(&format!("{SELECT} JOIN partner_members pm ON pm.partner = p.name WHERE pm.account = $1")).await.map_err(pg_err)?;
-            c.query_opt(&st, &[&account_id]).await.map_err(pg_err)?.as_ref().map(from_row).transpose()
-        }
-        .await;
-        crate::settle(c, &result);
-        result
     }
 
     pub(crate) async fn partner_add(&self, profile: PartnerProfile) -> StoreResult<Partner> {

@@ -481,10 +481,6 @@ impl Store for SqliteStore {
         self.read(move |c| partners::by_name(c, &name)).await
     }
 
-    async fn partner_of(&self, account_id: i64) -> StoreResult<Option<Partner>> {
-        self.read(move |c| partners::of_account(c, account_id)).await
-    }
-
     async fn remove_partner(&self, name: &str) -> StoreResult<()> {
         let name = name.to_owned();
         let subject = name.clone();

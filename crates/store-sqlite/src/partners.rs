@@ -10,7 +10,7 @@ fn to_json(p: &PartnerProfile) -> StoreResult<String> {
 }
 
 fn load(c: &Connection, name: &str, profile: &str, collection_id: String, created: String, removed: bool) -> StoreResult<Partner> {
-    let profile: PartnerProfile = serde_json::from_str(profile).map_err(|e| StoreError::Internal(format!("stored partner is unreadable: {e}")))?;
+    let profile = PartnerProfile::from_stored(profile)?;
     let mut st = c
         .prepare_cached("SELECT a.name FROM partner_members m JOIN accounts a ON a.id = m.account WHERE m.partner = ?1 ORDER BY a.name")
         .map_err(db_err)?;
@@ -36,10 +36,6 @@ pub(crate) fn all(c: &Connection) -> StoreResult<Vec<Partner>> {
 
 pub(crate) fn by_name(c: &Connection, name: &str) -> StoreResult<Option<Partner>> {
     Ok(query(c, &format!("{SELECT} WHERE p.name = ?1"), Some(&name))?.pop())
-}
-
-pub(crate) fn of_account(c: &Connection, account_id: i64) -> StoreResult<Option<Partner>> {
-    Ok(query(c, &format!("{SELECT} JOIN partner_members m ON m.partner = p.name WHERE m.account = ?1"), Some(&account_id))?.pop())
 }
 
 pub(crate) fn add(c: &Connection, profile: PartnerProfile) -> StoreResult<Partner> {
@@ -107,6 +103,6 @@ pub(crate) fn add_member(c: &Connection, partner: &str, account: &str, secret_ha
     let id = c.last_insert_rowid();
     c.execute("INSERT INTO partner_members (account, partner) VALUES (?1, ?2)", params![id, partner]).map_err(db_err)?;
     c.execute("INSERT INTO grants (collection, account, can_read, can_write) VALUES (?1, ?2, 1, 1)", params![coll, id]).map_err(db_err)?;
-    let profile = serde_json::from_str(&profile).map_err(|e| StoreError::Internal(format!("stored partner is unreadable: {e}")))?;
-    Ok(Account { id, name: account.to_owned(), role: Role::PartnerMember, created, disabled: false, partner: Some(profile) })
+    let profile = PartnerProfile::from_stored(&profile)?;
+    Ok(Account { id, name: account.to_owned(), role: Role::PartnerMember, created, disabled: false, partner: Some(Box::new(profile)) })
 }

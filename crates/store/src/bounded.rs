@@ -134,10 +134,6 @@ impl<S: Store> Store for Bounded<S> {
         self.bound("partner", self.inner.partner(name)).await
     }
 
-    async fn partner_of(&self, account_id: i64) -> StoreResult<Option<Partner>> {
-        self.bound("partner of", self.inner.partner_of(account_id)).await
-    }
-
     async fn remove_partner(&self, name: &str) -> StoreResult<()> {
         self.bound("remove partner", self.inner.remove_partner(name)).await
     }
@@ -317,9 +313,6 @@ mod tests {
             std::future::pending().await
         }
         async fn partner(&self, name: &str) -> StoreResult<Option<Partner>> {
-            std::future::pending().await
-        }
-        async fn partner_of(&self, account_id: i64) -> StoreResult<Option<Partner>> {
             std::future::pending().await
         }
         async fn remove_partner(&self, name: &str) -> StoreResult<()> {

@@ -93,8 +93,6 @@ pub trait Store: Send + Sync + 'static {
     /// Every partner, removed ones included.
     async fn partners(&self) -> StoreResult<Vec<Partner>>;
     async fn partner(&self, name: &str) -> StoreResult<Option<Partner>>;
-    /// The partner an account is a member of.
-    async fn partner_of(&self, account_id: i64) -> StoreResult<Option<Partner>>;
     /// Marks the partner removed, disables its member accounts and revokes every grant on its
     /// delivery collection, in one transaction. What it received stays on record.
     async fn remove_partner(&self, name: &str) -> StoreResult<()>;

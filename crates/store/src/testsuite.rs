@@ -469,7 +469,10 @@ pub async fn partners_lifecycle(store: &dyn Store) {
     assert!(matches!(store.add_partner_member("nobody", "x-liaison", hash(9)).await, Err(StoreError::NotFound(_))));
     let (_, access) = store.collection_for(member.id, PARTNER_API_ROOT, &p.collection_id).await.unwrap().unwrap();
     assert_eq!(access, Access { can_read: true, can_write: true }, "members read their deliveries and post feedback");
-    assert_eq!(store.partner_of(member.id).await.unwrap().unwrap().profile.name, "syria-gsd");
+    assert_eq!(member.partner.as_ref().map(|p| p.name.as_str()), Some("syria-gsd"));
+    let signed_in = store.account_by_secret(&hash(7)).await.unwrap().unwrap();
+    assert_eq!(signed_in, member, "the member's account is read with its partner's profile");
+    assert_eq!(store.account_by_name("gsd-liaison").await.unwrap().unwrap().0, member);
     assert_eq!(store.partner("syria-gsd").await.unwrap().unwrap().members, vec!["gsd-liaison".to_string()]);
 
     let mut changed = profile("syria-gsd");
@@ -478,6 +481,8 @@ pub async fn partners_lifecycle(store: &dyn Store) {
     let updated = store.update_partner(changed).await.unwrap();
     assert_eq!(updated.profile.trust_tier, 3);
     assert_eq!(updated.collection_id, p.collection_id, "the delivery collection stays");
+    let signed_in = store.account_by_secret(&hash(7)).await.unwrap().unwrap();
+    assert_eq!(signed_in.partner.map(|p| p.trust_tier), Some(3), "an update counts at the member's next request");
 
     store.add_partner(profile("other")).await.unwrap();
     store.remove_partner("syria-gsd").await.unwrap();

@@ -548,6 +548,13 @@ pub struct PartnerProfile {
     pub communities: Vec<String>,
 }
 
+impl PartnerProfile {
+    /// A profile as both backends store it (JSON text).
+    pub fn from_stored(text: &str) -> crate::StoreResult<PartnerProfile> {
+        serde_json::from_str(text).map_err(|e| crate::StoreError::Internal(format!("stored partner is unreadable: {e}")))
+    }
+}
+
 /// A partner as stored: its profile, its delivery collection and its state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Partner {

@@ -470,8 +470,8 @@ async fn partner_read_cost() {
         );
     }
     // Where the time goes, without HTTP and authentication: for each audience, over its own
-    // collection, the store's page alone (with the decision columns for the partner) and the egress step (audience, page, decision,
-    // projection, envelope).
+    // collection, the store's page alone (with the decision column for the partner) and the
+    // egress step (audience, page, decision, projection, envelope).
     let member = store.account_by_name("ally-1").await.unwrap().unwrap().0;
     let producer = store.account_by_name("alice").await.unwrap().unwrap().0;
     let recipient = tearline_service::releases::recipient_for(member.partner.as_deref().unwrap()).unwrap();
