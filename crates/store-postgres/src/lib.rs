@@ -97,6 +97,8 @@ pub struct PgStore {
     combiner: std::sync::Arc<combine::Combiner>,
     config: tokio_postgres::Config,
     schema: Option<String>,
+    /// Names of stored admissions by number (they never change once stored).
+    sets: std::sync::Arc<AdmissionSets>,
 }
 
 /// Maps a driver error. Lost connections, refusals and the server shutting down or being
@@ -228,7 +230,7 @@ impl PgStore {
             }))
             .build()
             .map_err(|e| StoreError::Internal(format!("cannot build the connection pool: {e}")))?;
-        let store = PgStore { pool, combiner: Default::default(), config, schema: options.schema };
+        let store = PgStore { pool, combiner: Default::default(), config, schema: options.schema, sets: Default::default() };
         let mut client = store.client().await?;
         schema::migrate(&mut client, store.schema.as_deref()).await?;
         Ok(store)
@@ -667,7 +669,7 @@ impl Store for PgStore {
     }
 
     async fn partner_objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: &PartnerRead) -> StoreResult<PartnerPage> {
-        with_read!(self, |c| read::page(c, collection_id, filter, with_body, Some(read)).await)
+        with_read!(self, |c| read::page(c, collection_id, filter, with_body, Some((read, &self.sets))).await)
     }
 
     async fn record_admissions(&self, read: &PartnerRead, collection_id: &str, rows: Vec<(Cursor, Vec<String>)>) -> StoreResult<()> {

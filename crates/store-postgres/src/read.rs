@@ -70,24 +70,33 @@ pub(crate) fn parse_version(text: &str) -> StoreResult<Timestamp> {
     Timestamp::parse(text).map_err(|e| StoreError::Internal(format!("stored version is unreadable: {e}")))
 }
 
-/// One page; for a partner member's read (`read`), each row with its decision column: the
-/// names of the admission stored on the row under the read's key (see [`admission_key`]), else
-/// the releases that published exactly this (id, version) to the partner (`-m1,m2`), else NULL
-/// ([`RowDecision::from_column`]). A row with a stored admission costs one comparison beyond
-/// reading its own columns.
-pub(crate) async fn page(client: &deadpool_postgres::Client, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: Option<&PartnerRead>) -> StoreResult<PartnerPage> {
+/// One page; for a partner member's read (`read`), each row with its decision columns: the
+/// number of the admission's names stored on the row under the read's key (see
+/// [`admission_key`]; the key's own number is looked up once per query), else the releases
+/// that published exactly this (id, version) to the partner (`m1,m2`, NULL for none)
+/// ([`RowColumn`]). A row with a stored admission costs one integer comparison beyond reading
+/// its own columns.
+pub(crate) async fn page(
+    client: &deadpool_postgres::Client,
+    collection_id: &str,
+    filter: &ObjectFilter,
+    with_body: bool,
+    read: Option<(&PartnerRead, &AdmissionSets)>,
+) -> StoreResult<PartnerPage> {
     let mut p = Params::default();
     let coll = p.push(collection_id.to_owned());
     let decision = match read {
-        Some(r) => {
+        Some((r, _)) => {
             let (partner, key) = (p.push(r.partner.clone()), p.push(admission_key(r)));
+            let number = format!("(SELECT id FROM admission_keys WHERE key = {key})");
             format!(
-                ", CASE WHEN admitted_for = {key} THEN coalesce(admission, '')
-                    ELSE '-' || (SELECT string_agg(r.manifest_id, ',' ORDER BY r.manifest_id) FROM release_objects r
-                          WHERE r.partner = {partner} AND r.object_id = objects.stix_id AND r.version = objects.version) END AS decision"
+                ", CASE WHEN admit_key = {number} THEN admit_set END AS admit_set,
+                   CASE WHEN admit_key = {number} THEN NULL
+                     ELSE (SELECT string_agg(r.manifest_id, ',') FROM release_objects r
+                           WHERE r.partner = {partner} AND r.object_id = objects.stix_id AND r.version = objects.version) END AS published"
             )
         }
-        None => ", NULL::text AS decision".to_owned(),
+        None => ", NULL::bigint AS admit_set, NULL::text AS published".to_owned(),
     };
     // An unknown collection selects nothing: an empty page, as for an empty collection.
     let mut sql = format!(
@@ -116,7 +125,7 @@ pub(crate) async fn page(client: &deadpool_postgres::Client, collection_id: &str
         let m = p.push(i64::try_from(filter.max_bytes).unwrap_or(i64::MAX));
         let n = p.push(limit as i64);
         sql = format!(
-            "SELECT date_added, stix_id, type, version, spec_version, body, decision, total FROM (
+            "SELECT date_added, stix_id, type, version, spec_version, body, admit_set, published, total FROM (
                 SELECT page.*,
                     sum(octet_length(body)) OVER w AS running,
                     row_number() OVER w AS n,
@@ -133,7 +142,7 @@ pub(crate) async fn page(client: &deadpool_postgres::Client, collection_id: &str
     let rows = client.query(&st, &p.refs()).await.map_err(pg_err)?;
     let more = if with_body {
         match rows.first() {
-            Some(row) => row.try_get::<_, i64>(7).map_err(pg_err)? > rows.len() as i64,
+            Some(row) => row.try_get::<_, i64>(8).map_err(pg_err)? > rows.len() as i64,
             None => false,
         }
     } else {
@@ -141,7 +150,6 @@ pub(crate) async fn page(client: &deadpool_postgres::Client, collection_id: &str
     };
     let mut items = Vec::with_capacity(rows.len().min(limit));
     let mut decisions = Vec::new();
-    let mut last = None;
     for row in rows.iter().take(limit) {
         let date_added: i64 = row.try_get(0).map_err(pg_err)?;
         let version: &str = row.try_get(3).map_err(pg_err)?;
@@ -155,8 +163,19 @@ pub(crate) async fn page(client: &deadpool_postgres::Client, collection_id: &str
             cursor: Cursor(date_added),
         });
         if read.is_some() {
-            decisions.push(RowDecision::read_page_column(&mut last, row.try_get::<_, Option<&str>>(6).map_err(pg_err)?));
+            decisions.push(match row.try_get::<_, Option<i64>>(6).map_err(pg_err)? {
+                Some(n) => RowColumn::Admitted(n),
+                None => RowColumn::published(row.try_get::<_, Option<&str>>(7).map_err(pg_err)?),
+            });
         }
     }
-    Ok(PartnerPage { page: Page { items, more }, rows: decisions })
+    let Some((_, sets)) = read else { return Ok(PartnerPage { page: Page { items, more }, rows: Vec::new() }) };
+    let missing = sets.missing(&decisions);
+    if !missing.is_empty() {
+        let st = client.prepare_cached("SELECT id, names FROM admission_sets WHERE id = ANY($1)").await.map_err(pg_err)?;
+        for row in client.query(&st, &[&missing]).await.map_err(pg_err)? {
+            sets.keep(row.try_get(0).map_err(pg_err)?, row.try_get(1).map_err(pg_err)?);
+        }
+    }
+    Ok(PartnerPage { page: Page { items, more }, rows: sets.decide(decisions)? })
 }

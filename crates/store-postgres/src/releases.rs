@@ -162,18 +162,30 @@ impl PgStore {
         }
         let added: Vec<i64> = rows.iter().map(|(c, _)| c.0).collect();
         let key = admission_key(read);
-        let values: Vec<String> = rows.iter().map(|(_, n)| n.join(",")).collect();
+        let names: Vec<String> = rows.iter().map(|(_, n)| n.join(",")).collect();
+        let mut distinct = names.clone();
+        distinct.sort();
+        distinct.dedup();
         let c = self.client().await?;
         let result = async {
+            // The key's and the names' numbers (added if new; the rows hold the numbers).
+            c.execute("INSERT INTO admission_keys (key) VALUES ($1) ON CONFLICT (key) DO NOTHING", &[&key]).await.map_err(pg_err)?;
+            let key: i64 = c.query_one("SELECT id FROM admission_keys WHERE key = $1", &[&key]).await.map_err(pg_err)?.try_get(0).map_err(pg_err)?;
+            c.execute("INSERT INTO admission_sets (names) SELECT unnest($1::text[]) ON CONFLICT (names) DO NOTHING", &[&distinct]).await.map_err(pg_err)?;
+            let mut numbers = std::collections::HashMap::new();
+            for row in c.query("SELECT names, id FROM admission_sets WHERE names = ANY($1)", &[&distinct]).await.map_err(pg_err)? {
+                numbers.insert(row.try_get::<_, String>(0).map_err(pg_err)?, row.try_get::<_, i64>(1).map_err(pg_err)?);
+            }
+            let sets = names.iter().map(|n| numbers.get(n).copied().ok_or_else(|| StoreError::Internal("admission names not stored".into()))).collect::<StoreResult<Vec<i64>>>()?;
             let st = c
                 .prepare_cached(
-                    "UPDATE objects o SET admitted_for = $4, admission = t.v FROM unnest($2::bigint[], $3::text[]) AS t(added, v)
+                    "UPDATE objects o SET admit_key = $4, admit_set = t.s FROM unnest($2::bigint[], $3::bigint[]) AS t(added, s)
                      WHERE o.coll = (SELECT pk FROM collections WHERE id = $1) AND o.date_added = t.added
-                       AND (o.admitted_for IS DISTINCT FROM $4 OR o.admission IS DISTINCT FROM t.v)",
+                       AND (o.admit_key IS DISTINCT FROM $4 OR o.admit_set IS DISTINCT FROM t.s)",
                 )
                 .await
                 .map_err(pg_err)?;
-            c.execute(&st, &[&collection_id, &added, &values, &key]).await.map_err(pg_err).map(|_| ())
+            c.execute(&st, &[&collection_id, &added, &sets, &key]).await.map_err(pg_err).map(|_| ())
         }
         .await;
         crate::settle(c, &result);

@@ -264,6 +264,17 @@ const MIGRATIONS: &[(&str, &str)] = &[(
     ALTER TABLE objects ADD COLUMN admitted_for TEXT;
     UPDATE objects SET admission = NULL WHERE admission IS NOT NULL;
     "#,
+), (
+    "the stored egress decision as two numbers",
+    r#"
+    -- The key (partner LF fingerprint) and the names each kept once, the row holding their
+    -- numbers: a partner's page compares integers and reads each distinct list of names
+    -- once. Decisions stored before are dropped: a cache, the next read decides again.
+    CREATE TABLE admission_keys (id BIGSERIAL PRIMARY KEY, key TEXT NOT NULL UNIQUE);
+    CREATE TABLE admission_sets (id BIGSERIAL PRIMARY KEY, names TEXT NOT NULL UNIQUE);
+    ALTER TABLE objects DROP COLUMN admitted_for, DROP COLUMN admission,
+        ADD COLUMN admit_key BIGINT, ADD COLUMN admit_set BIGINT;
+    "#,
 )];
 
 /// The schema version this binary writes.

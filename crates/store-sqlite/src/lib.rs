@@ -39,6 +39,8 @@ struct Inner {
     path: PathBuf,
     writer: write::Writer,
     readers: Mutex<Vec<Connection>>,
+    /// Names of stored admissions by number (they never change once stored).
+    sets: AdmissionSets,
 }
 
 const MAX_IDLE_READERS: usize = 16;
@@ -91,7 +93,7 @@ impl SqliteStore {
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;").map_err(db_err)?;
         let writer = write::Writer::start(conn)?;
         let checkpointer = open_connection(&path)?;
-        let inner = Arc::new(Inner { path, writer, readers: Mutex::new(Vec::new()) });
+        let inner = Arc::new(Inner { path, writer, readers: Mutex::new(Vec::new()), sets: AdmissionSets::default() });
         start_checkpointer(checkpointer, Arc::downgrade(&inner))?;
         Ok(SqliteStore { inner })
     }
@@ -529,8 +531,8 @@ impl Store for SqliteStore {
     }
 
     async fn partner_objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: &PartnerRead) -> StoreResult<PartnerPage> {
-        let (collection_id, filter, read) = (collection_id.to_owned(), filter.clone(), read.clone());
-        self.read(move |c| read::page(c, &collection_id, &filter, with_body, Some(&read))).await
+        let (collection_id, filter, read, inner) = (collection_id.to_owned(), filter.clone(), read.clone(), self.inner.clone());
+        self.read(move |c| read::page(c, &collection_id, &filter, with_body, Some((&read, &inner.sets)))).await
     }
 
     async fn record_admissions(&self, read: &PartnerRead, collection_id: &str, rows: Vec<(Cursor, Vec<String>)>) -> StoreResult<()> {
@@ -699,8 +701,8 @@ mod tests {
         c.execute_batch(
             "CREATE TABLE old (partner TEXT NOT NULL, object_id TEXT NOT NULL, manifest_id TEXT NOT NULL, PRIMARY KEY (partner, object_id, manifest_id)) WITHOUT ROWID;
              INSERT OR IGNORE INTO old SELECT partner, object_id, manifest_id FROM release_objects;
-             DROP TABLE release_objects; ALTER TABLE old RENAME TO release_objects; ALTER TABLE objects DROP COLUMN admission;
-             ALTER TABLE objects DROP COLUMN admitted_for;
+             DROP TABLE release_objects; ALTER TABLE old RENAME TO release_objects; ALTER TABLE objects DROP COLUMN admit_key;
+             ALTER TABLE objects DROP COLUMN admit_set; DROP TABLE admission_keys; DROP TABLE admission_sets;
              PRAGMA user_version = 4;",
         )
         .unwrap();

@@ -54,15 +54,16 @@ pub(crate) fn objects(conn: &Connection, collection_id: &str, filter: &ObjectFil
 }
 
 /// The decision column of a partner member's page (`?2` partner, `?3` the admission key, see
-/// [`admission_key`]): the names of the admission stored on the row under this key, else the
-/// releases that published exactly this (id, version) to the partner (`-m1,m2`), else NULL
-/// ([`RowDecision::from_column`]). A row with a stored admission costs one comparison beyond
+/// [`admission_key`]): the number of the admission's names stored on the row under the key
+/// (an integer; the key's own number is looked up once per page), else the releases that
+/// published exactly this (id, version) to the partner (text, `m1,m2`), else NULL
+/// ([`RowColumn`]). A row with a stored admission costs one integer comparison beyond
 /// reading its own columns.
-const DECISION: &str = ", CASE WHEN admitted_for IS ?3 THEN coalesce(admission, '')
-        ELSE '-' || (SELECT group_concat(r.manifest_id) FROM release_objects r WHERE r.partner = ?2 AND r.object_id = objects.stix_id AND r.version = objects.version) END";
+const DECISION: &str = ", CASE WHEN admit_key = (SELECT id FROM admission_keys WHERE key = ?3) THEN admit_set
+        ELSE (SELECT group_concat(r.manifest_id) FROM release_objects r WHERE r.partner = ?2 AND r.object_id = objects.stix_id AND r.version = objects.version) END";
 
 /// One page, with each row's decision column for a partner member's read.
-pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: Option<&PartnerRead>) -> StoreResult<PartnerPage> {
+pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: Option<(&PartnerRead, &AdmissionSets)>) -> StoreResult<PartnerPage> {
     let coll: Option<i64> = conn
         .prepare_cached("SELECT pk FROM collections WHERE id = ?1")
         .map_err(db_err)?
@@ -78,7 +79,7 @@ pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter
         if read.is_some() { DECISION } else { "" }
     );
     let mut args: Vec<Sql> = vec![coll.into()];
-    if let Some(r) = read {
+    if let Some((r, _)) = read {
         args.push(r.partner.clone().into());
         args.push(admission_key(r).into());
     }
@@ -110,7 +111,6 @@ pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter
     let mut rows = st.query(rusqlite::params_from_iter(args)).map_err(db_err)?;
     let mut items = Vec::with_capacity(limit.min(1024));
     let mut decisions = Vec::new();
-    let mut last = None;
     let mut more = false;
     let mut bytes = 0usize;
     while let Some(row) = rows.next().map_err(db_err)? {
@@ -136,9 +136,22 @@ pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter
             cursor: Cursor(date_added),
         });
         if read.is_some() {
-            let column = row.get_ref(6).map_err(db_err)?.as_str_or_null().map_err(|e| StoreError::Internal(e.to_string()))?;
-            decisions.push(RowDecision::read_page_column(&mut last, column));
+            decisions.push(match row.get_ref(6).map_err(db_err)? {
+                rusqlite::types::ValueRef::Integer(n) => RowColumn::Admitted(n),
+                other => RowColumn::published(other.as_str_or_null().map_err(|e| StoreError::Internal(e.to_string()))?),
+            });
         }
     }
-    Ok(PartnerPage { page: Page { items, more }, rows: decisions })
+    drop(rows);
+    let Some((_, sets)) = read else { return Ok(PartnerPage { page: Page { items, more }, rows: Vec::new() }) };
+    let missing = sets.missing(&decisions);
+    if !missing.is_empty() {
+        let mut st = conn.prepare_cached("SELECT names FROM admission_sets WHERE id = ?1").map_err(db_err)?;
+        for n in missing {
+            if let Some(text) = st.query_row([n], |r| r.get::<_, String>(0)).optional().map_err(db_err)? {
+                sets.keep(n, &text);
+            }
+        }
+    }
+    Ok(PartnerPage { page: Page { items, more }, rows: sets.decide(decisions)? })
 }

@@ -74,13 +74,30 @@ pub(crate) fn record_admissions(c: &Connection, read: &PartnerRead, collection_i
     }
     let Some(coll) = crate::write::collection_pk(c, collection_id)? else { return Ok(()) };
     let key = admission_key(read);
+    let key = intern(c, "INSERT INTO admission_keys (key) VALUES (?1) ON CONFLICT (key) DO NOTHING", "SELECT id FROM admission_keys WHERE key = ?1", &key)?;
+    let mut sets: Vec<(String, i64)> = Vec::new();
     let mut st = c
-        .prepare_cached("UPDATE objects SET admitted_for = ?1, admission = ?2 WHERE date_added = ?3 AND coll = ?4 AND (admitted_for IS NOT ?1 OR admission IS NOT ?2)")
+        .prepare_cached("UPDATE objects SET admit_key = ?1, admit_set = ?2 WHERE date_added = ?3 AND coll = ?4 AND (admit_key IS NOT ?1 OR admit_set IS NOT ?2)")
         .map_err(db_err)?;
     for (cursor, names) in rows {
-        st.execute(params![key, names.join(","), cursor.0, coll]).map_err(db_err)?;
+        let names = names.join(",");
+        let set = match sets.iter().find(|(n, _)| *n == names) {
+            Some((_, id)) => *id,
+            None => {
+                let id = intern(c, "INSERT INTO admission_sets (names) VALUES (?1) ON CONFLICT (names) DO NOTHING", "SELECT id FROM admission_sets WHERE names = ?1", &names)?;
+                sets.push((names, id));
+                id
+            }
+        };
+        st.execute(params![key, set, cursor.0, coll]).map_err(db_err)?;
     }
     Ok(())
+}
+
+/// The number of a text in one of the admission tables (added if new).
+fn intern(c: &Connection, insert: &str, select: &str, text: &str) -> StoreResult<i64> {
+    c.prepare_cached(insert).map_err(db_err)?.execute([text]).map_err(db_err)?;
+    c.prepare_cached(select).map_err(db_err)?.query_row([text], |r| r.get(0)).map_err(db_err)
 }
 
 fn delivery_collection(c: &Connection, partner: &str) -> StoreResult<String> {

@@ -222,6 +222,15 @@ const MIGRATIONS: &[&str] = &[
     // read decides again.
     "ALTER TABLE objects ADD COLUMN admitted_for TEXT;
     UPDATE objects SET admission = NULL WHERE admission IS NOT NULL;",
+    // 8: the stored egress decision as two numbers: the key (`admission_keys`: partner LF
+    // fingerprint) and the names (`admission_sets`), so a partner's page compares integers and
+    // reads each distinct list of names once. Decisions stored before are dropped (a cache).
+    "CREATE TABLE admission_keys (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
+    CREATE TABLE admission_sets (id INTEGER PRIMARY KEY, names TEXT NOT NULL UNIQUE);
+    ALTER TABLE objects DROP COLUMN admitted_for;
+    ALTER TABLE objects DROP COLUMN admission;
+    ALTER TABLE objects ADD COLUMN admit_key INTEGER;
+    ALTER TABLE objects ADD COLUMN admit_set INTEGER;",
 ];
 
 /// The schema version this binary writes.

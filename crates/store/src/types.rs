@@ -1,4 +1,5 @@
 use std::fmt;
+use std::sync::Arc;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -361,9 +362,10 @@ pub struct PartnerRead {
     pub fingerprint: String,
 }
 
-/// The key a stored admission is held under (`partner LF fingerprint`; its names, joined by
-/// `,`, in a column beside it): a stored admission counts only for a read with the same key.
-/// An empty fingerprint gives a key no admission is stored under.
+/// The key a stored admission is held under (`partner LF fingerprint`), kept once in the
+/// stores' `admission_keys` table: a row holds the key's number and the number of its names
+/// (`admission_sets`), so a page compares integers. A stored admission counts only for a read
+/// with the same key. An empty fingerprint gives a key no admission is stored under.
 pub fn admission_key(read: &PartnerRead) -> String {
     if read.fingerprint.is_empty() { "\n".to_owned() } else { format!("{}\n{}", read.partner, read.fingerprint) }
 }
@@ -374,7 +376,7 @@ pub enum RowDecision {
     /// Egress admitted this row for the partner under the read's fingerprint
     /// ([`Store::record_admissions`](crate::Store::record_admissions)); the releases it stands
     /// for (shared: the rows of one page mostly stand for the same releases).
-    Admitted(std::sync::Arc<[String]>),
+    Admitted(Arc<[String]>),
     /// No admission stored under this fingerprint: decide live. The releases (and recalls)
     /// that published exactly this (id, version) to the partner, sorted; possibly none.
     Live(Vec<String>),
@@ -387,39 +389,78 @@ pub struct PartnerPage {
     pub rows: Vec<RowDecision>,
 }
 
-impl RowDecision {
-    /// Reads the column both backends compute: the names of the admission stored under the
-    /// read's key (joined by `,`; possibly empty), else `-` and the manifests that published
-    /// the row (decide live), else NULL (decide live; nothing published it). Release names
-    /// never start with `-`.
-    pub fn from_column(text: Option<&str>) -> RowDecision {
-        let split = |s: &str| -> Vec<String> { s.split(',').filter(|m| !m.is_empty()).map(str::to_owned).collect() };
-        match text {
-            None => RowDecision::Live(Vec::new()),
-            Some(t) => match t.strip_prefix('-') {
-                Some(published) => {
-                    let mut v = split(published);
-                    v.sort();
-                    v.dedup();
-                    RowDecision::Live(v)
-                }
-                None => RowDecision::Admitted(split(t).into()),
-            },
-        }
+/// One row's decision as a page query reads it, before its names are looked up: the number
+/// of the admission's names stored on the row under the read's key, or else the releases
+/// that published exactly the row (`m1,m2` in any order, NULL for none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowColumn {
+    Admitted(i64),
+    Live(Vec<String>),
+}
+
+impl RowColumn {
+    /// A row decided live, from the releases that published it.
+    pub fn published(text: Option<&str>) -> RowColumn {
+        let mut v: Vec<String> = text.unwrap_or_default().split(',').filter(|m| !m.is_empty()).map(str::to_owned).collect();
+        v.sort();
+        v.dedup();
+        RowColumn::Live(v)
+    }
+}
+
+/// The names of stored admissions by number (`admission_sets`), kept in memory: a number's
+/// names never change once stored and are never deleted, so what is kept is never stale (it
+/// starts again past [`AdmissionSets::KEPT`] numbers). Each backend fetches the numbers a
+/// page misses and then [`AdmissionSets::decide`]s the page.
+#[derive(Debug, Default)]
+pub struct AdmissionSets(std::sync::Mutex<std::collections::HashMap<i64, Arc<[String]>>>);
+
+impl AdmissionSets {
+    pub const KEPT: usize = 65_536;
+
+    /// The names stored as `text` (joined by `,`).
+    pub fn names(text: &str) -> Arc<[String]> {
+        text.split(',').filter(|m| !m.is_empty()).map(str::to_owned).collect::<Vec<_>>().into()
     }
 
-    /// [`RowDecision::from_column`] for the rows of one page, in order: a row whose column
-    /// reads as the previous row's shares its decision (no allocation per row).
-    pub fn read_page_column(last: &mut Option<(String, RowDecision)>, text: Option<&str>) -> RowDecision {
-        let Some(t) = text else { return RowDecision::Live(Vec::new()) };
-        if let Some((prev, d)) = last.as_ref()
-            && prev == t
-        {
-            return d.clone();
+    /// The numbers the rows name that are not kept, each once.
+    pub fn missing(&self, rows: &[RowColumn]) -> Vec<i64> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out: Vec<i64> = rows.iter().filter_map(|r| if let RowColumn::Admitted(n) = r { Some(*n) } else { None }).filter(|n| !kept.contains_key(n)).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Keeps the names stored under a number.
+    pub fn keep(&self, number: i64, text: &str) {
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() >= Self::KEPT {
+            kept.clear();
         }
-        let d = RowDecision::from_column(Some(t));
-        *last = Some((t.to_owned(), d.clone()));
-        d
+        kept.insert(number, Self::names(text));
+    }
+
+    /// The page's decisions, each admitted row with its names (shared between rows).
+    /// A number neither kept nor fetched is the store's inconsistency, reported as such.
+    pub fn decide(&self, rows: Vec<RowColumn>) -> crate::StoreResult<Vec<RowDecision>> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut last: Option<(i64, Arc<[String]>)> = None;
+        rows.into_iter()
+            .map(|r| match r {
+                RowColumn::Live(published) => Ok(RowDecision::Live(published)),
+                RowColumn::Admitted(n) => {
+                    if let Some((m, names)) = &last
+                        && *m == n
+                    {
+                        return Ok(RowDecision::Admitted(names.clone()));
+                    }
+                    let names = kept.get(&n).cloned().ok_or_else(|| crate::StoreError::Internal(format!("stored admission names {n} not found")))?;
+                    last = Some((n, names.clone()));
+                    Ok(RowDecision::Admitted(names))
+                }
+            })
+            .collect()
     }
 }
 

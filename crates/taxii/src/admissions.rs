@@ -31,6 +31,9 @@ pub struct Admissions {
     pub written: AtomicU64,
     /// Admissions dropped (queue full or write failed); a later read notes them again.
     pub dropped: AtomicU64,
+    /// Each partner's decision inputs and their fingerprint, as last derived from its profile
+    /// and the policy ([`crate::egress`] reuses them while both stay the same).
+    pub(crate) contexts: crate::egress::Contexts,
 }
 
 impl std::fmt::Debug for Admissions {
@@ -41,7 +44,7 @@ impl std::fmt::Debug for Admissions {
 
 impl Admissions {
     pub fn new(store: Arc<dyn Store>) -> Admissions {
-        Admissions { store, tx: OnceLock::new(), written: AtomicU64::new(0), dropped: AtomicU64::new(0) }
+        Admissions { store, tx: OnceLock::new(), written: AtomicU64::new(0), dropped: AtomicU64::new(0), contexts: Default::default() }
     }
 
     /// Notes rows of `collection_id` admitted live for `read`. Never blocks on IO.

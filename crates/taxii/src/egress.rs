@@ -142,12 +142,60 @@ impl Admitted {
 }
 
 #[derive(Debug)]
-struct PartnerCtx {
+pub(crate) struct PartnerCtx {
     recipient: Recipient,
     policy: Arc<Policy>,
     /// The partner's name and the fingerprint of (recipient, policy, decision code): stored
     /// decisions count only under it.
     read: PartnerRead,
+}
+
+impl PartnerCtx {
+    /// The recipient of a partner's profile under the policy, and their fingerprint; `None`
+    /// (nothing leaves) for a profile the policy cannot read.
+    fn derive(p: &PartnerProfile, policy: &Arc<Policy>) -> Option<Arc<PartnerCtx>> {
+        match tearline_service::releases::recipient_for(p) {
+            Ok(recipient) => {
+                let fingerprint = admit::fingerprint(&recipient, policy);
+                Some(Arc::new(PartnerCtx { read: PartnerRead { partner: p.name.clone(), fingerprint }, recipient, policy: policy.clone() }))
+            }
+            Err(e) => {
+                tracing::warn!(partner = %p.name, error = %e, "partner profile unusable by the policy; nothing leaves to it");
+                None
+            }
+        }
+    }
+}
+
+/// Partners' decision contexts, kept while the profile and the policy they came from stay
+/// the same: a member's request compares its partner's profile (read with the account) with
+/// the one kept instead of deriving the recipient and hashing the policy again. Any change
+/// of profile or policy derives afresh, so a kept context is never stale.
+#[derive(Debug, Default)]
+pub(crate) struct Contexts(std::sync::Mutex<std::collections::HashMap<String, (PartnerProfile, Arc<PartnerCtx>)>>);
+
+/// Partners whose contexts are kept at most (then the map starts again).
+const CONTEXTS_KEPT: usize = 1024;
+
+impl Contexts {
+    fn get(&self, p: &PartnerProfile, policy: &Arc<Policy>) -> Option<Arc<PartnerCtx>> {
+        {
+            let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((profile, ctx)) = kept.get(&p.name)
+                && profile == p
+                && Arc::ptr_eq(&ctx.policy, policy)
+            {
+                return Some(ctx.clone());
+            }
+        }
+        let ctx = PartnerCtx::derive(p, policy)?;
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() >= CONTEXTS_KEPT {
+            kept.clear();
+        }
+        kept.insert(p.name.clone(), (p.clone(), ctx.clone()));
+        Some(ctx)
+    }
 }
 
 /// Tags an object-bearing response to a partner member: the policy decision ran for each of
@@ -188,15 +236,9 @@ impl Audience {
         admissions: Option<&Arc<Admissions>>,
     ) -> Audience {
         let ctx = match (profile, policy) {
-            (Some(p), Some(policy)) => match tearline_service::releases::recipient_for(p) {
-                Ok(recipient) => {
-                    let fingerprint = admit::fingerprint(&recipient, policy);
-                    Some(Arc::new(PartnerCtx { read: PartnerRead { partner: p.name.clone(), fingerprint }, recipient, policy: policy.clone() }))
-                }
-                Err(e) => {
-                    tracing::warn!(partner = %p.name, error = %e, "partner profile unusable by the policy; nothing leaves to it");
-                    None
-                }
+            (Some(p), Some(policy)) => match admissions {
+                Some(a) => a.contexts.get(p, policy),
+                None => PartnerCtx::derive(p, policy),
             },
             _ => None,
         };
