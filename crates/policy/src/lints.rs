@@ -7,25 +7,35 @@
 //! - `TL-SOURCE`: descriptions of sources or their access ("a member of the cell", "source with
 //!   access", "informant", "liaison service", ...);
 //! - `TL-QUOTE`: quoted speech (a quotation of several words, or one right after "said" /
-//!   "told" / "wrote" ...);
+//!   "told" / "wrote" ... or right before a tag: "'Don't bring phones,' the courier reminded
+//!   them"; single quotes may hold apostrophes: "'If I don't come back, ...'");
 //! - `TL-QUOTE` also covers unquoted speech after a colon ("his message read: we go after the
-//!   sermon"; after a speech noun only in the first or second person: "the instruction was
-//!   simply: wait for my signal"). A quotation in a sentence that makes it a public statement
-//!   ("told reporters", "in a televised address", "the minister said") or a name ("a statement
-//!   titled", "say '...' instead") is not speech of the plotters and is not reported;
+//!   sermon"; after a speech noun in the first or second person: "the instruction was simply:
+//!   wait for my signal", or in any person when the noun is the subject of "was" / "is" right
+//!   before the colon: "The order, as relayed by the courier, was: hit them where they pray"),
+//!   around a speech tag between commas ("Go at dawn, she told them, and do not call me"), and
+//!   dictated speech ("quote, we go on Friday, unquote"). A quotation in a sentence that makes
+//!   it a public statement ("told reporters", "in a televised address", "the minister said",
+//!   "thousands chanting") or a name or slogan ("a statement titled", "the government's slogan
+//!   for the campaign, '...'", "say '...' instead") is not speech of the plotters and is not
+//!   reported;
 //! - `TL-PHONE`, `TL-EMAIL`, `TL-HANDLE`, `TL-DEVICE-ID`, `TL-WALLET`: selectors (phone numbers,
 //!   North American numbers without a prefix, e-mail addresses, @handles, platform links and
-//!   account names like `user abu_layth77`, messenger ids like `Threema ID 7XK2PZ9M`, onion
-//!   addresses, IMEI / IMSI / ICCID / MAC addresses, vehicle registrations after a registration
-//!   word, Bitcoin / Ethereum / Tron / Monero wallets and any base58 address after "wallet" or
-//!   "address"). IP addresses and domains are not selectors here: indicators are released on
-//!   purpose;
+//!   account names like `user abu_layth77` or `Handle on the forum: Sayf_al_Haqq`, invite links
+//!   (`chat.whatsapp.com/...`, `signal.group/...`), messenger ids like `Threema ID 7XK2PZ9M`,
+//!   onion addresses, spelled-out and defanged e-mail addresses (`name at proton dot me`,
+//!   `name[at]domain[.]com`), IMEI / IMSI / ICCID / MAC addresses, vehicle registrations after a
+//!   registration word, Bitcoin / Ethereum / Tron / Monero / Litecoin / Dogecoin / XRP / other
+//!   bech32 wallets and any base58 address after "wallet" or "address"). IP addresses and
+//!   domains are not selectors here: indicators are released on purpose;
 //! - `TL-TIME-PRECISION`: clock times finer than the configured granularity (default: a day):
 //!   `14:35`, `14h35`, `14 h 35`, `0235Z`, `at 0430`, `2:35 pm`, `at 10.15`, `19.30 on
 //!   Thursday`, `half past eight`, `twenty to eight`, `a quarter to midnight`, `nine o'clock`,
-//!   `shortly after 3 in the morning`, `at midnight`, ISO timestamps. A part of the day ("the
-//!   evening of 11 January", "at dawn") is a window, not a clock time, and is not reported at
-//!   any granularity.
+//!   `shortly after 3 in the morning`, `at midnight`, `at 0615 at the fuel station`, `around
+//!   half seven`, `roughly 05.20`, `between 2 and 3 in the afternoon`, `0530-0600`, `at 19h`,
+//!   `at 7 sharp`, ISO timestamps. A part of the day ("the evening of 11 January", "at dawn") is
+//!   a window, not a clock time, and is not reported at any granularity; nor is the published
+//!   time of a public event stated as such ("The march will leave Trafalgar Square at midday").
 //!
 //! Warnings (never block): `TL-NO-LOCATION` and `TL-NO-WINDOW`, for releases that give no place
 //! or no time window: recipients dismiss such warnings as "too general".
@@ -121,6 +131,20 @@ struct Vocab {
     /// titled", "the operation dubbed", "the phrase").
     #[serde(default)]
     quote_mention: Vec<String>,
+    /// Nouns that make a quotation a name or a wording when they stand within five words before
+    /// it, in the same clause ("the government's slogan for the campaign, '...'", "banners
+    /// reading '...'", "chanting '...'").
+    #[serde(default)]
+    quote_mention_near: Vec<String>,
+    /// Words right before a speech noun that make it our own framing, not speech of the
+    /// plotters ("key message:", "our message:").
+    #[serde(default)]
+    speech_noun_frames: Vec<String>,
+    /// Phrases that, at the start of a sentence, make a clock time the published time of a
+    /// public event ("The march will leave Trafalgar Square at midday"): a time inside such a
+    /// match is not reported.
+    #[serde(default)]
+    time_allow: Vec<String>,
     skip_keys: Vec<String>,
 }
 
@@ -208,6 +232,9 @@ struct Compiled {
     speech_nouns: HashSet<String>,
     public_speech: Vec<Vec<Tok>>,
     quote_mention: HashSet<String>,
+    quote_mention_near: HashSet<String>,
+    speech_noun_frames: HashSet<String>,
+    time_allow: Vec<Vec<Tok>>,
     quote_min_words: usize,
     quote_min_after_verb: usize,
     skip_keys: HashSet<String>,
@@ -241,6 +268,9 @@ impl LintConfig {
             speech_nouns: v.speech_nouns.iter().map(|s| s.to_lowercase()).collect(),
             public_speech: v.public_speech.iter().map(|p| parse_phrase(p)).filter(|t| !t.as_ref().is_ok_and(Vec::is_empty)).collect::<Result<_, _>>()?,
             quote_mention: v.quote_mention.iter().map(|s| s.to_lowercase()).collect(),
+            quote_mention_near: v.quote_mention_near.iter().map(|s| s.to_lowercase()).collect(),
+            speech_noun_frames: v.speech_noun_frames.iter().map(|s| s.to_lowercase()).collect(),
+            time_allow: v.time_allow.iter().map(|p| parse_phrase(p)).filter(|t| !t.as_ref().is_ok_and(Vec::is_empty)).collect::<Result<_, _>>()?,
             quote_min_words: v.quote_min_words.max(1),
             quote_min_after_verb: v.quote_min_words_after_verb.max(1),
             skip_keys: v.skip_keys.into_iter().collect(),
@@ -347,13 +377,18 @@ struct Patterns {
     hour_of_day: Regex,
     bare_hhmm: Regex,
     window: Regex,
+    email_spelled: Regex,
+    half_hour: Regex,
+    dotted_zero: Regex,
+    hour_range: Regex,
+    hhmm_range: Regex,
 }
 
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
         email: Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b").expect("regex"),
-        handle: Regex::new(r"(?i)(?:^|[^\w@.])(@[a-z0-9_]{3,32})\b|\b(?:t\.me|telegram\.me|telegram\.dog|wa\.me|signal\.me|twitter\.com|x\.com|instagram\.com|facebook\.com|fb\.com|vk\.com|tiktok\.com|threads\.net|discord\.gg|discord\.com/invite|youtube\.com|snapchat\.com/add|m\.me)/[a-z0-9_.+@#-]{3,}").expect("regex"),
+        handle: Regex::new(r"(?i)(?:^|[^\w@.])(@[a-z0-9_]{3,32})\b|\b(?:t\.me|telegram\.me|telegram\.dog|wa\.me|signal\.me|twitter\.com|x\.com|instagram\.com|facebook\.com|fb\.com|vk\.com|tiktok\.com|threads\.net|discord\.gg|discord\.com/invite|youtube\.com|snapchat\.com/add|m\.me|chat\.whatsapp\.com|whatsapp\.com/(?:channel|invite)|signal\.group|matrix\.to|join\.skype\.com|invite\.viber\.com|line\.me|threema\.id|kik\.me|t\.snapchat\.com|session\.id|rocket\.chat|element\.io)/[a-z0-9_.+@#-]{3,}").expect("regex"),
         phone: Regex::new(r"(?i)(?:\+|\b0)[\d \-().]{6,22}\d\b|\b(?:numbers?|phones?|tel|telephone|mobile|cell|whatsapp|signal|viber|telegram|thuraya|satphone|sim|line|contact|dial(?:ed|led)?|called|texted|msisdn|reachable (?:on|at))(?:\s+(?:is|was|are|were))?\W{1,5}\d[\d \-().]{6,20}\d\b|(?:\([2-9]\d{2}\)\s?|\b[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}\b").expect("regex"),
         device: Regex::new(r"(?i)\b(?:\d{15}|\d{2}[- ]\d{6}[- ]\d{6}[- ]?\d|89\d{16,18}|[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b|\b(?:imei|imsi|iccid|msisdn|meid|esn|udid|android id|advertising id|idfa|serial(?: number| no\.?)?|mac(?: address)?)\b\W{0,3}[0-9a-f][0-9a-f \-:]{5,}[0-9a-f]\b").expect("regex"),
         clock: Regex::new(r"(?i)\b([01]?\d|2[0-3])(?::|\s?h\s?)([0-5]\d)(?::([0-5]\d))?\b").expect("regex"),
@@ -361,14 +396,14 @@ fn patterns() -> &'static Patterns {
         ampm: Regex::new(r"(?i)\b(1[0-2]|0?[1-9])(?:[:.]([0-5]\d))?\s?(?:am|pm|a\.m\.|p\.m\.|o'clock)").expect("regex"),
         iso: Regex::new(r"\b\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):([0-5]\d)").expect("regex"),
         // 10.15 after a time preposition, or followed by a part of the day: decimals elsewhere.
-        dotted: Regex::new(r"(?i)\b(?:at|around|about|approximately|from|until|till|after|before)\s+(?:around |about |approximately )?([01]?\d|2[0-3])\.([0-5]\d)\b(?:[^\d%]|$)|\b([01]?\d|2[0-3])\.([0-5]\d)\s*(?:h|hrs|hours|in the (?:morning|afternoon|evening)|at night|local|tonight|sharp|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the \d{1,2}(?:st|nd|rd|th)?\b|\d{1,2}\s+[a-z]{3}))\b").expect("regex"),
+        dotted: Regex::new(r"(?i)\b(?:at|around|about|approximately|approx\.?|roughly|circa|towards?|by|from|until|till|after|before)\s+(?:around |about |approximately |roughly )?([01]?\d|2[0-3])\.([0-5]\d)\b(?:[^\d%]|$)|\b([01]?\d|2[0-3])\.([0-5]\d)\s*(?:h|hrs|hours|in the (?:morning|afternoon|evening)|at night|local|tonight|sharp|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the \d{1,2}(?:st|nd|rd|th)?\b|\d{1,2}\s+[a-z]{3}))\b").expect("regex"),
         // Clock times in words: half past eight, quarter to nine, nine o'clock, noon / midnight.
         spelled: Regex::new(r"(?i)\b(?:(half\s+(?:past|after)|quarter\s+(?:past|to|after)|(?:five|ten|twenty|twenty[- ]five)\s+(?:minutes\s+)?past|(?:five|ten|twenty|twenty[- ]five)\s+minutes\s+to|(?:at|around|about|approximately|by|until|till|before|after|from)\s+(?:about\s+|around\s+|approximately\s+)?(?:five|ten|twenty|twenty[- ]five)\s+to)\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midday|midnight|\d{1,2})\b|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:o'clock|o\u{2019}clock|oclock|(?:thirty|fifteen|forty[- ]five)\b|(?:a\.?m\.?|p\.?m\.?)\B|(?:am|pm)\b|in the (?:morning|afternoon|evening)|at night)|(?:at|around|about|shortly (?:before|after)|just (?:before|after)|right after)\s+(?:noon|midday|midnight)\b|\d{1,2}\s+o\u{2019}clock)").expect("regex"),
-        quote: Regex::new("\"([^\"]{2,400})\"|[\u{201c}\u{201e}]([^\u{201c}\u{201d}]{2,400})[\u{201d}\u{201c}]|\u{00ab}([^\u{00bb}]{2,400})\u{00bb}|(?:^|[\\s:(])'([^']{2,400})'(?:[\\s.,;:!?)]|$)|\u{2018}([^\u{2019}]{2,400})\u{2019}(?:[^\\w]|$)|\u{2039}([^\u{203a}]{2,400})\u{203a}|\u{00bb}([^\u{00ab}]{2,400})\u{00ab}|\u{300c}([^\u{300d}]{2,400})\u{300d}").expect("regex"),
+        quote: Regex::new("\"([^\"]{2,400})\"|[\u{201c}\u{201e}]([^\u{201c}\u{201d}]{2,400})[\u{201d}\u{201c}]|\u{00ab}([^\u{00bb}]{2,400})\u{00bb}|(?:^|[\\s:(,])'((?:[^']|'[\\p{L}\\d])+?)'(?:[\\s.,;:!?)]|$)|\u{2018}([^\u{2019}]{2,400})\u{2019}(?:[^\\w]|$)|\u{2039}([^\u{203a}]{2,400})\u{203a}|\u{00bb}([^\u{00ab}]{2,400})\u{00ab}|\u{300c}([^\u{300d}]{2,400})\u{300d}").expect("regex"),
         // Bitcoin (bech32 and base58), Ethereum, Tron and Monero addresses.
-        wallet: Regex::new(r"\b(?:bc1[ac-hj-np-z02-9]{25,87}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33}|[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93})\b").expect("regex"),
+        wallet: Regex::new(r"\b(?:bc1[ac-hj-np-z02-9]{25,87}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33}|[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}|[a-z]{2,10}1[ac-hj-np-z02-9]{38,100}|(?:bitcoincash:)?[qp][ac-hj-np-z02-9]{41}|[LMDrXt][1-9A-HJ-NP-Za-km-z]{25,34})\b").expect("regex"),
         // An account name after an account word: the Telegram user abu_layth77.
-        account: Regex::new(r"(?i)\b(?:user(?:name)?|user name|account|handle|channel|profile|nick(?:name)?|screen ?name|call ?sign)\s*[:=]?\s*[\x22'\u{201c}\u{2018}]?([a-z][a-z0-9_.]*(?:_|\d)[a-z0-9_.]*[a-z0-9])\b").expect("regex"),
+        account: Regex::new(r"(?i)\b(?:user(?:name)?|user name|account|handle|channel|profile|nick(?:name)?|screen ?name|call ?sign|alias|moniker|pseudonym|gamertag|login|telegram|instagram|twitter|tiktok|snapchat|discord|facebook|ig|tg|kik|skype|youtube|x)\b(?:\s+(?:used\s+)?(?:on|in|at|for|by)\s+(?:the\s+|his\s+|her\s+|their\s+|a\s+|its\s+)?\w+(?:\s\w+){0,2})?\s*(?:\b(?:is|was)\s+)?[:=]?\s*[\x22'\u{201c}\u{2018}]?([a-z][a-z0-9_.]*(?:_|\d)[a-z0-9_.]*[a-z0-9])\b").expect("regex"),
         // An id on a messenger that has no phone numbers or @handles: "the Threema ID of the
         // contact is 7XK2PZ9M", "Session ID 05a1...". The id has a digit.
         platform_id: Regex::new(r"(?i)\b(?:threema|session|tox|wickr|briar|wire|element|matrix|kik|line|wechat|snapchat|skype|discord|signal|telegram|whatsapp|viber|icq|jabber|xmpp|simplex|keybase)\s+(?:id|user ?id|username|user name|handle|account|contact|name)\b(?:\s+(?:of|for|used by)\s+[^,.;:]{1,40}?)?\s*(?:\b(?:is|was)\b)?\s*[:=]?\s*([a-z0-9_.\-]*\d[a-z0-9_.\-]*)\b").expect("regex"),
@@ -379,12 +414,47 @@ fn patterns() -> &'static Patterns {
         // Any base58 address right after a wallet word (Litecoin, Dogecoin, Solana, ...).
         wallet_after_word: Regex::new(r"(?i:wallet|address|addr)\s*(?:(?i:is|was)\s+)?[:=]?\s*([1-9A-HJ-NP-Za-km-z]{26,50})\b").expect("regex"),
         // An hour in digits with a part of the day: "shortly after 3 in the morning".
-        hour_of_day: Regex::new(r"(?i)\b(?:at|around|about|approximately|after|before|until|till|by|from)\s+(?:about\s+|around\s+)?(1[0-2]|0?[1-9])\s+(?:in the (?:morning|afternoon|evening)|at night|tonight)\b").expect("regex"),
+        hour_of_day: Regex::new(r"(?i)\b(?:at|around|about|approximately|after|before|until|till|by|from)\s+(?:about\s+|around\s+)?(1[0-2]|0?[1-9])\s+(?:in the (?:morning|afternoon|evening)|at night|tonight|sharp|(?:tomorrow|this|on \w+day|\w+day) (?:morning|afternoon|evening|night))\b|\b(?:at|around|about|towards?|from|until|till)\s+(?:[01]?\d|2[0-3])\s?h\b").expect("regex"),
         // Four digits after a time preposition: "at 0430", "until 1630" (not years: 19xx and
         // 20xx are left out, and a following word other than a time word rules it out).
-        bare_hhmm: Regex::new(r"(?i)\b(?:at|until|till|before|by|from|after|around|approximately)\s+((?:0\d|1[0-8]|2[1-3])([0-5]\d))\b").expect("regex"),
+        bare_hhmm: Regex::new(r"(?i)\b(?:at|until|till|before|by|from|after|around|approximately|approx\.?|roughly|circa|eta|etd|rv|nlt|meet|muster|depart|departs|arrive|arrives|leave|leaves|move|moves|start|starts)\s+((?:0\d|1[0-8]|2[1-3])([0-5]\d))\b").expect("regex"),
+        // Spelled-out and defanged e-mail addresses: "abu.talha at protonmail dot com",
+        // "name[at]domain[.]com". Which separators make an address is decided in `scan`.
+        email_spelled: Regex::new(r"(?i)\b(?:[a-z0-9][a-z0-9._%+-]*\s*(?:\[at\]|\(at\)|\{at\}|\[@\]|\(@\))\s*[a-z0-9-]+(?:(?:(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\))\s*|\s+dot\s+)|\.)[a-z0-9-]+){1,4}|(?:[a-z0-9][a-z0-9%+-]*[._\d][a-z0-9._%+-]*\s+at\s+[a-z0-9-]+|[a-z0-9][a-z0-9._%+-]*\s+at\s+(?:gmail|googlemail|yahoo|hotmail|outlook|live|proton|protonmail|pm|tutanota|tuta|yandex|mail|gmx|icloud|aol|zoho|riseup|disroot|cock|onionmail|mailfence|posteo|qq))(?:(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\))\s*|\s+dot\s+)[a-z0-9-]+){1,4}|[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\))\s*|\s+dot\s+)[a-z0-9-]+){1,4}|(?:[a-z0-9][a-z0-9%+-]*[._\d][a-z0-9._%+-]*\s+at\s+[a-z0-9-]+|[a-z0-9][a-z0-9._%+-]*\s+at\s+(?:gmail|googlemail|yahoo|hotmail|outlook|live|proton|protonmail|pm|tutanota|tuta|yandex|mail|gmx|icloud|aol|zoho|riseup|disroot|cock|onionmail|mailfence|posteo|qq))(?:\.[a-z0-9-]+)*\.[a-z]{2,6}\b)").expect("regex"),
+        // "around half seven": British half past the hour, after a time word.
+        half_hour: Regex::new(r"(?i)\b(?:at|around|about|approximately|roughly|by|until|till|before|after|from|for|gone)\s+(?:about\s+|around\s+)?half\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b").expect("regex"),
+        // "05.20" with a leading zero is a clock time wherever it stands (not "05.20.2024").
+        dotted_zero: Regex::new(r"\b(0\d)\.([0-5]\d)(?:[^\d.%]|\.(?:\s|$)|$)").expect("regex"),
+        // "between 2 and 3 in the afternoon", "from 10 to 11 in the morning".
+        hour_range: Regex::new(r"(?i)\b(?:between|from)\s+(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s*(?:and|to|-|\u{2013})\s*(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s*(?:in the (?:morning|afternoon|evening)|at night|tonight|o'clock|o\u{2019}clock)").expect("regex"),
+        // "0530-0600", "1400 to 1600": a range of four-digit times (not "1914-1918").
+        hhmm_range: Regex::new(r"(?i)\b((?:[01]\d|2[0-3])([0-5]\d))\s?(?:-|\u{2013}|to|and)\s?((?:[01]\d|2[0-3])([0-5]\d))\b").expect("regex"),
         window: Regex::new(r"(?i)\b(?:between|from|until|till|before|after|by|within|during|on)\b[^.]{0,40}?\b(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}|\d{4}-\d{2}-\d{2}|\d+\s+(?:hours|days|weeks)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of the (?:week|month))|\b(?:coming|next)\s+(?:days|weeks|hours|\d+\s+(?:hours|days))\b").expect("regex"),
     })
+}
+
+/// Disjoint byte spans, to test overlap and containment in logarithmic time (a text with many
+/// findings stays linear).
+#[derive(Debug, Default)]
+struct Spans(std::collections::BTreeMap<usize, usize>);
+
+impl Spans {
+    /// The span starting last before `e`: the only one that can overlap `s..e`.
+    fn last_before(&self, e: usize) -> Option<(usize, usize)> {
+        self.0.range(..e).next_back().map(|(&a, &b)| (a, b))
+    }
+    fn overlaps(&self, s: usize, e: usize) -> bool {
+        self.last_before(e.max(s + 1)).is_some_and(|(_, b)| s < b)
+    }
+    fn contains(&self, s: usize, e: usize) -> bool {
+        self.0.range(..=s).next_back().is_some_and(|(_, &b)| e <= b)
+    }
+    /// Inserts `s..e`; callers insert only spans that overlap none (or, for regex matches of one
+    /// pattern, that are disjoint by construction).
+    fn insert(&mut self, s: usize, e: usize) {
+        let b = self.0.entry(s).or_insert(e);
+        *b = e.max(*b);
+    }
 }
 
 /// Lints one text. `object_id` and `path` are copied into the findings.
@@ -443,18 +513,27 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
             }
         }
     }
-    let allowed: Vec<(usize, usize)> = hits.iter().filter(|h| h.2 == ALLOW).map(|h| (h.0, h.1)).collect();
-    let mut reported: Vec<(usize, usize, &'static str)> = Vec::new();
     hits.sort_by_key(|h| (h.0, std::cmp::Reverse(h.1)));
+    // Allow spans by start, with the furthest end reached so far: a hit is allowed when some
+    // allow span starting at or before it ends at or after it (a binary search, not a scan).
+    let allowed: Vec<(usize, usize)> = hits.iter().filter(|h| h.2 == ALLOW).map(|h| (h.0, h.1)).collect();
+    let reach: Vec<usize> = allowed.iter().scan(0, |m, &(_, b)| {
+        *m = b.max(*m);
+        Some(*m)
+    }).collect();
+    // The furthest end reported so far per code: hits come in order of start.
+    let mut reported: HashMap<&'static str, usize> = HashMap::new();
     for (s, e, code) in hits {
-        if code == ALLOW || allowed.iter().any(|&(a, b)| a <= s && e <= b) {
+        let k = allowed.partition_point(|&(a, _)| a <= s);
+        if code == ALLOW || (k > 0 && reach[k - 1] >= e) {
             continue;
         }
         // One finding per overlapping region and code.
-        if reported.iter().any(|&(rs, re, rc)| rc == code && s < re && rs < e) {
+        if reported.get(code).is_some_and(|&re| s < re) {
             continue;
         }
-        reported.push((s, e, code));
+        let re = reported.entry(code).or_insert(0);
+        *re = e.max(*re);
         push(code, s, e);
     }
 
@@ -466,35 +545,51 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     let has_slash = b.contains(&b'/');
     let has_colon = b.contains(&b':');
     let has_quote = b.iter().any(|&c| c == b'"' || c == b'\'') || text.contains(['\u{201c}', '\u{201e}', '\u{00ab}', '\u{00bb}', '\u{2018}', '\u{2039}', '\u{300c}']);
-    let mut emails: Vec<(usize, usize)> = Vec::new();
+    let mut emails = Spans::default();
     for m in pt.email.find_iter(if has_at { text } else { "" }) {
-        emails.push((m.start(), m.end()));
+        emails.insert(m.start(), m.end());
         push(EMAIL, m.start(), m.end());
+    }
+    // Spelled-out and defanged addresses: a bracketed "[at]" with any dots; a plain " at " with
+    // spelled dots ("abu.talha1990 at protonmail dot com") or a dotted domain ("at
+    // protonmail.com"), after a name that looks like a mailbox (a dot, underscore or digit in
+    // it) or before a known mail provider: not "look at this dot com" or "met at home.Then".
+    let lower = text.to_ascii_lowercase();
+    let spelled_at = lower.contains(" at ") && (lower.contains(" dot ") || lower.contains("dot)") || lower.contains("dot]") || lower.contains("dot}") || lower.contains('.'));
+    if spelled_at || has_at || ["[at]", "(at)", "{at}", "[.]", "(.)"].iter().any(|w| lower.contains(w)) {
+        for m in pt.email_spelled.find_iter(text) {
+            if !emails.overlaps(m.start(), m.end()) {
+                emails.insert(m.start(), m.end());
+                push(EMAIL, m.start(), m.end());
+            }
+        }
     }
     for c in pt.handle.captures_iter(if has_at || has_slash { text } else { "" }) {
         let m = c.get(1).or_else(|| c.get(0)).expect("match");
-        if !emails.iter().any(|&(s, e)| s <= m.start() && m.end() <= e) {
+        if !emails.contains(m.start(), m.end()) {
             push(HANDLE, m.start(), m.end());
         }
     }
-    let mut devices: Vec<(usize, usize)> = Vec::new();
+    let mut devices = Spans::default();
     for m in pt.device.find_iter(if has_digit || has_colon { text } else { "" }) {
-        devices.push((m.start(), m.end()));
+        devices.insert(m.start(), m.end());
         push(DEVICE_ID, m.start(), m.end());
     }
     for m in pt.phone.find_iter(if has_digit { text } else { "" }) {
         let digits = m.as_str().bytes().filter(u8::is_ascii_digit).count();
-        let overlaps_device = devices.iter().any(|&(s, e)| m.start() < e && s < m.end());
+        let overlaps_device = devices.overlaps(m.start(), m.end());
         if (8..=15).contains(&digits) && !overlaps_device && !looks_like_date(m.as_str()) {
             push(PHONE, m.start(), m.end());
         }
     }
     // Times finer than the granularity.
     let g = cfg.granularity;
-    let mut times: Vec<(usize, usize)> = Vec::new();
-    let time = |s: usize, e: usize, fine: Granularity, out: &mut Vec<(usize, usize)>| {
-        if fine < g && !out.iter().any(|&(a, b)| s < b && a < e) {
-            out.push((s, e));
+    // In the order found, and as disjoint spans to test overlaps.
+    let mut times: (Vec<(usize, usize)>, Spans) = Default::default();
+    let time = |s: usize, e: usize, fine: Granularity, out: &mut (Vec<(usize, usize)>, Spans)| {
+        if fine < g && !out.1.overlaps(s, e) {
+            out.0.push((s, e));
+            out.1.insert(s, e);
         }
     };
     for c in pt.iso.captures_iter(if has_digit { text } else { "" }) {
@@ -540,36 +635,81 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     for c in pt.bare_hhmm.captures_iter(if has_digit { text } else { "" }) {
         let m = c.get(1).expect("time");
         // "at 0430", "until 1630 on Friday"; not "at 1200 metres", "by 1500 fighters".
-        let next = text[m.end()..].trim_start();
-        let word = words(next).next().map(|(_, _, w)| w).unwrap_or_default();
-        let ok = next.is_empty() || next.starts_with([',', '.', ';', ')']) || (next.starts_with(char::is_alphabetic) && HHMM_NEXT.contains(&word.as_str()));
-        if ok {
+        if hhmm_followed_by_time_word(text, m.start(), m.end()) {
             time(m.start(), m.end(), if &c[2] == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
         }
     }
-    for (s, e) in times {
-        push(TIME_PRECISION, s, e);
+    for c in pt.hhmm_range.captures_iter(if has_digit { text } else { "" }) {
+        let m = c.get(0).expect("match");
+        // "1914-1918" is a span of years; "0530-0600" and "2100-2200 local" are times.
+        let year = |x: &str| x.starts_with("19") || x.starts_with("20");
+        // Round hundreds ("1500-2000.") are as often quantities: they need a time word around.
+        let round = &c[2] == "00" && &c[4] == "00";
+        let prev = words(tail(&text[..m.start()], 30)).last().map(|(_, _, w)| w).unwrap_or_default();
+        let next = words(head(&text[m.end()..], 30)).next().map(|(_, _, w)| w).unwrap_or_default();
+        // "between 0200 and 0400": a leading zero is a clock time; "between 1500 and 2000
+        // fighters" is not.
+        let zero = c[1].starts_with('0') || c[3].starts_with('0');
+        let time_word = RANGE_BEFORE.contains(&prev.as_str()) || HHMM_NEXT.contains(&next.as_str());
+        if !(year(&c[1]) && year(&c[3])) && (zero || if round { time_word } else { time_word || hhmm_followed_by_time_word(text, m.start(), m.end()) }) {
+            time(m.start(), m.end(), if &c[2] == "00" && &c[4] == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
+        }
+    }
+    for m in pt.half_hour.find_iter(if text.contains("half") || text.contains("Half") || text.contains("HALF") { text } else { "" }) {
+        // Not "fell by half six months later".
+        let next = words(head(&text[m.end()..], 40)).next().map(|(_, _, w)| w).unwrap_or_default();
+        if !["months", "years", "weeks", "days", "hours", "minutes", "times", "percent", "per", "of", "million", "thousand", "hundred"].contains(&next.as_str()) {
+            time(m.start(), m.end(), Granularity::Minute, &mut times);
+        }
+    }
+    for c in pt.dotted_zero.captures_iter(if has_digit { text } else { "" }) {
+        let (h, mm) = (c.get(1).expect("hour"), c.get(2).expect("minutes"));
+        // Not a version ("version 05.20", "v05.20") or a quantity ("05.20 per cent").
+        let prev = words(tail(&text[..h.start()], 20)).last().map(|(_, _, w)| w).unwrap_or_default();
+        let next = words(&text[mm.end()..]).next().map(|(_, _, w)| w).unwrap_or_default();
+        if !["version", "v", "ver", "release", "build", "firmware", "rev", "revision"].contains(&prev.as_str()) && !UNITS.contains(&next.as_str()) && !text[..h.start()].ends_with(['.', ',', '/', '-', '$', '\u{a3}', '\u{20ac}']) {
+            time(h.start(), mm.end(), if mm.as_str() == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
+        }
+    }
+    for m in pt.hour_range.find_iter(if has_digit { text } else { "" }) {
+        time(m.start(), m.end(), Granularity::Hour, &mut times);
+    }
+    // The published time of a public event, stated as such at the start of its sentence ("The
+    // march will leave Trafalgar Square at midday on Saturday"), is not access.
+    let public_times = public_event_times(text, &ws, cfg);
+    for (s, e) in times.0 {
+        // `public_times` is in order and disjoint: the one span that starts before `e` last.
+        let k = public_times.partition_point(|&(a, _)| a < e);
+        if k == 0 || public_times[k - 1].1 <= s {
+            push(TIME_PRECISION, s, e);
+        }
     }
     // Wallet addresses (a run of hex digits is a hash, not a base58 address).
     for m in pt.wallet.find_iter(if has_digit { text } else { "" }) {
         let w = m.as_str();
-        if w.starts_with("0x") || !w.bytes().all(|c| c.is_ascii_hexdigit()) {
+        // Litecoin, Dogecoin, XRP, Dash, Zcash (a letter and base58): with digits and both
+        // cases, as generated addresses have; a long word is not an address.
+        let bech32 = w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b':');
+        let mixed = w.bytes().any(|b| b.is_ascii_digit()) && w.bytes().any(|b| b.is_ascii_uppercase()) && w.bytes().any(|b| b.is_ascii_lowercase());
+        let hrp = w.find('1').map(|i| &w[..i]).filter(|h| h.len() >= 2 && h.bytes().all(|b| b.is_ascii_lowercase()));
+        let letter_base58 = w.starts_with(['L', 'M', 'D', 'r', 'X', 't']) && !(bech32 && hrp.is_some());
+        if (w.starts_with("0x") || !w.bytes().all(|c| c.is_ascii_hexdigit())) && (!letter_base58 || mixed) {
             push(WALLET, m.start(), m.end());
         }
     }
     // Account names after an account word ("the Telegram user abu_layth77").
-    let mut accounts: Vec<(usize, usize)> = Vec::new();
+    let mut accounts = Spans::default();
     for c in pt.account.captures_iter(text) {
         let m = c.get(1).expect("name");
-        if !emails.iter().any(|&(s, e)| s <= m.start() && m.end() <= e) {
-            accounts.push((m.start(), m.end()));
+        if !emails.contains(m.start(), m.end()) {
+            accounts.insert(m.start(), m.end());
             push(HANDLE, m.start(), m.end());
         }
     }
     for c in pt.platform_id.captures_iter(text) {
         let m = c.get(1).expect("id");
         let id = m.as_str().trim_matches(['.', '-', '_']);
-        let known = emails.iter().chain(&accounts).any(|&(s, e)| m.start() < e && s < m.end());
+        let known = emails.overlaps(m.start(), m.end()) || accounts.overlaps(m.start(), m.end());
         // Six characters at least: "the Signal account of 2024" is not an id.
         if !known && id.len() >= 6 {
             let s = m.start() + m.as_str().find(id).unwrap_or(0);
@@ -598,41 +738,60 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     // Quoted speech.
     for c in pt.quote.captures_iter(if has_quote { text } else { "" }) {
         let Some(inner) = c.iter().skip(1).flatten().next() else { continue };
+        // Single quotes may hold apostrophes ("'If I don't come back'"), so that group has no
+        // length bound in the pattern: two to 400 characters, as for the others.
+        if !(2..=400).contains(&inner.as_str().chars().count()) {
+            continue;
+        }
         let n = words(inner.as_str()).count();
         let before = &text[..c.get(0).expect("match").start()];
         let mut from = before.len().saturating_sub(40);
         while !before.is_char_boundary(from) {
             from += 1;
         }
-        let verb = words(&before[from..]).last().is_some_and(|(_, _, w)| cfg.inner.speech_verbs.contains(&w))
-            || before.trim_end().ends_with(':');
         let whole = c.get(0).expect("match");
+        // A speech verb right before, a colon, or a tag right after: "'Don't bring phones,' the
+        // courier reminded the others".
+        let tag_after = words(head(&text[whole.end()..], 40)).take(3).any(|(_, _, w)| cfg.inner.speech_verbs.contains(&w) && !cfg.inner.speech_verbs_adjacent.contains(&w));
+        let verb = words(&before[from..]).last().is_some_and(|(_, _, w)| cfg.inner.speech_verbs.contains(&w))
+            || before.trim_end().ends_with(':')
+            || tag_after;
         if (n >= cfg.inner.quote_min_words || (verb && n >= cfg.inner.quote_min_after_verb)) && !public_or_mention(text, whole.start(), whole.end(), cfg) {
             push(QUOTE, inner.start(), inner.end());
         }
     }
     // Reported speech after a colon without quotation marks: "His message read: we go after
     // the sermon." A speech verb right before the colon, or within three words of it ("told the
-    // group:"); the words after it up to the end of the sentence are the quotation.
+    // group:"); the words after it up to the end of the sentence are the quotation. After a
+    // speech noun: within four words and in the first or second person ("the instruction was
+    // simply: wait for my signal"), or anywhere in the clause as the subject of "was" / "is"
+    // right before the colon, in any person ("The order, as relayed by the courier, was: hit
+    // them where they pray"). A noun in our own framing ("key message:") is not speech.
     for (ci, _) in text.match_indices(':').filter(|_| has_colon) {
-        let mut from = ci.saturating_sub(60);
-        while !text.is_char_boundary(from) {
-            from += 1;
-        }
-        let head = &text[from..ci];
-        let before: Vec<(usize, usize, String)> = words(head).collect();
-        if before.last().is_none_or(|(_, e, _)| !head[*e..].trim().is_empty()) {
+        let head_text = tail(&text[..ci], 100);
+        let clause_from = head_text.rfind(['.', '!', '?', '\n', ';']).map_or(0, |i| i + 1);
+        let head_text = &head_text[clause_from..];
+        let before: Vec<(usize, usize, String)> = words(head_text).collect();
+        if before.last().is_none_or(|(_, e, _)| !head_text[*e..].trim().is_empty()) {
             continue;
         }
         let n = before.len();
         let verb = before.iter().enumerate().rev().take(3).any(|(i, (_, _, w))| {
             cfg.inner.speech_verbs.contains(w) && (i + 1 == n || !cfg.inner.speech_verbs_adjacent.contains(w))
         });
-        let noun = before.iter().rev().take(4).any(|(_, _, w)| cfg.inner.speech_nouns.contains(w.strip_suffix("'s").unwrap_or(w)));
-        if !verb && !noun {
+        let speech_noun = |i: usize| {
+            let w = &before[i].2;
+            cfg.inner.speech_nouns.contains(w.strip_suffix("'s").unwrap_or(w)) && (i == 0 || !cfg.inner.speech_noun_frames.contains(&before[i - 1].2))
+        };
+        let noun = (n.saturating_sub(4)..n).any(speech_noun);
+        let copula = before.last().is_some_and(|(_, _, w)| COPULAS.contains(&w.as_str()));
+        // Not our own instruction to partners: "The instruction to partners is: review access".
+        let own_side = before.iter().any(|(_, _, w)| OWN_SIDE.contains(&w.as_str()));
+        let noun_subject = copula && !own_side && (0..n).any(speech_noun);
+        if !verb && !noun && !noun_subject {
             continue;
         }
-        let rest = &text[ci + 1..];
+        let rest = head(&text[ci + 1..], 400);
         if rest.trim_start().starts_with(['"', '\'', '\u{201c}', '\u{00ab}', '\u{2018}']) || rest.starts_with(|c: char| c.is_ascii_digit()) {
             continue;
         }
@@ -640,7 +799,7 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
         let said: Vec<String> = words(&rest[..end]).map(|(_, _, w)| w).collect();
         // After a noun ("the instruction was:"), only words in the first or second person are
         // speech: "the key message: recipients should review access" is not.
-        if !verb && !said.iter().any(|w| PERSONAL.contains(&w.as_str())) {
+        if !verb && !noun_subject && !said.iter().any(|w| PERSONAL.contains(&w.as_str())) {
             continue;
         }
         if said.len() >= cfg.inner.quote_min_after_verb.max(3) && !public_or_mention(text, ci, ci + 1 + end, cfg) {
@@ -648,29 +807,217 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
             push(QUOTE, s, (ci + 1 + end).max(s));
         }
     }
+    // Unquoted direct speech around a speech tag between commas: "Go at dawn, she told them,
+    // and do not call me", "We are ready, the recruiter wrote, only the date is missing". The
+    // tag is a pronoun, a name, or "the" / "his" / "her" / "their" and a noun; then a speech verb
+    // and at most three words of addressee before a comma or the end of the sentence. The
+    // speech around it is in the first or second person, or the verb has an addressee ("he
+    // told the driver"); a public statement ("..., the minister said") is not reported.
+    for (ci, _) in text.match_indices(',') {
+        let after = head(&text[ci + 1..], 80);
+        let aw: Vec<(usize, usize, String)> = words(after).take(7).collect();
+        let Some(first) = aw.first() else { continue };
+        if !after[..first.0].trim().is_empty() {
+            continue;
+        }
+        let vi = if TAG_PRONOUNS.contains(&first.2.as_str()) {
+            1
+        } else if ["the", "his", "her", "their"].contains(&first.2.as_str()) {
+            2
+        } else if after[first.0..].starts_with(char::is_uppercase) {
+            1
+        } else {
+            continue;
+        };
+        let Some(v) = aw.get(vi) else { continue };
+        if !cfg.inner.speech_verbs.contains(&v.2) || cfg.inner.speech_verbs_adjacent.contains(&v.2) || !(1..=vi).all(|i| after[aw[i - 1].1..aw[i].0].trim().is_empty()) {
+            continue;
+        }
+        // The addressee: up to three words, then a comma, the end of the sentence or the text.
+        let mut tag = None;
+        for k in 0..=5 {
+            let Some(w) = aw.get(vi + k) else { break };
+            if k > 0 && !after[aw[vi + k - 1].1..w.0].trim().is_empty() {
+                break;
+            }
+            let next = after[w.1..].trim_start();
+            if next.starts_with([',', '.', ';', '!', '?']) || (next.is_empty() && ci + 1 + after.len() == text.len()) {
+                tag = Some((k, ci + 1 + w.1, next.starts_with(',')));
+                break;
+            }
+        }
+        let Some((addressee, tag_end, continues)) = tag else { continue };
+        let before = tail(&text[..ci], 300);
+        let seg_start = ci - before.len() + before.rfind(['.', '!', '?', '\n', ';', ':']).map_or(0, |i| i + 1);
+        let spoken_before: Vec<String> = words(&text[seg_start..ci]).map(|(_, _, w)| w).collect();
+        let spoken_after: Vec<String> = if continues {
+            let rest = head(&text[tag_end + 1..], 300);
+            words(&rest[..rest.find(['.', '!', '?', '\n', ';']).unwrap_or(rest.len())]).map(|(_, _, w)| w).collect()
+        } else {
+            Vec::new()
+        };
+        let personal = spoken_before.iter().chain(&spoken_after).any(|w| PERSONAL.contains(&w.as_str()));
+        let directed = (1..=3).contains(&addressee) && aw.get(vi + 1).is_some_and(|w| ADDRESSEES.contains(&w.2.as_str())) && DIRECTED_VERBS.contains(&v.2.as_str());
+        // Without the first or second person, a short opening is an adverbial ("As a result, he
+        // told his lawyer, ..."), not speech: four words at least.
+        if spoken_before.len() >= if personal { 2 } else { 4 } && (personal || directed) && !public_or_mention(text, seg_start, ci, cfg) {
+            let s = seg_start + (text[seg_start..ci].len() - text[seg_start..ci].trim_start().len());
+            push(QUOTE, s, ci);
+        }
+    }
+    if lower.contains("quote") {
+        dictated_quotes(text, &lower, out);
+    }
 }
 
+/// Dictated speech: "quote, we go on Friday, unquote" / "... end quote".
+fn dictated_quotes(text: &str, lower: &str, out: &mut Vec<(&'static str, usize, usize)>) {
+    let mut from = 0;
+    for end_word in ["unquote", "end quote", "close quote", "end of quote"] {
+        for (ei, _) in lower.match_indices(end_word) {
+            if ei < from {
+                continue;
+            }
+            let window = tail(&lower[..ei], 400);
+            let base = ei - window.len();
+            let open = words(window).filter(|(_, _, w)| w == "quote").last();
+            if let Some((_, qe, _)) = open {
+                let inner: Vec<(usize, usize, String)> = words(&text[base + qe..ei]).collect();
+                if let (true, Some(first), Some(last)) = (inner.len() >= 2, inner.first(), inner.last()) {
+                    out.push((QUOTE, base + qe + first.0, base + qe + last.1));
+                    from = ei + end_word.len();
+                }
+            }
+        }
+    }
+}
+
+/// Words after a comma that can open a speech tag ("..., she told them, ..."); not "we" or
+/// "I": the writer's own words are not speech of the plotters.
+const TAG_PRONOUNS: [&str; 3] = ["he", "she", "they"];
+
+/// Speech verbs that take an addressee: "..., he told the driver, ..." is speech in any person.
+const DIRECTED_VERBS: [&str; 16] = ["told", "tells", "texted", "messaged", "wrote", "writes", "ordered", "instructed", "warned", "asked", "urged", "reminded", "whispered", "replied", "answered", "shouted"];
+
+/// Words that make a speech noun our own framing for the recipients.
+const OWN_SIDE: [&str; 14] = ["partners", "partner", "recipients", "recipient", "readers", "members", "customers", "users", "staff", "venues", "operators", "we", "our", "you"];
+
+/// First words of an addressee after a directed speech verb: "he told them", "told the driver".
+const ADDRESSEES: [&str; 13] = ["them", "him", "her", "his", "their", "the", "us", "me", "my", "a", "an", "one", "both"];
+
+/// Words right before a colon that make a speech noun earlier in the clause its subject: "his
+/// instruction was:", "the order, as relayed, was simply:".
+const COPULAS: [&str; 8] = ["was", "is", "were", "are", "simply", "being", "remains", "remained"];
+
+/// The last `n` bytes of `s` or fewer, cut at a char boundary.
+fn tail(s: &str, n: usize) -> &str {
+    let mut from = s.len().saturating_sub(n);
+    while !s.is_char_boundary(from) {
+        from += 1;
+    }
+    &s[from..]
+}
+
+/// The first `n` bytes of `s` or fewer, cut at a char boundary.
+fn head(s: &str, n: usize) -> &str {
+    let mut to = n.min(s.len());
+    while !s.is_char_boundary(to) {
+        to -= 1;
+    }
+    &s[..to]
+}
+
+/// Stems that make a clause about the attack, not about a public event.
+const ATTACK_WORDS: [&str; 16] = ["attack", "strike", "bomb", "device", "detonat", "explos", "shoot", "gunm", "assault", "plot", "raid", "ambush", "hit", "target", "cell", "operation"];
+
+/// Words before "2100-2200" that make it a window of time.
+const RANGE_BEFORE: [&str; 8] = ["window", "until", "time", "times", "timeframe", "slot", "period", "h"];
+
+/// Words that open a new clause: a public event's time does not reach past them.
+const CLAUSE_WORDS: [&str; 8] = ["and", "but", "when", "while", "whereas", "where", "then", "so"];
+
 /// Words that may follow "at 0430" and keep it a clock time.
-const HHMM_NEXT: [&str; 16] = ["on", "local", "lt", "hours", "hrs", "h", "tomorrow", "today", "tonight", "and", "or", "when", "sharp", "that", "the", "until"];
+const HHMM_NEXT: [&str; 29] = [
+    "on", "local", "lt", "hours", "hrs", "h", "tomorrow", "today", "tonight", "and", "or", "when", "sharp", "that", "the", "until", "at", "near", "outside",
+    "opposite", "behind", "via", "then", "latest", "z", "zulu", "utc", "gmt", "from",
+];
+
+/// Verbs after which "at 1200" is a quantity ("the group's strength stands at 1200 near the
+/// border").
+const QUANTITY_VERBS: [&str; 14] = ["stands", "stood", "estimated", "priced", "valued", "capped", "numbered", "totalled", "totaled", "rose", "fell", "reached", "peaked", "put"];
+
+/// Whether a four-digit time at `s..e` ends its clause or is followed by a time word ("at 0615
+/// at the fuel station", "until 1630 on Friday"), and is not a quantity ("at 1200 metres", "by
+/// 1500 fighters", "stands at 1200 near the border").
+fn hhmm_followed_by_time_word(text: &str, s: usize, e: usize) -> bool {
+    let next = text[e..].trim_start();
+    let word = words(next).next().map(|(_, _, w)| w).unwrap_or_default();
+    let before: Vec<String> = words(tail(&text[..s], 40)).map(|(_, _, w)| w).collect();
+    let quantity = before.iter().rev().take(3).any(|w| QUANTITY_VERBS.contains(&w.as_str()));
+    // "from 1400 to 1600": a range of times.
+    let range = (word == "to" || word == "and") && words(next).nth(1).is_some_and(|(_, _, w)| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit()));
+    !quantity && (next.is_empty() || next.starts_with([',', '.', ';', ')']) || range || (next.starts_with(char::is_alphabetic) && HHMM_NEXT.contains(&word.as_str())))
+}
+
+/// Where a clock time is the published time of a public event: from a `time_allow` phrase at
+/// the start of a sentence to the end of its clause (a comma, a semicolon, the end of the
+/// sentence, or "and" / "but" / "when" / "while" / "where" / "then"): "The march will leave
+/// Trafalgar Square at midday on Saturday", not "..., and the attackers will strike at 12:15".
+fn public_event_times(text: &str, ws: &[(usize, usize, String)], cfg: &LintConfig) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    if cfg.inner.time_allow.is_empty() {
+        return out;
+    }
+    for i in 0..ws.len() {
+        let starts_sentence = i == 0 || text[ws[i - 1].1..ws[i].0].contains(['.', '!', '?', '\n', ';']);
+        // Spans stay in order and disjoint (a phrase's gap may run past a full stop).
+        if !starts_sentence || out.last().is_some_and(|&(_, e)| ws[i].0 < e) {
+            continue;
+        }
+        for toks in &cfg.inner.time_allow {
+            if let Some(end) = match_at(toks, ws, i).filter(|&e| e > i) {
+                let mut j = end;
+                while j < ws.len() && !text[ws[j - 1].1..ws[j].0].contains([',', ';', ':', '.', '!', '?', '\n', '(']) && !CLAUSE_WORDS.contains(&ws[j].2.as_str()) {
+                    j += 1;
+                }
+                // Not when the clause speaks of the attack: "Kick-off for the attack is 19.30".
+                if !ws[i..j].iter().any(|(_, _, w)| ATTACK_WORDS.iter().any(|a| w.starts_with(a))) {
+                    out.push((ws[i].0, ws[j - 1].1));
+                }
+                break;
+            }
+        }
+    }
+    out
+}
 
 /// First- and second-person words: the voice of direct speech.
 const PERSONAL: [&str; 12] = ["i", "i'm", "i'll", "me", "my", "we", "we'll", "we're", "us", "our", "you", "your"];
 
 /// Whether the quotation at `qs..qe` is a public statement (a phrase of `public_speech` in its
-/// sentence, outside the quotation) or a mention (a `quote_mention` word right before it, or
-/// "instead" / "rather" right after it: "say 'in the coming days' instead").
+/// sentence, outside the quotation) or a mention (a `quote_mention` word right before it, a
+/// `quote_mention_near` noun within five words before it in its clause, or "instead" /
+/// "rather" right after it: "say 'in the coming days' instead").
 fn public_or_mention(text: &str, qs: usize, qe: usize, cfg: &LintConfig) -> bool {
-    let before = &text[..qs];
-    let after = &text[qe..];
-    if words(before).last().is_some_and(|(_, _, w)| cfg.inner.quote_mention.contains(&w))
+    // Bounded windows around the quotation keep the whole scan linear in the text.
+    let before = tail(&text[..qs], 400);
+    let after = head(&text[qe..], 400);
+    let bw: Vec<(usize, usize, String)> = words(before).collect();
+    if bw.last().is_some_and(|(_, _, w)| cfg.inner.quote_mention.contains(w))
         || words(after).next().is_some_and(|(_, _, w)| w == "instead" || w == "rather")
     {
         return true;
     }
+    // A mention noun within five words before, in the same clause: "the slogan for the
+    // campaign, '...'", "banners reading '...'".
+    let clause = before.rfind(['.', '!', '?', ';', '\n']).map_or(0, |i| i + 1);
+    if bw.iter().rev().take(5).filter(|(s, _, _)| *s >= clause).any(|(_, _, w)| cfg.inner.quote_mention_near.contains(w.strip_suffix("'s").unwrap_or(w))) {
+        return true;
+    }
     // The sentence around the quotation.
     let start = [". ", "! ", "? ", "\n"].iter().filter_map(|t| before.rfind(t).map(|i| i + t.len())).max().unwrap_or(0);
-    let end = [". ", "! ", "? ", "\n"].iter().filter_map(|t| after.find(t)).min().map_or(text.len(), |i| qe + i);
-    let outside: Vec<(usize, usize, String)> = words(&text[start..qs]).chain(words(&text[qe..end])).collect();
+    let end = [". ", "! ", "? ", "\n"].iter().filter_map(|t| after.find(t)).min().unwrap_or(after.len());
+    let outside: Vec<(usize, usize, String)> = words(&before[start..]).chain(words(&after[..end])).collect();
     cfg.inner.public_speech.iter().any(|toks| (0..outside.len()).any(|i| match_at(toks, &outside, i).is_some_and(|e| e > i)))
 }
 

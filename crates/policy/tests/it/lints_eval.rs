@@ -17,14 +17,33 @@
 //!   mentions in quotation marks; onion addresses, messenger ids, vehicle registrations; more
 //!   clock-time forms) and are now regression guards;
 //! - `blind7.jsonl`: written after the fifth round in yet other styles (SITREPs, translated
-//!   service prose, court and press summaries, duty-officer handovers) and not tuned on: its
-//!   first measurement, precision 0.767 and recall 0.440, is the current estimate for unseen
-//!   text. The gap between the tuned sets (about 1.0) and each new blind set's first figure
-//!   (0.65, 0.58, 0.44 recall) is the real finding: a vocabulary learns the phrasing it has
-//!   seen, and a new style of writing brings new phrasing.
+//!   service prose, court and press summaries, duty-officer handovers); first measurement
+//!   precision 0.767, recall 0.440. Tuned on by class in the sixth round (service jargon for
+//!   collection, visibility and "eyes on", imaged devices and files on a target's device,
+//!   returns to legal requests, cameras and feeds, transcripts and metadata, coverage and its
+//!   state; sources by relation, payment, defection and "keeps us informed"; quotations with
+//!   apostrophes, speech tags between commas and after quotations, colon speech in the third
+//!   person, dictated quotes; handles after "on the forum:", Litecoin and other wallets, invite
+//!   links, spelled e-mail addresses; more clock-time forms; and, for precision, the
+//!   adversary's drones, slogans and chants, a newspaper's source, published recordings,
+//!   baggage handlers, a liaison officer as recipient, a public event's published time): now a
+//!   regression guard;
+//! - `round6.jsonl`: 60 sentences written in the sixth round (53 of them before its changes) as
+//!   variants of those classes in other words and registers, with hard negatives (the vocabulary
+//!   before the round: precision 0.333, recall 0.132). Not a blind set: written by the engineer
+//!   who tuned the round.
+//! - `blind8.jsonl`, `blind9.jsonl`: written by someone who never saw the vocabulary, the code
+//!   or any earlier set, and never tuned on (their tests print figures, not sentences). The
+//!   current estimate for unseen text: with the sixth-round vocabulary, precision 0.869 /
+//!   recall 0.890 and 0.923 / 0.732 (both together 0.893 / 0.811); with the fifth-round one,
+//!   0.835 / 0.805 and 0.919 / 0.695 (0.872 / 0.750).
 //!
-//! The blind sets were written by the engineers who maintain the vocabulary, who know what it
-//! matches; a set written by someone else would be a fairer test.
+//! The gap between the tuned sets (about 1.0) and each new blind set's first figure (0.65, 0.58,
+//! 0.44 recall; the independent sets 0.81 together) is the real finding: a vocabulary learns
+//! the phrasing it has seen, and a new style of writing brings new phrasing.
+//!
+//! `blind` to `blind7` were written by the engineers who maintain the vocabulary, who know what
+//! it matches; `blind8` and `blind9` by someone else, the fairer test.
 //!
 //! Add a new blind set after every vocabulary change and record its first measurement. Run:
 //! `cargo test -p tearline-policy --test it lints_eval -- --nocapture`.
@@ -191,9 +210,8 @@ fn blind7_set_precision_and_recall() {
     // 75 blocking / 83 clean sentences in styles none of the earlier sets has (SITREPs,
     // translated Russian and French service prose, court and press summaries, duty-officer
     // handovers, maritime and financial bulletins), written after the fifth round and measured
-    // once: precision 0.767, recall 0.440 (tp 33 fp 10 fn 42 tn 73). Not tuned on: this is the
-    // current estimate for unseen text. Its misses by class, for the next round (to be measured
-    // on a new set after it): service jargon for collection ("operative data", "technical
+    // once before any change: precision 0.767, recall 0.440 (tp 33 fp 10 fn 42 tn 73). Its
+    // misses by class, which the sixth round tuned on (by class, not by sentence): service jargon for collection ("operative data", "technical
     // control", "eyes on", "under our control", transcripts, metadata, geofencing, returns to
     // legal requests); people with access described by relation ("a woman married to one of
     // the cell members", "keeps us informed", "paid by the service"); speech in single quotes
@@ -209,13 +227,35 @@ fn blind7_set_precision_and_recall() {
         eprintln!("blind7 {m}");
     }
     eprintln!("blind7: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
-    // Floors below the first measurement.
-    assert!(s.recall() >= 0.4 && s.precision() >= 0.75, "blind7 set below its floors");
+    // After the sixth round (tuned on by class): precision 1.000, recall 1.000 (tp 75 fp 0 fn 0
+    // tn 83). A regression guard now, with floors just below that.
+    assert!(s.recall() >= 0.97 && s.precision() >= 0.97, "blind7 set regressed");
+}
+
+#[test]
+fn round6_set_precision_and_recall() {
+    // 38 blocking / 22 clean sentences written in the sixth round as variants of its classes in
+    // other words (translated service jargon, first-person visibility, devices imaged or under
+    // our control, disclosure on a court order, relatives and paid helpers as sources, speech
+    // tags, dictated quotes, invite links, defanged e-mail addresses, 19h / half nine / 0530-0600)
+    // and hard negatives (the militia's drones, drone flight bans, chants and mottos, a
+    // broadcaster's source, a released audio recording, cargo handlers, a liaison officer as
+    // recipient, a parade's published start, reconnaissance photographs taken by the suspects,
+    // "As a result, he told his lawyer, ...", our own instruction to partners after a colon).
+    // Before the round: precision 0.333, recall 0.132 (tp 5 fp 10 fn 33 tn 12); after: 1.000 /
+    // 1.000. Tuned alongside, so a regression guard, not an estimate.
+    let s = evaluate("round6.jsonl");
+    for m in &s.misses {
+        eprintln!("round6 {m}");
+    }
+    eprintln!("round6: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "round6 set regressed");
 }
 
 #[test]
 fn a_vocabulary_without_the_fifth_round_keys_still_loads() {
-    // `speech_nouns`, `public_speech` and `quote_mention` are optional: an organisation's own
+    // `speech_nouns`, `public_speech` and `quote_mention` are optional (and so are the sixth
+    // round's `quote_mention_near`, `speech_noun_frames` and `time_allow`): an organisation's own
     // vocabulary written before them loads, and then a public quotation is reported as before.
     let old = "modality = [\"intercept*\"]\nsource = [\"informant*\"]\nspeech_verbs = [\"said\"]\nquote_min_words = 4\nquote_min_words_after_verb = 2\nskip_keys = [\"id\"]\n";
     let cfg = LintConfig::from_toml(old).expect("an older vocabulary loads");
@@ -253,4 +293,36 @@ fn lints_never_panic_on_any_slice_of_the_labelled_sentences() {
         }
     }
     assert!(n > 1000);
+}
+
+/// Precision and recall of an independent set, without printing its sentences (the sets
+/// below stay unseen by whoever tunes the vocabulary: only the figures are shown).
+fn independent(file: &str) -> Score {
+    let s = evaluate(file);
+    eprintln!("{file}: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    s
+}
+
+#[test]
+fn blind8_set_precision_and_recall() {
+    // 82 blocking / 98 clean sentences written by a helper who never saw the vocabulary, the
+    // code or any earlier set (military INTSUMs, Arabic- and Turkish-translated liaison prose,
+    // parliamentary oversight, NGO security advisories, hurried texts, Indian English police
+    // prose, prison intelligence). Never tuned on. Measured with the fifth-round vocabulary:
+    // precision 0.835, recall 0.805 (tp 66 fp 13 fn 16 tn 85); after the sixth round (tuned on
+    // blind7 only): precision 0.869, recall 0.890 (tp 73 fp 11 fn 9 tn 87).
+    let s = independent("blind8.jsonl");
+    assert!(s.recall() >= 0.85 && s.precision() >= 0.85, "blind8 set below its floors");
+}
+
+#[test]
+fn blind9_set_precision_and_recall() {
+    // 82 blocking / 98 clean sentences by the same independent writer in other styles
+    // (airport security notices, corporate threat intelligence, analysts' e-mails, minutes,
+    // verbless bullets, Spanish- and German-translated liaison prose, Australian and South
+    // African English, border guards, fusion centres, counter-drug reporting). Never tuned on.
+    // Fifth-round vocabulary: precision 0.919, recall 0.695 (tp 57 fp 5 fn 25 tn 93); after
+    // the sixth round: precision 0.923, recall 0.732 (tp 60 fp 5 fn 22 tn 93).
+    let s = independent("blind9.jsonl");
+    assert!(s.recall() >= 0.7 && s.precision() >= 0.9, "blind9 set below its floors");
 }
