@@ -10,10 +10,11 @@
 //! Reads never wait: a full queue or a failed write forgets the note, and a later read notes it
 //! again.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
 
-use tearline_store::{Cursor, PartnerRead, Store};
+use tearline_store::{Cursor, PartnerRead, Store, StoredObject};
 use tokio::sync::mpsc;
 
 /// Queued notes (one per page) before new ones are dropped.
@@ -31,6 +32,8 @@ pub struct Admissions {
     pub written: AtomicU64,
     /// Admissions dropped (queue full or write failed); a later read notes them again.
     pub dropped: AtomicU64,
+    /// Partner pages read as a producer's, every row's admission kept in memory ([`Kept`]).
+    pub kept_pages: AtomicU64,
     /// Each partner's decision inputs and their fingerprint, as last derived from its profile
     /// and the policy ([`crate::egress`] reuses them while both stay the same).
     pub(crate) contexts: crate::egress::Contexts,
@@ -44,7 +47,7 @@ impl std::fmt::Debug for Admissions {
 
 impl Admissions {
     pub fn new(store: Arc<dyn Store>) -> Admissions {
-        Admissions { store, tx: OnceLock::new(), written: AtomicU64::new(0), dropped: AtomicU64::new(0), contexts: Default::default() }
+        Admissions { store, tx: OnceLock::new(), written: AtomicU64::new(0), dropped: AtomicU64::new(0), kept_pages: AtomicU64::new(0), contexts: Default::default() }
     }
 
     /// Notes rows of `collection_id` admitted live for `read`. Never blocks on IO.
@@ -84,5 +87,201 @@ async fn write_batches(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Note>, owne
                 }
             };
         }
+    }
+}
+
+/// Admissions kept in memory for one partner's decision context (one admission key: the
+/// partner and the fingerprint of its recipient and the policy), by collection: what
+/// [`Admissions`] stores and what partner pages found stored. A kept admission is as true as a
+/// stored one (the object at a cursor never changes, which [`identity`] checks, and the key
+/// fingerprints every other input of the decision), so a page whose every row is kept needs no
+/// decision column: egress reads it exactly as a producer's page and looks its rows up here.
+/// A page with any row not kept is read again with its decision column, as before, and what
+/// it finds is kept; after such a miss the next pages of the collection go straight to the
+/// decision column, for twice as many pages after each further miss (up to
+/// [`Kept::MAX_SKIP`]), so a collection whose objects must be decided live each time
+/// (markings that are not built in) is not read twice per page. A new profile or policy is a
+/// new context with nothing kept. Bounded: all contexts together keep at most [`Kept::MAX`]
+/// admissions; past that nothing more is kept until a context goes.
+#[derive(Debug)]
+pub(crate) struct Kept {
+    by_collection: RwLock<HashMap<String, Arc<KeptRows>>>,
+    /// Admissions kept here, and by all contexts together.
+    count: AtomicUsize,
+    total: Arc<AtomicUsize>,
+}
+
+/// One kept row: which object version it held ([`identity`]) and the releases it stands for.
+type KeptRow = (u64, Arc<[String]>);
+
+#[derive(Debug, Default)]
+pub(crate) struct KeptRows {
+    /// cursor -> the row's [`identity`] and the releases it stands for.
+    rows: RwLock<BTreeMap<i64, KeptRow>>,
+    /// Pages still to read with the decision column before trying the kept rows again.
+    skip: AtomicU32,
+    /// The skip set after the last miss (0 after a hit).
+    backoff: AtomicU32,
+}
+
+impl Kept {
+    /// Admissions kept at most, all contexts together (a few tens of bytes each).
+    pub(crate) const MAX: usize = 1 << 21;
+    /// Pages read with the decision column at most between two tries of the kept rows.
+    pub(crate) const MAX_SKIP: u32 = 64;
+
+    /// Nothing kept yet; `total` counts the admissions kept by every context.
+    pub(crate) fn new(total: Arc<AtomicUsize>) -> Kept {
+        Kept { by_collection: RwLock::default(), count: AtomicUsize::new(0), total }
+    }
+
+    /// The rows kept for a collection, if it is worth reading its next page as a producer's
+    /// and looking the rows up (something is kept and no recent miss says to skip).
+    pub(crate) fn worth_trying(&self, collection_id: &str) -> Option<Arc<KeptRows>> {
+        let by_collection = self.by_collection.read().unwrap_or_else(|e| e.into_inner());
+        let kept = by_collection.get(collection_id)?;
+        kept.skip.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| s.checked_sub(1)).is_err().then(|| kept.clone())
+    }
+
+    /// Keeps admissions of rows of a collection (nothing once [`Kept::MAX`] are kept).
+    pub(crate) fn keep<'a>(&self, collection_id: &str, admitted: impl IntoIterator<Item = (&'a StoredObject, &'a Arc<[String]>)>) {
+        let mut admitted = admitted.into_iter().peekable();
+        if admitted.peek().is_none() || self.total.load(Ordering::Relaxed) >= Self::MAX {
+            return;
+        }
+        let kept = {
+            let mut by_collection = self.by_collection.write().unwrap_or_else(|e| e.into_inner());
+            by_collection.entry(collection_id.to_owned()).or_default().clone()
+        };
+        let mut rows = kept.rows.write().unwrap_or_else(|e| e.into_inner());
+        let before = rows.len();
+        for (o, names) in admitted {
+            rows.insert(o.cursor.0, (identity(&o.id, &o.version), names.clone()));
+        }
+        let added = rows.len() - before;
+        self.count.fetch_add(added, Ordering::Relaxed);
+        self.total.fetch_add(added, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        self.total.fetch_sub(*self.count.get_mut(), Ordering::Relaxed);
+    }
+}
+
+impl KeptRows {
+    /// Hands over every row of a page (in cursor order) with its kept admission, and says
+    /// whether all were kept; a miss (some row not kept: what was handed over is to be
+    /// dropped) makes the next pages skip the kept rows for a while.
+    pub(crate) fn page(&self, items: &[StoredObject], admit: impl FnMut(Cursor, &Arc<[String]>)) -> bool {
+        let all = self.lookup(items, admit);
+        if all {
+            self.backoff.store(0, Ordering::Relaxed);
+        } else {
+            let backoff = (self.backoff.load(Ordering::Relaxed) * 2).clamp(1, Kept::MAX_SKIP);
+            self.backoff.store(backoff, Ordering::Relaxed);
+            self.skip.store(backoff, Ordering::Relaxed);
+        }
+        all
+    }
+
+    /// One walk over the kept cursors of the page's range, beside the page's own rows.
+    fn lookup(&self, items: &[StoredObject], mut admit: impl FnMut(Cursor, &Arc<[String]>)) -> bool {
+        let (Some(first), Some(last)) = (items.first(), items.last()) else { return true };
+        if first.cursor > last.cursor {
+            return false;
+        }
+        let rows = self.rows.read().unwrap_or_else(|e| e.into_inner());
+        let mut kept = rows.range(first.cursor.0..=last.cursor.0);
+        for o in items {
+            loop {
+                match kept.next() {
+                    Some((c, _)) if *c < o.cursor.0 => continue,
+                    Some((c, (who, names))) if *c == o.cursor.0 && *who == identity(&o.id, &o.version) => {
+                        admit(o.cursor, names);
+                        break;
+                    }
+                    _ => return false,
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Which object version a cursor held when its admission was kept (a 64-bit mix of the id,
+/// eight bytes at a time, and the version): a kept admission counts only for the same
+/// object at the same cursor.
+fn identity(id: &str, version: &tearline_stix::Timestamp) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = (version.as_micros() as u64 ^ id.len() as u64).wrapping_mul(K);
+    for chunk in id.as_bytes().chunks(8) {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        h = (h ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        h ^= h >> 29;
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tearline_stix::Timestamp;
+
+    fn row(n: i64, id: &str) -> StoredObject {
+        StoredObject {
+            id: id.to_owned(),
+            object_type: "indicator".into(),
+            version: Timestamp::from_micros(1_000 + n),
+            date_added: Timestamp::from_micros(n),
+            spec_version: "2.1".into(),
+            body: None,
+            cursor: Cursor(n),
+        }
+    }
+
+    fn page(kept: &KeptRows, items: &[StoredObject]) -> Option<Vec<(i64, Vec<String>)>> {
+        let mut out = Vec::new();
+        kept.page(items, |c, names| out.push((c.0, names.to_vec()))).then_some(out)
+    }
+
+    #[test]
+    fn a_page_is_read_as_a_producers_only_when_every_row_is_kept_for_the_same_object() {
+        let total = Arc::new(AtomicUsize::new(0));
+        let kept = Kept::new(total.clone());
+        let names: Arc<[String]> = vec!["report--1".to_owned()].into();
+        let rows: Vec<StoredObject> = (1..=5).map(|n| row(n, &format!("indicator--{n}"))).collect();
+        assert!(kept.worth_trying("c").is_none(), "nothing kept yet");
+        kept.keep("c", rows[..4].iter().map(|o| (o, &names)));
+        assert_eq!(total.load(Ordering::Relaxed), 4);
+        let k = kept.worth_trying("c").expect("kept rows");
+        assert!(kept.worth_trying("other").is_none(), "kept per collection");
+        assert_eq!(page(&k, &rows[1..3]), Some(vec![(2, names.to_vec()), (3, names.to_vec())]));
+        // A row not kept: the page misses, and the next page skips the kept rows.
+        assert_eq!(page(&k, &rows[2..5]), None);
+        assert!(kept.worth_trying("c").is_none(), "one page skipped after a miss");
+        assert!(kept.worth_trying("c").is_some());
+        // Another object at a kept cursor (a reused cursor) is not admitted on the kept row.
+        let other = row(2, "indicator--else");
+        assert_eq!(page(&k, std::slice::from_ref(&other)), None);
+        // After a second miss in a row, two pages skip.
+        assert!(kept.worth_trying("c").is_none() && kept.worth_trying("c").is_none());
+        assert!(kept.worth_trying("c").is_some());
+        assert_eq!(page(&k, &[]), Some(vec![]));
+        drop(kept);
+        assert_eq!(total.load(Ordering::Relaxed), 0, "a context that goes gives its count back");
+    }
+
+    #[test]
+    fn nothing_more_is_kept_past_the_bound() {
+        let total = Arc::new(AtomicUsize::new(Kept::MAX));
+        let kept = Kept::new(total.clone());
+        let names: Arc<[String]> = Vec::new().into();
+        let r = row(1, "indicator--1");
+        kept.keep("c", [(&r, &names)]);
+        assert!(kept.worth_trying("c").is_none());
+        assert_eq!(total.load(Ordering::Relaxed), Kept::MAX);
     }
 }

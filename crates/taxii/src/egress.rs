@@ -46,7 +46,7 @@ use tearline_store::{Account, ObjectFilter, Page, PartnerPage, PartnerProfile, P
 
 use crate::error::ApiError;
 use crate::media::{STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE};
-use crate::admissions::Admissions;
+use crate::admissions::{Admissions, Kept};
 use crate::retrievals::Recorder;
 
 static DATE_ADDED_FIRST: HeaderName = HeaderName::from_static("x-taxii-date-added-first");
@@ -131,13 +131,52 @@ pub struct PartnerView {
 }
 
 /// The admitted objects of one page with the releases each stands for, in cursor order (a
-/// page's cursors are distinct): found by binary search, no hashing per object.
+/// page's cursors are distinct): found by binary search or one walk beside the page, no
+/// hashing per object. Rows mostly stand for the same releases, so each row holds the index
+/// of its list of names, and each list is held once.
 #[derive(Debug, Clone, Default)]
-struct Admitted(Vec<(tearline_store::Cursor, Arc<[String]>)>);
+struct Admitted {
+    rows: Vec<(tearline_store::Cursor, u32)>,
+    lists: Vec<Arc<[String]>>,
+}
 
 impl Admitted {
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.lists.clear();
+    }
+
+    /// Admits a row (rows in cursor order, or [`Admitted::sort`] afterwards).
+    fn push(&mut self, cursor: tearline_store::Cursor, names: &Arc<[String]>) {
+        if !self.lists.last().is_some_and(|l| Arc::ptr_eq(l, names)) {
+            self.lists.push(names.clone());
+        }
+        self.rows.push((cursor, (self.lists.len() - 1) as u32));
+    }
+
+    fn sort(&mut self) {
+        self.rows.sort_unstable_by_key(|(c, _)| *c);
+    }
+
     fn get(&self, cursor: tearline_store::Cursor) -> Option<&Arc<[String]>> {
-        self.0.binary_search_by_key(&cursor, |(c, _)| *c).ok().map(|i| &self.0[i].1)
+        self.rows.binary_search_by_key(&cursor, |(c, _)| *c).ok().map(|i| &self.lists[self.rows[i].1 as usize])
+    }
+
+    /// For each row, whether it is admitted and with what: one walk beside rows in cursor
+    /// order (as pages are); a row before its predecessor starts the walk again.
+    fn walk<'a>(&'a self, items: &'a [StoredObject]) -> impl Iterator<Item = Option<&'a Arc<[String]>>> + 'a {
+        let mut i = 0;
+        let mut prev = None;
+        items.iter().map(move |o| {
+            if prev.is_some_and(|p| o.cursor < p) {
+                i = 0;
+            }
+            prev = Some(o.cursor);
+            while i < self.rows.len() && self.rows[i].0 < o.cursor {
+                i += 1;
+            }
+            self.rows.get(i).filter(|(c, _)| *c == o.cursor).map(|(_, n)| &self.lists[*n as usize])
+        })
     }
 }
 
@@ -148,16 +187,20 @@ pub(crate) struct PartnerCtx {
     /// The partner's name and the fingerprint of (recipient, policy, decision code): stored
     /// decisions count only under it.
     read: PartnerRead,
+    /// Admissions under this fingerprint known in memory, by collection.
+    kept: Kept,
 }
 
 impl PartnerCtx {
     /// The recipient of a partner's profile under the policy, and their fingerprint; `None`
-    /// (nothing leaves) for a profile the policy cannot read.
-    fn derive(p: &PartnerProfile, policy: &Arc<Policy>) -> Option<Arc<PartnerCtx>> {
+    /// (nothing leaves) for a profile the policy cannot read. `kept_total` counts what every
+    /// context keeps in memory.
+    fn derive(p: &PartnerProfile, policy: &Arc<Policy>, kept_total: Arc<std::sync::atomic::AtomicUsize>) -> Option<Arc<PartnerCtx>> {
         match tearline_service::releases::recipient_for(p) {
             Ok(recipient) => {
                 let fingerprint = admit::fingerprint(&recipient, policy);
-                Some(Arc::new(PartnerCtx { read: PartnerRead { partner: p.name.clone(), fingerprint }, recipient, policy: policy.clone() }))
+                let read = PartnerRead { partner: p.name.clone(), fingerprint };
+                Some(Arc::new(PartnerCtx { read, recipient, policy: policy.clone(), kept: Kept::new(kept_total) }))
             }
             Err(e) => {
                 tracing::warn!(partner = %p.name, error = %e, "partner profile unusable by the policy; nothing leaves to it");
@@ -172,7 +215,11 @@ impl PartnerCtx {
 /// the one kept instead of deriving the recipient and hashing the policy again. Any change
 /// of profile or policy derives afresh, so a kept context is never stale.
 #[derive(Debug, Default)]
-pub(crate) struct Contexts(std::sync::Mutex<std::collections::HashMap<String, (PartnerProfile, Arc<PartnerCtx>)>>);
+pub(crate) struct Contexts {
+    by_partner: std::sync::Mutex<std::collections::HashMap<String, (PartnerProfile, Arc<PartnerCtx>)>>,
+    /// Admissions kept in memory by all contexts ([`Kept`]).
+    kept_total: Arc<std::sync::atomic::AtomicUsize>,
+}
 
 /// Partners whose contexts are kept at most (then the map starts again).
 const CONTEXTS_KEPT: usize = 1024;
@@ -180,7 +227,7 @@ const CONTEXTS_KEPT: usize = 1024;
 impl Contexts {
     fn get(&self, p: &PartnerProfile, policy: &Arc<Policy>) -> Option<Arc<PartnerCtx>> {
         {
-            let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            let kept = self.by_partner.lock().unwrap_or_else(|e| e.into_inner());
             if let Some((profile, ctx)) = kept.get(&p.name)
                 && profile == p
                 && Arc::ptr_eq(&ctx.policy, policy)
@@ -188,8 +235,8 @@ impl Contexts {
                 return Some(ctx.clone());
             }
         }
-        let ctx = PartnerCtx::derive(p, policy)?;
-        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let ctx = PartnerCtx::derive(p, policy, self.kept_total.clone())?;
+        let mut kept = self.by_partner.lock().unwrap_or_else(|e| e.into_inner());
         if kept.len() >= CONTEXTS_KEPT {
             kept.clear();
         }
@@ -238,7 +285,7 @@ impl Audience {
         let ctx = match (profile, policy) {
             (Some(p), Some(policy)) => match admissions {
                 Some(a) => a.contexts.get(p, policy),
-                None => PartnerCtx::derive(p, policy),
+                None => PartnerCtx::derive(p, policy, Default::default()),
             },
             _ => None,
         };
@@ -266,7 +313,7 @@ impl Audience {
             let page = store.objects(collection_id, filter, bodies).await?;
             return Ok((page, self));
         };
-        view.admitted.0.clear();
+        view.admitted.clear();
         let Some(ctx) = view.ctx.clone() else {
             // Nothing leaves; the store's page still decides where the next one starts.
             let page = store.objects(collection_id, filter, false).await?;
@@ -274,6 +321,20 @@ impl Audience {
             DECIDED.fetch_add(view.considered, Ordering::Relaxed);
             return Ok((page, self));
         };
+        // Every row's admission kept in memory: the page is read as a producer's.
+        if let Some(kept) = ctx.kept.worth_trying(collection_id) {
+            let page = store.objects(collection_id, filter, bodies).await?;
+            let admitted = &mut view.admitted;
+            if kept.page(&page.items, |c, names| admitted.push(c, names)) {
+                view.considered = page.items.len() as u64;
+                DECIDED.fetch_add(view.considered, Ordering::Relaxed);
+                if let Some(a) = &view.admissions {
+                    a.kept_pages.fetch_add(1, Ordering::Relaxed);
+                }
+                return Ok((page, self));
+            }
+            view.admitted.clear();
+        }
         let PartnerPage { page, rows } = store.partner_objects(collection_id, filter, true, &ctx.read).await?;
         view.considered = page.items.len() as u64;
         DECIDED.fetch_add(view.considered, Ordering::Relaxed);
@@ -281,10 +342,14 @@ impl Audience {
         for (o, d) in page.items.iter().zip(rows) {
             match d {
                 RowDecision::Admitted(names) => {
-                    view.admitted.0.push((o.cursor, names));
+                    view.admitted.push(o.cursor, &names);
                 }
                 RowDecision::Live(published) => live.push((o, published)),
             }
+        }
+        // Kept by contexts that outlive the request (those of the server's `Contexts`).
+        if view.admissions.is_some() {
+            ctx.kept.keep(collection_id, page.items.iter().filter_map(|o| view.admitted.get(o.cursor).map(|n| (o, n))));
         }
         if live.is_empty() {
             return Ok((page, self));
@@ -323,11 +388,19 @@ impl Audience {
             if head.self_contained() {
                 store_back.push((o.cursor, names.clone()));
             }
-            view.admitted.0.push((o.cursor, names.into()));
+            view.admitted.push(o.cursor, &names.into());
         }
         // Stored decisions first, then live ones: back into page (cursor) order.
-        view.admitted.0.sort_unstable_by_key(|(c, _)| *c);
+        view.admitted.sort();
         if let Some(a) = &view.admissions {
+            // One list per run of rows standing for the same releases, as stored ones share.
+            let mut names: Vec<Arc<[String]>> = Vec::with_capacity(store_back.len());
+            for (_, n) in &store_back {
+                let same = names.last().filter(|l| l[..] == n[..]).cloned();
+                names.push(same.unwrap_or_else(|| Arc::from(n.as_slice())));
+            }
+            let kept = store_back.iter().zip(&names).filter_map(|((c, _), n)| page.items.binary_search_by_key(c, |o| o.cursor).ok().map(|i| (&page.items[i], n)));
+            ctx.kept.keep(collection_id, kept);
             a.note(&ctx.read, collection_id, store_back);
         }
         Ok((page, self))
@@ -363,7 +436,9 @@ impl Audience {
         if let Audience::Partner(v) = self {
             let before = page.items.len();
             let cursor = page.items.last().map(|o| o.cursor);
-            page.items.retain(|o| v.admitted.get(o.cursor).is_some());
+            let keep: Vec<bool> = v.admitted.walk(&page.items).map(|a| a.is_some()).collect();
+            let mut keep = keep.into_iter();
+            page.items.retain(|_| keep.next().unwrap_or(false));
             WITHHELD.fetch_add((before - page.items.len()) as u64, Ordering::Relaxed);
             let decided = Decided { considered: v.considered, admitted: page.items.len() as u64 };
             return Projected { next: if page.more { cursor } else { None }, page, decided: Some(decided) };
@@ -376,7 +451,14 @@ impl Audience {
     fn delivered(&self, items: &[StoredObject]) {
         let Audience::Partner(v) = self else { return };
         let Some(recorder) = &v.recorder else { return };
-        let mut names: Vec<&str> = items.iter().filter_map(|o| v.admitted.get(o.cursor)).flat_map(|n| n.iter()).map(String::as_str).collect();
+        // Rows mostly share their names (one Arc per page): each distinct list once.
+        let mut lists: Vec<&Arc<[String]>> = Vec::new();
+        for n in v.admitted.walk(items).flatten() {
+            if !lists.last().is_some_and(|l| Arc::ptr_eq(l, n)) {
+                lists.push(n);
+            }
+        }
+        let mut names: Vec<&str> = lists.into_iter().flat_map(|n| n.iter()).map(String::as_str).collect();
         if names.is_empty() {
             return;
         }

@@ -36,6 +36,8 @@ pub struct Fx {
     pub app: Router,
     /// The producer's policy as egress decides with it for partner members.
     pub decision: Option<Arc<tearline_policy::Policy>>,
+    /// Egress decisions stored in the background and kept in memory.
+    pub admissions: Arc<tearline_taxii::admissions::Admissions>,
     secrets: HashMap<&'static str, String>,
     /// `default` root: alice rw, bob r, wo w.
     pub alpha: String,
@@ -119,9 +121,9 @@ pub async fn fixture_with(config: ServerConfig) -> Fx {
     let org = tearline_service::releases::Organisation { name: "Producer Service".into(), identity: None, country: Some("USA".into()) };
     let releaser = tearline_service::releases::Releaser::new(org, Default::default(), keys.path().join("tearline.key")).expect("releaser");
     let state = AppState::new(store.clone(), config).with_releaser(releaser);
-    let decision = state.decision.clone();
+    let (decision, admissions) = (state.decision.clone(), state.admissions.clone());
     let app = router(state);
-    Fx { _db: db, store, app, decision, secrets, alpha, bravo, private, charlie, _keys: keys }
+    Fx { _db: db, store, app, decision, admissions, secrets, alpha, bravo, private, charlie, _keys: keys }
 }
 
 impl Fx {

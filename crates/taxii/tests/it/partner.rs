@@ -96,6 +96,43 @@ async fn approval_decides_ahead_of_the_first_read() {
     assert!(again.iter().all(|r| matches!(r, RowDecision::Admitted(_))), "decided again under the new profile: {again:?}");
 }
 
+/// A member's page is read as a producer's once every row's admission is kept in memory. The
+/// rows are kept with the context derived from the partner's profile, so an update (a new
+/// context, nothing kept) serves what the new profile admits and keeps it again, and after
+/// removal nothing leaves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_admissions_count_only_under_the_current_profile() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let fx = fixture().await;
+    let d = delivery(&fx).await;
+    let n = decided_rows(&fx, &d).await.len();
+    let member = &d.members[0].0;
+    let url = objects_url("partners", &d.coll);
+    let kept = || fx.admissions.kept_pages.load(Relaxed);
+    let first = get(&fx, member, &url).await;
+    assert_eq!(first.json()["objects"].as_array().unwrap().len(), n);
+    let before = kept();
+    let again = get(&fx, member, &url).await;
+    assert_eq!(again.body, first.body, "the same page");
+    assert_eq!(kept(), before + 1, "read as a producer's page, every row kept");
+
+    let (s, p) = api(&fx, Method::PATCH, "/api/v1/partners/ally", Auth::As("admin"), Some(json!({"trust_tier": 1}))).await;
+    assert_eq!(s, 200, "{p}");
+    let before = kept();
+    let after_update = get(&fx, member, &url).await;
+    assert_eq!(after_update.json()["objects"].as_array().unwrap().len(), n);
+    // Predecide may have kept the new context's rows by now; either way, the rows served are
+    // those decided under the new profile, and the next read is served from them.
+    let _ = get(&fx, member, &url).await;
+    assert!(kept() > before, "kept again under the new profile");
+
+    let (s, _) = api(&fx, Method::DELETE, "/api/v1/partners/ally", Auth::As("admin"), None).await;
+    assert_eq!(s / 100, 2);
+    let before = kept();
+    assert_eq!(get(&fx, member, &url).await.status.as_u16(), 401, "a removed partner's member no longer signs in");
+    assert_eq!(kept(), before);
+}
+
 async fn get(fx: &Fx, by: &Auth, path: &str) -> Resp {
     let mut req = Req::get(path);
     req.auth = by.clone();
@@ -417,8 +454,12 @@ async fn partner_read_cost() {
     // `BENCH_LIVE=1`) and of the later ones.
     let mut first_pass_pages = [0usize; 2];
     let live_before = tearline_taxii::egress::DECIDED_LIVE.load(std::sync::atomic::Ordering::Relaxed);
+    // Who reads first alternates, so neither audience always follows the other.
+    let mut turn = 0usize;
     while passes.iter().any(|p| *p < rounds) {
-        for (k, (_, auth, url)) in readers.iter().enumerate() {
+        turn += 1;
+        for k in [turn % 2, (turn + 1) % 2] {
+            let (_, auth, url) = &readers[k];
             if passes[k] >= rounds {
                 continue;
             }
@@ -464,12 +505,13 @@ async fn partner_read_cost() {
         let split = |k: usize| (lat[k][..first_pass_pages[k]].to_vec(), lat[k][first_pass_pages[k]..].to_vec());
         let ((mut cold, mut warm), (mut pcold, mut pwarm)) = (split(0), split(1));
         println!(
-            "p50 first pass / later passes: partner {:.2} / {:.2} ms, producer {:.2} / {:.2} ms; objects decided live: {live} of {}",
+            "p50 first pass / later passes: partner {:.2} / {:.2} ms, producer {:.2} / {:.2} ms; objects decided live: {live} of {}; partner pages read as a producer's: {}",
             pct(&mut cold, 0.5),
             pct(&mut warm, 0.5),
             pct(&mut pcold, 0.5),
             pct(&mut pwarm, 0.5),
-            served[0]
+            served[0],
+            admissions.kept_pages.load(std::sync::atomic::Ordering::Relaxed)
         );
     }
     // Where the time goes, without HTTP and authentication: for each audience, over its own
