@@ -100,7 +100,8 @@ async fn write_batches(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Note>, owne
 /// it finds is kept; after such a miss the next pages of the collection go straight to the
 /// decision column, for twice as many pages after each further miss (up to
 /// [`Kept::MAX_SKIP`]), so a collection whose objects must be decided live each time
-/// (markings that are not built in) is not read twice per page. A new profile or policy is a
+/// (markings that are not built in) is not read twice per page; and a page that starts after
+/// every kept row (a first read going forward) goes straight to the decision column. A new profile or policy is a
 /// new context with nothing kept. Bounded: all contexts together keep at most [`Kept::MAX`]
 /// admissions; past that nothing more is kept until a context goes.
 #[derive(Debug)]
@@ -135,11 +136,16 @@ impl Kept {
         Kept { by_collection: RwLock::default(), count: AtomicUsize::new(0), total }
     }
 
-    /// The rows kept for a collection, if it is worth reading its next page as a producer's
-    /// and looking the rows up (something is kept and no recent miss says to skip).
-    pub(crate) fn worth_trying(&self, collection_id: &str) -> Option<Arc<KeptRows>> {
+    /// The rows kept for a collection, if it is worth reading its next page (the rows after
+    /// `after`) as a producer's and looking the rows up: something is kept after it, and no
+    /// recent miss says to skip.
+    pub(crate) fn worth_trying(&self, collection_id: &str, after: Option<i64>) -> Option<Arc<KeptRows>> {
         let by_collection = self.by_collection.read().unwrap_or_else(|e| e.into_inner());
         let kept = by_collection.get(collection_id)?;
+        let last = kept.rows.read().unwrap_or_else(|e| e.into_inner()).last_key_value().map(|(c, _)| *c);
+        if last.is_none_or(|last| after.is_some_and(|a| last <= a)) {
+            return None;
+        }
         kept.skip.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| s.checked_sub(1)).is_err().then(|| kept.clone())
     }
 
@@ -253,22 +259,24 @@ mod tests {
         let kept = Kept::new(total.clone());
         let names: Arc<[String]> = vec!["report--1".to_owned()].into();
         let rows: Vec<StoredObject> = (1..=5).map(|n| row(n, &format!("indicator--{n}"))).collect();
-        assert!(kept.worth_trying("c").is_none(), "nothing kept yet");
+        assert!(kept.worth_trying("c", None).is_none(), "nothing kept yet");
         kept.keep("c", rows[..4].iter().map(|o| (o, &names)));
         assert_eq!(total.load(Ordering::Relaxed), 4);
-        let k = kept.worth_trying("c").expect("kept rows");
-        assert!(kept.worth_trying("other").is_none(), "kept per collection");
+        let k = kept.worth_trying("c", None).expect("kept rows");
+        assert!(kept.worth_trying("other", None).is_none(), "kept per collection");
+        assert!(kept.worth_trying("c", Some(4)).is_none(), "nothing kept after the page's start");
+        assert!(kept.worth_trying("c", Some(3)).is_some());
         assert_eq!(page(&k, &rows[1..3]), Some(vec![(2, names.to_vec()), (3, names.to_vec())]));
         // A row not kept: the page misses, and the next page skips the kept rows.
         assert_eq!(page(&k, &rows[2..5]), None);
-        assert!(kept.worth_trying("c").is_none(), "one page skipped after a miss");
-        assert!(kept.worth_trying("c").is_some());
+        assert!(kept.worth_trying("c", None).is_none(), "one page skipped after a miss");
+        assert!(kept.worth_trying("c", None).is_some());
         // Another object at a kept cursor (a reused cursor) is not admitted on the kept row.
         let other = row(2, "indicator--else");
         assert_eq!(page(&k, std::slice::from_ref(&other)), None);
         // After a second miss in a row, two pages skip.
-        assert!(kept.worth_trying("c").is_none() && kept.worth_trying("c").is_none());
-        assert!(kept.worth_trying("c").is_some());
+        assert!(kept.worth_trying("c", None).is_none() && kept.worth_trying("c", None).is_none());
+        assert!(kept.worth_trying("c", None).is_some());
         assert_eq!(page(&k, &[]), Some(vec![]));
         drop(kept);
         assert_eq!(total.load(Ordering::Relaxed), 0, "a context that goes gives its count back");
@@ -281,7 +289,7 @@ mod tests {
         let names: Arc<[String]> = Vec::new().into();
         let r = row(1, "indicator--1");
         kept.keep("c", [(&r, &names)]);
-        assert!(kept.worth_trying("c").is_none());
+        assert!(kept.worth_trying("c", None).is_none());
         assert_eq!(total.load(Ordering::Relaxed), Kept::MAX);
     }
 }

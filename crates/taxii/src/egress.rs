@@ -322,7 +322,8 @@ impl Audience {
             return Ok((page, self));
         };
         // Every row's admission kept in memory: the page is read as a producer's.
-        if let Some(kept) = ctx.kept.worth_trying(collection_id) {
+        let after = filter.after.map(|c| c.0).max(filter.added_after.map(|t| t.as_micros()));
+        if let Some(kept) = ctx.kept.worth_trying(collection_id, after) {
             let page = store.objects(collection_id, filter, bodies).await?;
             let admitted = &mut view.admitted;
             if kept.page(&page.items, |c, names| admitted.push(c, names)) {
