@@ -126,8 +126,8 @@ pub(crate) struct KeptRows {
 }
 
 impl Kept {
-    /// Admissions kept at most, all contexts together (a few tens of bytes each).
-    pub(crate) const MAX: usize = 1 << 21;
+    /// Admissions kept at most, all contexts together (about 50 bytes each, so about 50 MB).
+    pub(crate) const MAX: usize = 1 << 20;
     /// Pages read with the decision column at most between two tries of the kept rows.
     pub(crate) const MAX_SKIP: u32 = 64;
 
