@@ -13,12 +13,17 @@
 //!   sermon"; after a speech noun in the first or second person: "the instruction was simply:
 //!   wait for my signal", or in any person when the noun is the subject of "was" / "is" right
 //!   before the colon: "The order, as relayed by the courier, was: hit them where they pray"),
-//!   around a speech tag between commas ("Go at dawn, she told them, and do not call me"), and
-//!   dictated speech ("quote, we go on Friday, unquote"). A quotation in a sentence that makes
-//!   it a public statement ("told reporters", "in a televised address", "the minister said",
-//!   "thousands chanting") or a name or slogan ("a statement titled", "the government's slogan
-//!   for the campaign, '...'", "say '...' instead") is not speech of the plotters and is not
-//!   reported;
+//!   around a speech tag between commas ("Go at dawn, she told them, and do not call me"), after
+//!   a speech verb with its addressee or its channel and a colon or a dash ("She said to her
+//!   brother: the money is in the blue bag", "guy says to the driver — park by the side
+//!   gate", "he wrote in the group chat: bring the bags"), after a speech tag and a comma when the
+//!   speech opens with a capital or the first person and speaks in the first or second person
+//!   ("He swore to them, We will not leave one soldier standing"), and dictated speech ("quote,
+//!   we go on Friday, unquote"). A quotation in a sentence that makes it a public statement
+//!   ("told reporters", "in a televised address", "the minister said", "the State Department
+//!   warned", "thousands chanting") or a name or slogan ("a statement titled", "the government's
+//!   slogan for the campaign, '...'", "say '...' instead") is not speech of the plotters and is
+//!   not reported;
 //! - `TL-PHONE`, `TL-EMAIL`, `TL-HANDLE`, `TL-DEVICE-ID`, `TL-WALLET`: selectors (phone numbers,
 //!   North American numbers without a prefix, e-mail addresses, @handles, platform links and
 //!   account names like `user abu_layth77` or `Handle on the forum: Sayf_al_Haqq`, invite links
@@ -26,16 +31,28 @@
 //!   onion addresses, spelled-out and defanged e-mail addresses (`name at proton dot me`,
 //!   `name[at]domain[.]com`), IMEI / IMSI / ICCID / MAC addresses, vehicle registrations after a
 //!   registration word, Bitcoin / Ethereum / Tron / Monero / Litecoin / Dogecoin / XRP / other
-//!   bech32 wallets and any base58 address after "wallet" or "address"). IP addresses and
-//!   domains are not selectors here: indicators are released on purpose;
+//!   bech32 wallets and any base58 address after "wallet" or "address", Indian UPI payment
+//!   addresses (`name@okaxis`, any `name@handle` after "UPI ID"), payment links (`paypal.me/...`,
+//!   `cash.app/$...`) and Cash App `$cashtags`). IP addresses and domains are not selectors
+//!   here: indicators are released on purpose; but an IP address that its sentence attributes to
+//!   a person (`ip_attribution` phrases: "rented by the accused under his own name", "the
+//!   suspect's home connection") is reported as `TL-DEVICE-ID`;
 //! - `TL-TIME-PRECISION`: clock times finer than the configured granularity (default: a day):
 //!   `14:35`, `14h35`, `14 h 35`, `0235Z`, `at 0430`, `2:35 pm`, `at 10.15`, `19.30 on
 //!   Thursday`, `half past eight`, `twenty to eight`, `a quarter to midnight`, `nine o'clock`,
 //!   `shortly after 3 in the morning`, `at midnight`, `at 0615 at the fuel station`, `around
 //!   half seven`, `roughly 05.20`, `between 2 and 3 in the afternoon`, `0530-0600`, `at 19h`,
-//!   `at 7 sharp`, ISO timestamps. A part of the day ("the evening of 11 January", "at dawn") is
-//!   a window, not a clock time, and is not reported at any granularity; nor is the published
-//!   time of a public event stated as such ("The march will leave Trafalgar Square at midday").
+//!   `at 7 sharp`, ISO timestamps, a time after a scheduling verb (`timed for 1615`, `planned for
+//!   14.30`), military time-zone letters (`0540J`, `at 0300L`, `2130-2200L`, `0115L and
+//!   0145L`), a four-digit time after a label in notes (`RV: 2330`, `Time: 0415`), approximate
+//!   times (`1915ish`, `around 10ish`), `14.30 Uhr`. A part of the day ("the evening of 11
+//!   January", "at dawn") is a window, not a clock time, and is not reported at any granularity;
+//!   nor is the published time of a public event stated as such ("The march will leave Trafalgar
+//!   Square at midday"), of an advisory, a patch or a report ("The vendor's advisory was
+//!   published at 16:00 UTC and updated at 18:30 UTC"), or an office's or a helpline's hours.
+//!
+//! Phrases of the vocabulary do not reach across sentences: a semicolon, a question or
+//! exclamation mark, a line break or a full stop before a space ends a match.
 //!
 //! Warnings (never block): `TL-NO-LOCATION` and `TL-NO-WINDOW`, for releases that give no place
 //! or no time window: recipients dismiss such warnings as "too general".
@@ -145,6 +162,10 @@ struct Vocab {
     /// match is not reported.
     #[serde(default)]
     time_allow: Vec<String>,
+    /// Phrases that, in the sentence of an IP address, attribute it to a person ("rented by the
+    /// accused under his own name"): the address is then a selector (seventh round; optional).
+    #[serde(default)]
+    ip_attribution: Vec<String>,
     skip_keys: Vec<String>,
 }
 
@@ -152,8 +173,9 @@ struct Vocab {
 enum Tok {
     Word(String),
     Prefix(String),
-    /// `a|b*|c`: any one of several words or prefixes (a word class).
-    Alt(Vec<Tok>),
+    /// `a|b*|c`: any one of several words or prefixes (a word class): its first `n` tokens are
+    /// the words, sorted (looked up by binary search), then the prefixes.
+    Alt(Vec<Tok>, usize),
     Any,
     /// `~N`: up to N words of any kind.
     Gap(usize),
@@ -188,7 +210,14 @@ fn parse_phrase(p: &str) -> Result<Vec<Tok>, ConfigError> {
                 _ => return Err(ConfigError(format!("'{alt}' in '{p}': an alternative is one word or prefix"))),
             }
         }
-        toks.push(Tok::Alt(alts));
+        alts.sort_by(|a, b| match (a, b) {
+            (Tok::Word(x), Tok::Word(y)) => x.cmp(y),
+            (Tok::Word(_), _) => std::cmp::Ordering::Less,
+            (_, Tok::Word(_)) => std::cmp::Ordering::Greater,
+            _ => std::cmp::Ordering::Equal,
+        });
+        let n = alts.iter().take_while(|t| matches!(t, Tok::Word(_))).count();
+        toks.push(Tok::Alt(alts, n));
     }
     Ok(toks)
 }
@@ -224,8 +253,8 @@ pub struct LintConfig {
 struct Compiled {
     phrases: Vec<Phrase>,
     by_word: HashMap<String, Vec<usize>>,
-    by_prefix: HashMap<String, Vec<usize>>,
-    prefix_lens: Vec<usize>,
+    /// Phrases by the prefixes their first token may start with, as a trie of bytes.
+    by_prefix: PrefixTrie,
     any_first: Vec<usize>,
     speech_verbs: HashSet<String>,
     speech_verbs_adjacent: HashSet<String>,
@@ -235,9 +264,53 @@ struct Compiled {
     quote_mention_near: HashSet<String>,
     speech_noun_frames: HashSet<String>,
     time_allow: Vec<Vec<Tok>>,
+    ip_attribution: Vec<Vec<Tok>>,
     quote_min_words: usize,
     quote_min_after_verb: usize,
     skip_keys: HashSet<String>,
+}
+
+/// A node of a [`PrefixTrie`]: its children by byte, and the phrases whose prefix ends there.
+type TrieNode = (Vec<(u8, usize)>, Vec<usize>);
+
+/// Prefixes as a trie of bytes: the phrases of every prefix of a word in one walk along it.
+#[derive(Debug, Default)]
+struct PrefixTrie {
+    nodes: Vec<TrieNode>,
+}
+
+impl PrefixTrie {
+    fn insert(&mut self, prefix: &str, phrase: usize) {
+        if self.nodes.is_empty() {
+            self.nodes.push(Default::default());
+        }
+        let mut n = 0;
+        for b in prefix.bytes() {
+            n = match self.nodes[n].0.iter().find(|&&(x, _)| x == b) {
+                Some(&(_, next)) => next,
+                None => {
+                    self.nodes.push(Default::default());
+                    let next = self.nodes.len() - 1;
+                    self.nodes[n].0.push((b, next));
+                    next
+                }
+            };
+        }
+        self.nodes[n].1.push(phrase);
+    }
+
+    /// Adds to `out` the phrases of every prefix of `w` (the empty one included).
+    fn find(&self, w: &str, out: &mut Vec<usize>) {
+        let Some(mut node) = self.nodes.first() else { return };
+        out.extend(&node.1);
+        for b in w.bytes() {
+            match node.0.iter().find(|&&(x, _)| x == b) {
+                Some(&(_, next)) => node = &self.nodes[next],
+                None => return,
+            }
+            out.extend(&node.1);
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -260,8 +333,7 @@ impl LintConfig {
         let mut c = Compiled {
             phrases: Vec::new(),
             by_word: HashMap::new(),
-            by_prefix: HashMap::new(),
-            prefix_lens: Vec::new(),
+            by_prefix: PrefixTrie::default(),
             any_first: Vec::new(),
             speech_verbs: v.speech_verbs.iter().chain(&v.speech_verbs_adjacent).map(|s| s.to_lowercase()).collect(),
             speech_verbs_adjacent: v.speech_verbs_adjacent.iter().map(|s| s.to_lowercase()).collect(),
@@ -271,6 +343,7 @@ impl LintConfig {
             quote_mention_near: v.quote_mention_near.iter().map(|s| s.to_lowercase()).collect(),
             speech_noun_frames: v.speech_noun_frames.iter().map(|s| s.to_lowercase()).collect(),
             time_allow: v.time_allow.iter().map(|p| parse_phrase(p)).filter(|t| !t.as_ref().is_ok_and(Vec::is_empty)).collect::<Result<_, _>>()?,
+            ip_attribution: v.ip_attribution.iter().map(|p| parse_phrase(p)).filter(|t| !t.as_ref().is_ok_and(Vec::is_empty)).collect::<Result<_, _>>()?,
             quote_min_words: v.quote_min_words.max(1),
             quote_min_after_verb: v.quote_min_words_after_verb.max(1),
             skip_keys: v.skip_keys.into_iter().collect(),
@@ -283,19 +356,14 @@ impl LintConfig {
                 }
                 let i = c.phrases.len();
                 let firsts = match &toks[0] {
-                    Tok::Alt(alts) => alts.as_slice(),
+                    Tok::Alt(alts, _) => alts.as_slice(),
                     t => std::slice::from_ref(t),
                 };
                 for t in firsts {
                     match t {
                         Tok::Word(w) => c.by_word.entry(w.clone()).or_default().push(i),
-                        Tok::Prefix(pre) => {
-                            c.by_prefix.entry(pre.clone()).or_default().push(i);
-                            if !c.prefix_lens.contains(&pre.len()) {
-                                c.prefix_lens.push(pre.len());
-                            }
-                        }
-                        Tok::Any | Tok::Gap(_) | Tok::Alt(_) => c.any_first.push(i),
+                        Tok::Prefix(pre) => c.by_prefix.insert(pre, i),
+                        Tok::Any | Tok::Gap(_) | Tok::Alt(..) => c.any_first.push(i),
                     }
                 }
                 c.phrases.push(Phrase { toks, code });
@@ -330,7 +398,8 @@ fn words(text: &str) -> impl Iterator<Item = (usize, usize, String)> + '_ {
                         break;
                     }
                 }
-                return Some((s, e, text[s..e].to_lowercase()));
+                let w = &text[s..e];
+                return Some((s, e, if w.is_ascii() { w.to_ascii_lowercase() } else { w.to_lowercase() }));
             }
         }
     })
@@ -338,9 +407,12 @@ fn words(text: &str) -> impl Iterator<Item = (usize, usize, String)> + '_ {
 
 fn tok_matches(t: &Tok, w: &str) -> bool {
     match t {
-        Tok::Word(x) => x == w || (w.ends_with("'s") && &w[..w.len() - 2] == x),
+        Tok::Word(x) => x == w || w.strip_suffix("'s").is_some_and(|s| s == x),
         Tok::Prefix(p) => w.starts_with(p.as_str()),
-        Tok::Alt(alts) => alts.iter().any(|a| tok_matches(a, w)),
+        Tok::Alt(alts, n) => {
+            let found = |v: &str| alts[..*n].binary_search_by(|t| if let Tok::Word(x) = t { x.as_str().cmp(v) } else { std::cmp::Ordering::Less }).is_ok();
+            found(w) || w.strip_suffix("'s").is_some_and(found) || alts[*n..].iter().any(|a| tok_matches(a, w))
+        }
         Tok::Any => true,
         Tok::Gap(_) => true,
     }
@@ -367,7 +439,6 @@ struct Patterns {
     iso: Regex,
     dotted: Regex,
     spelled: Regex,
-    quote: Regex,
     wallet: Regex,
     account: Regex,
     platform_id: Regex,
@@ -382,54 +453,86 @@ struct Patterns {
     dotted_zero: Regex,
     hour_range: Regex,
     hhmm_range: Regex,
+    sched: Regex,
+    military_letter: Regex,
+    upi: Regex,
+    cashtag: Regex,
+    ipv4: Regex,
+    ish: Regex,
+    labelled_hhmm: Regex,
+}
+
+/// Compiles a pattern with ASCII word boundaries: Unicode ones keep the fast automata off any
+/// text with a non-ASCII character (curly quotes, accents), and the patterns' words are ASCII.
+fn re(pattern: &str) -> Result<Regex, regex::Error> {
+    Regex::new(&pattern.replace(r"\b", r"(?-u:\b)").replace(r"\B", r"(?-u:\B)"))
 }
 
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
-        email: Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b").expect("regex"),
-        handle: Regex::new(r"(?i)(?:^|[^\w@.])(@[a-z0-9_]{3,32})\b|\b(?:t\.me|telegram\.me|telegram\.dog|wa\.me|signal\.me|twitter\.com|x\.com|instagram\.com|facebook\.com|fb\.com|vk\.com|tiktok\.com|threads\.net|discord\.gg|discord\.com/invite|youtube\.com|snapchat\.com/add|m\.me|chat\.whatsapp\.com|whatsapp\.com/(?:channel|invite)|signal\.group|matrix\.to|join\.skype\.com|invite\.viber\.com|line\.me|threema\.id|kik\.me|t\.snapchat\.com|session\.id|rocket\.chat|element\.io)/[a-z0-9_.+@#-]{3,}").expect("regex"),
-        phone: Regex::new(r"(?i)(?:\+|\b0)[\d \-().]{6,22}\d\b|\b(?:numbers?|phones?|tel|telephone|mobile|cell|whatsapp|signal|viber|telegram|thuraya|satphone|sim|line|contact|dial(?:ed|led)?|called|texted|msisdn|reachable (?:on|at))(?:\s+(?:is|was|are|were))?\W{1,5}\d[\d \-().]{6,20}\d\b|(?:\([2-9]\d{2}\)\s?|\b[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}\b").expect("regex"),
-        device: Regex::new(r"(?i)\b(?:\d{15}|\d{2}[- ]\d{6}[- ]\d{6}[- ]?\d|89\d{16,18}|[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b|\b(?:imei|imsi|iccid|msisdn|meid|esn|udid|android id|advertising id|idfa|serial(?: number| no\.?)?|mac(?: address)?)\b\W{0,3}[0-9a-f][0-9a-f \-:]{5,}[0-9a-f]\b").expect("regex"),
-        clock: Regex::new(r"(?i)\b([01]?\d|2[0-3])(?::|\s?h\s?)([0-5]\d)(?::([0-5]\d))?\b").expect("regex"),
-        military: Regex::new(r"(?i)\b([01]\d|2[0-3])([0-5]\d)\s?(?:z|zulu|utc|gmt|hrs|hours|local)\b").expect("regex"),
-        ampm: Regex::new(r"(?i)\b(1[0-2]|0?[1-9])(?:[:.]([0-5]\d))?\s?(?:am|pm|a\.m\.|p\.m\.|o'clock)").expect("regex"),
-        iso: Regex::new(r"\b\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):([0-5]\d)").expect("regex"),
+        email: re(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b").expect("regex"),
+        handle: re(r"(?i)(?:^|[^\w@.])(@[a-z0-9_]{3,32})\b|\b(?:t\.me|telegram\.me|telegram\.dog|wa\.me|signal\.me|twitter\.com|x\.com|instagram\.com|facebook\.com|fb\.com|vk\.com|tiktok\.com|threads\.net|discord\.gg|discord\.com/invite|paypal\.me|cash\.app|revolut\.me|venmo\.com(?:/u)?|ko-fi\.com|buymeacoffee\.com|patreon\.com|youtube\.com|snapchat\.com/add|m\.me|chat\.whatsapp\.com|whatsapp\.com/(?:channel|invite)|signal\.group|matrix\.to|join\.skype\.com|invite\.viber\.com|line\.me|threema\.id|kik\.me|t\.snapchat\.com|session\.id|rocket\.chat|element\.io)/\$?[a-z0-9_.+@#-]{3,}").expect("regex"),
+        phone: re(r"(?i)(?:\+|\b0)[\d \-().]{6,22}\d\b|\b(?:numbers?|phones?|tel|telephone|mobile|cell|whatsapp|signal|viber|telegram|thuraya|satphone|sim|line|contact|dial(?:ed|led)?|called|texted|msisdn|reachable (?:on|at))(?:\s+(?:is|was|are|were))?\W{1,5}\d[\d \-().]{6,20}\d\b|(?:\([2-9]\d{2}\)\s?|\b[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}\b").expect("regex"),
+        device: re(r"(?i)\b(?:\d{15}|\d{2}[- ]\d{6}[- ]\d{6}[- ]?\d|89\d{16,18}|[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b|\b(?:imei|imsi|iccid|msisdn|meid|esn|udid|android id|advertising id|idfa|serial(?: number| no\.?)?|mac(?: address)?)\b\W{0,3}[0-9a-f][0-9a-f \-:]{5,}[0-9a-f]\b").expect("regex"),
+        clock: re(r"(?i)\b([01]?\d|2[0-3])(?::|\s?h\s?)([0-5]\d)(?::([0-5]\d))?\b").expect("regex"),
+        military: re(r"(?i)\b([01]\d|2[0-3])([0-5]\d)\s?(?:z|zulu|utc|gmt|hrs|hours|local|horas|uhr|heures)\b").expect("regex"),
+        ampm: re(r"(?i)\b(1[0-2]|0?[1-9])(?:[:.]([0-5]\d))?\s?(?:am|pm|a\.m\.|p\.m\.|o'clock)").expect("regex"),
+        iso: re(r"\b\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):([0-5]\d)").expect("regex"),
         // 10.15 after a time preposition, or followed by a part of the day: decimals elsewhere.
-        dotted: Regex::new(r"(?i)\b(?:at|around|about|approximately|approx\.?|roughly|circa|towards?|by|from|until|till|after|before)\s+(?:around |about |approximately |roughly )?([01]?\d|2[0-3])\.([0-5]\d)\b(?:[^\d%]|$)|\b([01]?\d|2[0-3])\.([0-5]\d)\s*(?:h|hrs|hours|in the (?:morning|afternoon|evening)|at night|local|tonight|sharp|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the \d{1,2}(?:st|nd|rd|th)?\b|\d{1,2}\s+[a-z]{3}))\b").expect("regex"),
+        dotted: re(r"(?i)\b(?:at|around|about|approximately|approx\.?|roughly|circa|towards?|by|from|until|till|after|before)\s+(?:around |about |approximately |roughly )?([01]?\d|2[0-3])\.([0-5]\d)\b(?:[^\d%]|$)|\b([01]?\d|2[0-3])\.([0-5]\d)\s*(?:h|hrs|hours|in the (?:morning|afternoon|evening)|at night|local|tonight|sharp|uhr|horas|heures|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the \d{1,2}(?:st|nd|rd|th)?\b|\d{1,2}\s+[a-z]{3}))\b").expect("regex"),
         // Clock times in words: half past eight, quarter to nine, nine o'clock, noon / midnight.
-        spelled: Regex::new(r"(?i)\b(?:(half\s+(?:past|after)|quarter\s+(?:past|to|after)|(?:five|ten|twenty|twenty[- ]five)\s+(?:minutes\s+)?past|(?:five|ten|twenty|twenty[- ]five)\s+minutes\s+to|(?:at|around|about|approximately|by|until|till|before|after|from)\s+(?:about\s+|around\s+|approximately\s+)?(?:five|ten|twenty|twenty[- ]five)\s+to)\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midday|midnight|\d{1,2})\b|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:o'clock|o\u{2019}clock|oclock|(?:thirty|fifteen|forty[- ]five)\b|(?:a\.?m\.?|p\.?m\.?)\B|(?:am|pm)\b|in the (?:morning|afternoon|evening)|at night)|(?:at|around|about|shortly (?:before|after)|just (?:before|after)|right after)\s+(?:noon|midday|midnight)\b|\d{1,2}\s+o\u{2019}clock)").expect("regex"),
-        quote: Regex::new("\"([^\"]{2,400})\"|[\u{201c}\u{201e}]([^\u{201c}\u{201d}]{2,400})[\u{201d}\u{201c}]|\u{00ab}([^\u{00bb}]{2,400})\u{00bb}|(?:^|[\\s:(,])'((?:[^']|'[\\p{L}\\d])+?)'(?:[\\s.,;:!?)]|$)|\u{2018}([^\u{2019}]{2,400})\u{2019}(?:[^\\w]|$)|\u{2039}([^\u{203a}]{2,400})\u{203a}|\u{00bb}([^\u{00ab}]{2,400})\u{00ab}|\u{300c}([^\u{300d}]{2,400})\u{300d}").expect("regex"),
+        spelled: re(r"(?i)\b(?:(half\s+(?:past|after)|quarter\s+(?:past|to|after)|(?:five|ten|twenty|twenty[- ]five)\s+(?:minutes\s+)?past|(?:five|ten|twenty|twenty[- ]five)\s+minutes\s+to|(?:at|around|about|approximately|by|until|till|before|after|from)\s+(?:about\s+|around\s+|approximately\s+)?(?:five|ten|twenty|twenty[- ]five)\s+to)\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midday|midnight|\d{1,2})\b|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:o'clock|o\u{2019}clock|oclock|(?:thirty|fifteen|forty[- ]five)\b|(?:a\.?m\.?|p\.?m\.?)\B|(?:am|pm)\b|in the (?:morning|afternoon|evening)|at night)|(?:at|around|about|shortly (?:before|after)|just (?:before|after)|right after)\s+(?:noon|midday|midnight)\b|\d{1,2}\s+o\u{2019}clock)").expect("regex"),
         // Bitcoin (bech32 and base58), Ethereum, Tron and Monero addresses.
-        wallet: Regex::new(r"\b(?:bc1[ac-hj-np-z02-9]{25,87}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33}|[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}|[a-z]{2,10}1[ac-hj-np-z02-9]{38,100}|(?:bitcoincash:)?[qp][ac-hj-np-z02-9]{41}|[LMDrXt][1-9A-HJ-NP-Za-km-z]{25,34})\b").expect("regex"),
+        wallet: re(r"\b(?:bc1[ac-hj-np-z02-9]{25,87}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33}|[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}|[a-z]{2,10}1[ac-hj-np-z02-9]{38,100}|(?:bitcoincash:)?[qp][ac-hj-np-z02-9]{41}|[LMDrXt][1-9A-HJ-NP-Za-km-z]{25,34})\b").expect("regex"),
         // An account name after an account word: the Telegram user abu_layth77.
-        account: Regex::new(r"(?i)\b(?:user(?:name)?|user name|account|handle|channel|profile|nick(?:name)?|screen ?name|call ?sign|alias|moniker|pseudonym|gamertag|login|telegram|instagram|twitter|tiktok|snapchat|discord|facebook|ig|tg|kik|skype|youtube|x)\b(?:\s+(?:used\s+)?(?:on|in|at|for|by)\s+(?:the\s+|his\s+|her\s+|their\s+|a\s+|its\s+)?\w+(?:\s\w+){0,2})?\s*(?:\b(?:is|was)\s+)?[:=]?\s*[\x22'\u{201c}\u{2018}]?([a-z][a-z0-9_.]*(?:_|\d)[a-z0-9_.]*[a-z0-9])\b").expect("regex"),
+        account: re(r"(?i)\b(?:user(?:name)?|user name|account|handle|channel|profile|nick(?:name)?|screen ?name|call ?sign|alias|moniker|pseudonym|gamertag|login|telegram|instagram|twitter|tiktok|snapchat|discord|facebook|ig|tg|kik|skype|youtube|x)\b(?:\s+(?:used\s+)?(?:on|in|at|for|by)\s+(?:the\s+|his\s+|her\s+|their\s+|a\s+|its\s+)?\w+(?:\s\w+){0,2})?\s*(?:\b(?:is|was)\s+)?[:=]?\s*[\x22'\u{201c}\u{2018}]?([a-z][a-z0-9_.]*(?:_|\d)[a-z0-9_.]*[a-z0-9])\b").expect("regex"),
         // An id on a messenger that has no phone numbers or @handles: "the Threema ID of the
         // contact is 7XK2PZ9M", "Session ID 05a1...". The id has a digit.
-        platform_id: Regex::new(r"(?i)\b(?:threema|session|tox|wickr|briar|wire|element|matrix|kik|line|wechat|snapchat|skype|discord|signal|telegram|whatsapp|viber|icq|jabber|xmpp|simplex|keybase)\s+(?:id|user ?id|username|user name|handle|account|contact|name)\b(?:\s+(?:of|for|used by)\s+[^,.;:]{1,40}?)?\s*(?:\b(?:is|was)\b)?\s*[:=]?\s*([a-z0-9_.\-]*\d[a-z0-9_.\-]*)\b").expect("regex"),
+        platform_id: re(r"(?i)\b(?:threema|session|tox|wickr|briar|wire|element|matrix|kik|line|wechat|snapchat|skype|discord|signal|telegram|whatsapp|viber|icq|jabber|xmpp|simplex|keybase)\s+(?:id|user ?id|username|user name|handle|account|contact|name)\b(?:\s+(?:of|for|used by)\s+[^,.;:]{1,40}?)?\s*(?:\b(?:is|was)\b)?\s*[:=]?\s*([a-z0-9_.\-]*\d[a-z0-9_.\-]*)\b").expect("regex"),
         // Tor onion services (v2 and v3).
-        onion: Regex::new(r"(?i)\b(?:[a-z2-7]{56}|[a-z2-7]{16})\.onion\b").expect("regex"),
+        onion: re(r"(?i)\b(?:[a-z2-7]{56}|[a-z2-7]{16})\.onion\b").expect("regex"),
         // Vehicle registrations after a registration word: letters and digits, upper case.
-        plate: Regex::new(r"\b(?i:registration|reg\.?|vrm|licen[cs]e plates?|number plates?|plates?)(?i:\s+(?:no\.?|number|mark))?\s*[:#]?\s*(?:(?i:is|was)\s+)?([A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,2})\b").expect("regex"),
+        plate: re(r"\b(?i:registration|reg\.?|vrm|licen[cs]e plates?|number plates?|plates?)(?i:\s+(?:no\.?|number|mark))?\s*[:#]?\s*(?:(?i:is|was)\s+)?([A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,2})\b").expect("regex"),
         // Any base58 address right after a wallet word (Litecoin, Dogecoin, Solana, ...).
-        wallet_after_word: Regex::new(r"(?i:wallet|address|addr)\s*(?:(?i:is|was)\s+)?[:=]?\s*([1-9A-HJ-NP-Za-km-z]{26,50})\b").expect("regex"),
+        wallet_after_word: re(r"(?i:wallet|address|addr)\s*(?:(?i:is|was)\s+)?[:=]?\s*([1-9A-HJ-NP-Za-km-z]{26,50})\b").expect("regex"),
         // An hour in digits with a part of the day: "shortly after 3 in the morning".
-        hour_of_day: Regex::new(r"(?i)\b(?:at|around|about|approximately|after|before|until|till|by|from)\s+(?:about\s+|around\s+)?(1[0-2]|0?[1-9])\s+(?:in the (?:morning|afternoon|evening)|at night|tonight|sharp|(?:tomorrow|this|on \w+day|\w+day) (?:morning|afternoon|evening|night))\b|\b(?:at|around|about|towards?|from|until|till)\s+(?:[01]?\d|2[0-3])\s?h\b").expect("regex"),
+        hour_of_day: re(r"(?i)\b(?:at|around|about|approximately|after|before|until|till|by|from)\s+(?:about\s+|around\s+)?(1[0-2]|0?[1-9])\s+(?:in the (?:morning|afternoon|evening)|at night|tonight|sharp|(?:tomorrow|this|on \w+day|\w+day) (?:morning|afternoon|evening|night))\b|\b(?:at|around|about|towards?|from|until|till)\s+(?:[01]?\d|2[0-3])\s?h\b").expect("regex"),
         // Four digits after a time preposition: "at 0430", "until 1630" (not years: 19xx and
         // 20xx are left out, and a following word other than a time word rules it out).
-        bare_hhmm: Regex::new(r"(?i)\b(?:at|until|till|before|by|from|after|around|approximately|approx\.?|roughly|circa|eta|etd|rv|nlt|meet|muster|depart|departs|arrive|arrives|leave|leaves|move|moves|start|starts)\s+((?:0\d|1[0-8]|2[1-3])([0-5]\d))\b").expect("regex"),
+        bare_hhmm: re(r"(?i)\b(?:at|until|till|before|by|from|after|around|approximately|approx\.?|roughly|circa|eta|etd|rv|nlt|meet|muster|depart|departs|arrive|arrives|leave|leaves|move|moves|start|starts)\s+((?:0\d|1[0-8]|2[1-3])([0-5]\d))\b").expect("regex"),
         // Spelled-out and defanged e-mail addresses: "abu.talha at protonmail dot com",
         // "name[at]domain[.]com". Which separators make an address is decided in `scan`.
-        email_spelled: Regex::new(r"(?i)\b(?:[a-z0-9][a-z0-9._%+-]*\s*(?:\[at\]|\(at\)|\{at\}|\[@\]|\(@\))\s*[a-z0-9-]+(?:(?:(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\))\s*|\s+dot\s+)|\.)[a-z0-9-]+){1,4}|(?:[a-z0-9][a-z0-9%+-]*[._\d][a-z0-9._%+-]*\s+at\s+[a-z0-9-]+|[a-z0-9][a-z0-9._%+-]*\s+at\s+(?:gmail|googlemail|yahoo|hotmail|outlook|live|proton|protonmail|pm|tutanota|tuta|yandex|mail|gmx|icloud|aol|zoho|riseup|disroot|cock|onionmail|mailfence|posteo|qq))(?:(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\))\s*|\s+dot\s+)[a-z0-9-]+){1,4}|[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\))\s*|\s+dot\s+)[a-z0-9-]+){1,4}|(?:[a-z0-9][a-z0-9%+-]*[._\d][a-z0-9._%+-]*\s+at\s+[a-z0-9-]+|[a-z0-9][a-z0-9._%+-]*\s+at\s+(?:gmail|googlemail|yahoo|hotmail|outlook|live|proton|protonmail|pm|tutanota|tuta|yandex|mail|gmx|icloud|aol|zoho|riseup|disroot|cock|onionmail|mailfence|posteo|qq))(?:\.[a-z0-9-]+)*\.[a-z]{2,6}\b)").expect("regex"),
+        email_spelled: re(r"(?i)\b(?:[a-z0-9][a-z0-9._%+-]*\s*(?:\[at\]|\(at\)|\{at\}|\[@\]|\(@\))\s*[a-z0-9-]+(?:(?:(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\))\s*|\s+dot\s+)|\.)[a-z0-9-]+){1,4}|(?:[a-z0-9][a-z0-9%+-]*[._\d][a-z0-9._%+-]*\s+at\s+[a-z0-9-]+|[a-z0-9][a-z0-9._%+-]*\s+at\s+(?:gmail|googlemail|yahoo|hotmail|outlook|live|proton|protonmail|pm|tutanota|tuta|yandex|mail|gmx|icloud|aol|zoho|riseup|disroot|cock|onionmail|mailfence|posteo|qq))(?:(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\))\s*|\s+dot\s+)[a-z0-9-]+){1,4}|[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\))\s*|\s+dot\s+)[a-z0-9-]+){1,4}|(?:[a-z0-9][a-z0-9%+-]*[._\d][a-z0-9._%+-]*\s+at\s+[a-z0-9-]+|[a-z0-9][a-z0-9._%+-]*\s+at\s+(?:gmail|googlemail|yahoo|hotmail|outlook|live|proton|protonmail|pm|tutanota|tuta|yandex|mail|gmx|icloud|aol|zoho|riseup|disroot|cock|onionmail|mailfence|posteo|qq))(?:\.[a-z0-9-]+)*\.[a-z]{2,6}\b)").expect("regex"),
         // "around half seven": British half past the hour, after a time word.
-        half_hour: Regex::new(r"(?i)\b(?:at|around|about|approximately|roughly|by|until|till|before|after|from|for|gone)\s+(?:about\s+|around\s+)?half\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b").expect("regex"),
+        half_hour: re(r"(?i)\b(?:at|around|about|approximately|roughly|by|until|till|before|after|from|for|gone)\s+(?:about\s+|around\s+)?half\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b").expect("regex"),
         // "05.20" with a leading zero is a clock time wherever it stands (not "05.20.2024").
-        dotted_zero: Regex::new(r"\b(0\d)\.([0-5]\d)(?:[^\d.%]|\.(?:\s|$)|$)").expect("regex"),
+        dotted_zero: re(r"\b(0\d)\.([0-5]\d)(?:[^\d.%]|\.(?:\s|$)|$)").expect("regex"),
         // "between 2 and 3 in the afternoon", "from 10 to 11 in the morning".
-        hour_range: Regex::new(r"(?i)\b(?:between|from)\s+(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s*(?:and|to|-|\u{2013})\s*(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s*(?:in the (?:morning|afternoon|evening)|at night|tonight|o'clock|o\u{2019}clock)").expect("regex"),
+        hour_range: re(r"(?i)\b(?:between|from)\s+(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s*(?:and|to|-|\u{2013})\s*(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s*(?:in the (?:morning|afternoon|evening)|at night|tonight|o'clock|o\u{2019}clock)").expect("regex"),
         // "0530-0600", "1400 to 1600": a range of four-digit times (not "1914-1918").
-        hhmm_range: Regex::new(r"(?i)\b((?:[01]\d|2[0-3])([0-5]\d))\s?(?:-|\u{2013}|to|and)\s?((?:[01]\d|2[0-3])([0-5]\d))\b").expect("regex"),
-        window: Regex::new(r"(?i)\b(?:between|from|until|till|before|after|by|within|during|on)\b[^.]{0,40}?\b(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}|\d{4}-\d{2}-\d{2}|\d+\s+(?:hours|days|weeks)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of the (?:week|month))|\b(?:coming|next)\s+(?:days|weeks|hours|\d+\s+(?:hours|days))\b").expect("regex"),
+        // A military time-zone letter may follow either end: "2130-2200L", "0115L and 0145L".
+        hhmm_range: re(r"(?i)\b((?:[01]\d|2[0-3])([0-5]\d))(?-i:[ZLJ])?\s?(?:-|\u{2013}|to|and)\s?((?:[01]\d|2[0-3])([0-5]\d))(?-i:[ZLJ])?\b").expect("regex"),
+        // A time after a scheduling verb: "timed for 1615", "planned for 14.30", "moved to 2245"
+        // (four digits: not 19xx or 20xx, which are years).
+        sched: re(r"(?i)\b(?:timed|planned|scheduled|rescheduled|set|fixed|slated|due|arranged|booked|pencill?ed|called|ordered|moved|postponed|delayed|expected|targeted|brought forward|put back)\s+(?:for|to|until|till)\s+(?:about\s+|around\s+|approximately\s+|roughly\s+|circa\s+)?(?:((?:0\d|1[0-8]|2[1-3])([0-5]\d))|([01]?\d|2[0-3])\.([0-5]\d))\b").expect("regex"),
+        // "at 0540L" (a time preposition before: "a 1000L tank" is a volume), "0540J" (the
+        // observer's local time).
+        military_letter: re(r"\b(?:(?i:at|by|from|until|till|before|after|around|about|approximately|nlt|net|eta|etd|is|now)\s+((?:[01]\d|2[0-3])([0-5]\d))L|((?:[01]\d|2[0-3])([0-5]\d))J)\b").expect("regex"),
+        // Indian UPI payment addresses: a name at a payment provider's handle ("name@okaxis"),
+        // or any name@handle after "UPI" or "VPA".
+        upi: re(r"(?i)\b([a-z0-9][a-z0-9._-]*@(?:ok(?:axis|sbi|hdfcbank|icici|bizaxis)|ybl|ibl|axl|paytm|upi|apl|yapl|rapl|axisbank|axisb|icici|sbi|hdfcbank|kotak|kmbl|jupiteraxis|fbl|pthdfc|ptsbi|ptyes|ptaxis|waicici|wahdfcbank|waaxis|wasbi|airtel|freecharge|jio|abfspay|idfcbank|indus|yesbank|aubank|barodampay|pnb|unionbank|boi|cnrb|federal|rbl|dbs|hsbc|citi|idbi|timecosmos|superyes|naviaxis|mahb|equitas|dlb|kbl|pingpay|nsdl|yescred|postbank|ikwik|payzapp))\b|\b(?:upi|vpa)(?:\s+(?:id|handle|address|number))?\s*(?:(?:is|was)\s+)?[:=]?\s*([a-z0-9][a-z0-9._-]*@[a-z][a-z0-9]+)\b").expect("regex"),
+        // A Cash App $cashtag.
+        cashtag: re(r"(?i)\b(?:cash\s?app|cashtag)\b[^$\n]{0,30}(\$[a-z][a-z0-9_-]{1,20})\b").expect("regex"),
+        // "1915ish", "around 7ish": an approximate clock time (an hour alone needs a time
+        // preposition before it: "20ish people", "he is 20ish" are numbers).
+        ish: re(r"(?i)\b(?:(?:at|around|about|by|until|till|from|before|after|say)\s+(?:[01]?\d|2[0-3])(?:[:.]?[0-5]\d)?|(?:[01]\d|2[0-3])[0-5]\d)\s?-?ish\b").expect("regex"),
+        // Four digits after a time label and a colon, as in verbless notes: "RV: 2330, quarry
+        // gate", "Time: 0415 departure from the farm".
+        labelled_hhmm: re(r"(?i)\b(?:time|times|timing|rv|rdv|rendezvous|meet|meeting|h\s?hour|eta|etd|departure|depart|arrival|pick\s?up|pickup|drop|drop\s?off|handover|hand\s?over|start|kick\s?off|window|when|hit|strike|move|exfil|infil|launch)\s*[:=]\s*((?:[01]\d|2[0-3])([0-5]\d))\b").expect("regex"),
+        // IPv4 addresses, also defanged ("45.137.21[.]9").
+        ipv4: re(r"\b(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:(?:\.|\[\.\]|\(\.\))(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\b").expect("regex"),
+        window: re(r"(?i)\b(?:between|from|until|till|before|after|by|within|during|on)\b[^.]{0,40}?\b(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}|\d{4}-\d{2}-\d{2}|\d+\s+(?:hours|days|weeks)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of the (?:week|month))|\b(?:coming|next)\s+(?:days|weeks|hours|\d+\s+(?:hours|days))\b").expect("regex"),
     })
 }
 
@@ -484,30 +587,27 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     // Vocabulary.
     let ws: Vec<(usize, usize, String)> = words(text).collect();
     let mut hits: Vec<(usize, usize, &'static str)> = Vec::new();
+    let mut cands: Vec<usize> = Vec::new();
     for i in 0..ws.len() {
         let w = ws[i].2.as_str();
-        let mut cands: Vec<usize> = Vec::new();
+        cands.clear();
         if let Some(v) = cfg.inner.by_word.get(w) {
             cands.extend(v);
         }
         if let Some(stem) = w.strip_suffix("'s").and_then(|s| cfg.inner.by_word.get(s)) {
             cands.extend(stem);
         }
-        for &l in &cfg.inner.prefix_lens {
-            if w.len() >= l && w.is_char_boundary(l)
-                && let Some(v) = cfg.inner.by_prefix.get(&w[..l])
-            {
-                cands.extend(v);
-            }
-        }
+        cfg.inner.by_prefix.find(w, &mut cands);
         cands.extend(&cfg.inner.any_first);
         // A phrase whose first token is a class can be reached through several of its words.
         cands.sort_unstable();
         cands.dedup();
-        for p in cands {
+        for &p in &cands {
             let ph = &cfg.inner.phrases[p];
+            // A phrase does not reach across sentences ("the bug is fixed; the patch went live").
             if let Some(end) = match_at(&ph.toks, &ws, i)
                 && end > i
+                && !(i + 1..end).any(|j| sentence_break(&text[ws[j - 1].1..ws[j].0]))
             {
                 hits.push((ws[i].0, ws[end - 1].1, ph.code));
             }
@@ -540,11 +640,24 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     let pt = patterns();
     // Cheap byte-class prefilters: most sentences have no digit, '@', colon or quote.
     let b = text.as_bytes();
-    let has_digit = b.iter().any(u8::is_ascii_digit);
-    let has_at = b.contains(&b'@');
-    let has_slash = b.contains(&b'/');
-    let has_colon = b.contains(&b':');
-    let has_quote = b.iter().any(|&c| c == b'"' || c == b'\'') || text.contains(['\u{201c}', '\u{201e}', '\u{00ab}', '\u{00bb}', '\u{2018}', '\u{2039}', '\u{300c}']);
+    // One pass over the bytes.
+    let (mut has_digit, mut has_at, mut has_slash, mut has_colon, mut has_ascii_quote, mut has_multibyte, mut has_bracket, mut has_spaced_hyphen) = Default::default();
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => has_digit = true,
+            b'@' => has_at = true,
+            b'/' => has_slash = true,
+            b':' => has_colon = true,
+            b'"' | b'\'' => has_ascii_quote = true,
+            b'[' | b'(' | b'{' => has_bracket = true,
+            b'-' if i > 0 && b[i - 1] == b' ' => has_spaced_hyphen = true,
+            0xc2.. => has_multibyte = true,
+            _ => {}
+        }
+    }
+    // Every quotation mark but the ASCII ones is a multi-byte character; so are the dashes.
+    let has_quote = has_ascii_quote || has_multibyte;
+    let has_dash = has_spaced_hyphen || (has_multibyte && (text.contains('\u{2014}') || text.contains('\u{2013}')));
     let mut emails = Spans::default();
     for m in pt.email.find_iter(if has_at { text } else { "" }) {
         emails.insert(m.start(), m.end());
@@ -556,7 +669,7 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     // it) or before a known mail provider: not "look at this dot com" or "met at home.Then".
     let lower = text.to_ascii_lowercase();
     let spelled_at = lower.contains(" at ") && (lower.contains(" dot ") || lower.contains("dot)") || lower.contains("dot]") || lower.contains("dot}") || lower.contains('.'));
-    if spelled_at || has_at || ["[at]", "(at)", "{at}", "[.]", "(.)"].iter().any(|w| lower.contains(w)) {
+    if spelled_at || has_at || (has_bracket && ["[at]", "(at)", "{at}", "[.]", "(.)"].iter().any(|w| lower.contains(w))) {
         for m in pt.email_spelled.find_iter(text) {
             if !emails.overlaps(m.start(), m.end()) {
                 emails.insert(m.start(), m.end());
@@ -578,7 +691,7 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     for m in pt.phone.find_iter(if has_digit { text } else { "" }) {
         let digits = m.as_str().bytes().filter(u8::is_ascii_digit).count();
         let overlaps_device = devices.overlaps(m.start(), m.end());
-        if (8..=15).contains(&digits) && !overlaps_device && !looks_like_date(m.as_str()) {
+        if (8..=15).contains(&digits) && !overlaps_device && !looks_like_date(m.as_str()) && !round_range(m.as_str()) {
             push(PHONE, m.start(), m.end());
         }
     }
@@ -650,12 +763,54 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
         // "between 0200 and 0400": a leading zero is a clock time; "between 1500 and 2000
         // fighters" is not.
         let zero = c[1].starts_with('0') || c[3].starts_with('0');
-        let time_word = RANGE_BEFORE.contains(&prev.as_str()) || HHMM_NEXT.contains(&next.as_str());
+        // A military time-zone letter ("2130-2200L") marks a time as a time word does.
+        let zone = m.as_str().contains(['Z', 'L', 'J']);
+        let time_word = zone || RANGE_BEFORE.contains(&prev.as_str()) || HHMM_NEXT.contains(&next.as_str());
         if !(year(&c[1]) && year(&c[3])) && (zero || if round { time_word } else { time_word || hhmm_followed_by_time_word(text, m.start(), m.end()) }) {
             time(m.start(), m.end(), if &c[2] == "00" && &c[4] == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
         }
     }
-    for m in pt.half_hour.find_iter(if text.contains("half") || text.contains("Half") || text.contains("HALF") { text } else { "" }) {
+    for c in pt.sched.captures_iter(if has_digit { text } else { "" }) {
+        // "timed for 1615, during association", "planned for 14.30 at the bus terminal"; not
+        // "set for 1500 people" or "due for 12.50 dollars".
+        if let (Some(m), Some(mm)) = (c.get(1), c.get(2)) {
+            if hhmm_followed_by_time_word(text, m.start(), m.end()) {
+                time(m.start(), m.end(), if mm.as_str() == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
+            }
+        } else if let (Some(h), Some(mm)) = (c.get(3), c.get(4)) {
+            let next = words(&text[mm.end()..]).next().map(|(_, _, w)| w).unwrap_or_default();
+            if !UNITS.contains(&next.as_str()) && !continues_a_number(&text[mm.end()..]) {
+                time(h.start(), mm.end(), if mm.as_str() == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
+            }
+        }
+    }
+    for c in pt.military_letter.captures_iter(if has_digit { text } else { "" }) {
+        let (m, mm) = match (c.get(1), c.get(2)) {
+            (Some(m), Some(mm)) => (m, mm),
+            _ => (c.get(3).expect("time"), c.get(4).expect("minutes")),
+        };
+        time(m.start(), m.end() + 1, if mm.as_str() == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
+    }
+    for c in pt.labelled_hhmm.captures_iter(if has_digit && has_colon || text.contains('=') { text } else { "" }) {
+        let (m, mm) = (c.get(1).expect("time"), c.get(2).expect("minutes"));
+        // Not a quantity: "window: 1500 metres".
+        let next = words(head(&text[m.end()..], 40)).next().map(|(_, _, w)| w).unwrap_or_default();
+        // A year-like 19xx or 20xx needs a time word or the end of its clause after it ("Start:
+        // 2024 budget review" is a year).
+        let year_like = m.as_str().starts_with("19") || m.as_str().starts_with("20");
+        if !UNITS.contains(&next.as_str()) && !continues_a_number(&text[m.end()..]) && (!year_like || hhmm_followed_by_time_word(text, m.start(), m.end())) {
+            time(m.start(), m.end(), if mm.as_str() == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
+        }
+    }
+    for m in pt.ish.find_iter(if has_digit && lower.contains("ish") { text } else { "" }) {
+        // Not "about 20ish minutes", "by 10ish metres".
+        let next = words(head(&text[m.end()..], 40)).next().map(|(_, _, w)| w).unwrap_or_default();
+        if !["minutes", "mins", "hours", "hrs", "people", "men", "years", "yrs", "metres", "meters", "km", "miles", "kg", "percent", "per", "of"].contains(&next.as_str()) {
+            let s = m.start() + m.as_str().find(|c: char| c.is_ascii_digit()).unwrap_or(0);
+            time(s, m.end(), Granularity::Hour, &mut times);
+        }
+    }
+    for m in pt.half_hour.find_iter(if lower.contains("half") { text } else { "" }) {
         // Not "fell by half six months later".
         let next = words(head(&text[m.end()..], 40)).next().map(|(_, _, w)| w).unwrap_or_default();
         if !["months", "years", "weeks", "days", "hours", "minutes", "times", "percent", "per", "of", "million", "thousand", "hundred"].contains(&next.as_str()) {
@@ -676,7 +831,7 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     }
     // The published time of a public event, stated as such at the start of its sentence ("The
     // march will leave Trafalgar Square at midday on Saturday"), is not access.
-    let public_times = public_event_times(text, &ws, cfg);
+    let public_times = if times.0.is_empty() { Vec::new() } else { public_event_times(text, &ws, cfg) };
     for (s, e) in times.0 {
         // `public_times` is in order and disjoint: the one span that starts before `e` last.
         let k = public_times.partition_point(|&(a, _)| a < e);
@@ -699,14 +854,16 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     }
     // Account names after an account word ("the Telegram user abu_layth77").
     let mut accounts = Spans::default();
-    for c in pt.account.captures_iter(text) {
+    // An account name has a digit or an underscore.
+    for c in pt.account.captures_iter(if has_digit || b.contains(&b'_') { text } else { "" }) {
         let m = c.get(1).expect("name");
         if !emails.contains(m.start(), m.end()) {
             accounts.insert(m.start(), m.end());
             push(HANDLE, m.start(), m.end());
         }
     }
-    for c in pt.platform_id.captures_iter(text) {
+    // A messenger id has a digit.
+    for c in pt.platform_id.captures_iter(if has_digit { text } else { "" }) {
         let m = c.get(1).expect("id");
         let id = m.as_str().trim_matches(['.', '-', '_']);
         let known = emails.overlaps(m.start(), m.end()) || accounts.overlaps(m.start(), m.end());
@@ -716,7 +873,7 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
             push(HANDLE, s, s + id.len());
         }
     }
-    for m in pt.onion.find_iter(if text.contains(".onion") || text.contains(".ONION") { text } else { "" }) {
+    for m in pt.onion.find_iter(if lower.contains(".onion") { text } else { "" }) {
         push(HANDLE, m.start(), m.end());
     }
     for c in pt.plate.captures_iter(if has_digit { text } else { "" }) {
@@ -735,38 +892,61 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
             push(WALLET, m.start(), m.end());
         }
     }
+    // UPI payment addresses ("rahulk1987@okaxis"; an e-mail address is reported as one).
+    for c in pt.upi.captures_iter(if has_at { text } else { "" }) {
+        let m = c.get(1).or_else(|| c.get(2)).expect("address");
+        if !emails.overlaps(m.start(), m.end()) {
+            push(WALLET, m.start(), m.end());
+        }
+    }
+    for c in pt.cashtag.captures_iter(if b.contains(&b'$') { text } else { "" }) {
+        let m = c.get(1).expect("cashtag");
+        push(HANDLE, m.start(), m.end());
+    }
+    // An IP address attributed to a person in its sentence ("rented by the accused under his
+    // own name") is a selector of that person; other addresses are indicators.
+    if !cfg.inner.ip_attribution.is_empty() {
+        for m in pt.ipv4.find_iter(if has_digit { text } else { "" }) {
+            let (before, after) = (tail(&text[..m.start()], 300), head(&text[m.end()..], 300));
+            let start = [". ", "! ", "? ", "\n"].iter().filter_map(|t| before.rfind(t).map(|i| i + t.len())).max().unwrap_or(0);
+            let end = [". ", "! ", "? ", "\n"].iter().filter_map(|t| after.find(t)).min().unwrap_or(after.len());
+            let sw: Vec<(usize, usize, String)> = words(&before[start..]).chain(words(&after[..end])).collect();
+            if cfg.inner.ip_attribution.iter().any(|toks| (0..sw.len()).any(|i| match_at(toks, &sw, i).is_some_and(|e| e > i))) {
+                push(DEVICE_ID, m.start(), m.end());
+            }
+        }
+    }
     // Quoted speech.
-    for c in pt.quote.captures_iter(if has_quote { text } else { "" }) {
-        let Some(inner) = c.iter().skip(1).flatten().next() else { continue };
-        // Single quotes may hold apostrophes ("'If I don't come back'"), so that group has no
-        // length bound in the pattern: two to 400 characters, as for the others.
-        if !(2..=400).contains(&inner.as_str().chars().count()) {
+    for q in quotations(if has_quote { text } else { "" }) {
+        let inner = &text[q.inner.clone()];
+        if !(2..=QUOTE_MAX).contains(&inner.chars().count()) {
             continue;
         }
-        let n = words(inner.as_str()).count();
-        let before = &text[..c.get(0).expect("match").start()];
+        let n = words(inner).count();
+        let before = &text[..q.whole.start];
         let mut from = before.len().saturating_sub(40);
         while !before.is_char_boundary(from) {
             from += 1;
         }
-        let whole = c.get(0).expect("match");
+        let whole = &q.whole;
         // A speech verb right before, a colon, or a tag right after: "'Don't bring phones,' the
         // courier reminded the others".
-        let tag_after = words(head(&text[whole.end()..], 40)).take(3).any(|(_, _, w)| cfg.inner.speech_verbs.contains(&w) && !cfg.inner.speech_verbs_adjacent.contains(&w));
+        let tag_after = words(head(&text[whole.end..], 40)).take(3).any(|(_, _, w)| cfg.inner.speech_verbs.contains(&w) && !cfg.inner.speech_verbs_adjacent.contains(&w));
         let verb = words(&before[from..]).last().is_some_and(|(_, _, w)| cfg.inner.speech_verbs.contains(&w))
             || before.trim_end().ends_with(':')
             || tag_after;
-        if (n >= cfg.inner.quote_min_words || (verb && n >= cfg.inner.quote_min_after_verb)) && !public_or_mention(text, whole.start(), whole.end(), cfg) {
-            push(QUOTE, inner.start(), inner.end());
+        if (n >= cfg.inner.quote_min_words || (verb && n >= cfg.inner.quote_min_after_verb)) && !public_or_mention(text, whole.start, whole.end, cfg) {
+            push(QUOTE, q.inner.start, q.inner.end);
         }
     }
     // Reported speech after a colon without quotation marks: "His message read: we go after
     // the sermon." A speech verb right before the colon, or within three words of it ("told the
-    // group:"); the words after it up to the end of the sentence are the quotation. After a
-    // speech noun: within four words and in the first or second person ("the instruction was
-    // simply: wait for my signal"), or anywhere in the clause as the subject of "was" / "is"
-    // right before the colon, in any person ("The order, as relayed by the courier, was: hit
-    // them where they pray"). A noun in our own framing ("key message:") is not speech.
+    // group:"), or followed by its addressee or where it was said ("said to her brother:",
+    // "wrote in the group chat:"); the words after it up to the end of the sentence are the
+    // quotation. After a speech noun: within four words and in the first or second person ("the
+    // instruction was simply: wait for my signal"), or anywhere in the clause as the subject of
+    // "was" / "is" right before the colon, in any person ("The order, as relayed by the courier,
+    // was: hit them where they pray"). A noun in our own framing ("key message:") is not speech.
     for (ci, _) in text.match_indices(':').filter(|_| has_colon) {
         let head_text = tail(&text[..ci], 100);
         let clause_from = head_text.rfind(['.', '!', '?', '\n', ';']).map_or(0, |i| i + 1);
@@ -778,7 +958,7 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
         let n = before.len();
         let verb = before.iter().enumerate().rev().take(3).any(|(i, (_, _, w))| {
             cfg.inner.speech_verbs.contains(w) && (i + 1 == n || !cfg.inner.speech_verbs_adjacent.contains(w))
-        });
+        }) || ends_in_addressed_verb(head_text, &before, cfg);
         let speech_noun = |i: usize| {
             let w = &before[i].2;
             cfg.inner.speech_nouns.contains(w.strip_suffix("'s").unwrap_or(w)) && (i == 0 || !cfg.inner.speech_noun_frames.contains(&before[i - 1].2))
@@ -805,6 +985,67 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
         if said.len() >= cfg.inner.quote_min_after_verb.max(3) && !public_or_mention(text, ci, ci + 1 + end, cfg) {
             let s = ci + 1 + (rest.len() - rest.trim_start().len());
             push(QUOTE, s, (ci + 1 + end).max(s));
+        }
+    }
+    // Unquoted speech after a dash that follows a speech verb and its addressee: "guy says to the
+    // driver - park by the side gate and wait". Not a parenthesis ("he told them - as expected -
+    // that ...") nor reported speech ("- that ...").
+    if has_dash {
+        let dashes = text.match_indices(['\u{2014}', '\u{2013}']).map(|(i, d)| (i, i + d.len())).chain(text.match_indices(" - ").map(|(i, _)| (i + 1, i + 2)));
+        for (di, de) in dashes {
+            let head_text = tail(&text[..di], 100);
+            let head_text = after_last(head_text, &['.', '!', '?', '\n', ';', ':', ',', '\u{2014}', '\u{2013}']);
+            let before: Vec<(usize, usize, String)> = words(head_text).collect();
+            if before.last().is_none_or(|(_, e, _)| !head_text[*e..].trim().is_empty()) || !ends_in_addressed_verb(head_text, &before, cfg) {
+                continue;
+            }
+            let rest = head(&text[de..], 400);
+            let end = rest.find(['.', '!', '?', '\n']).unwrap_or(rest.len());
+            let said: Vec<(usize, usize, String)> = words(&rest[..end]).collect();
+            if rest[..end].contains(['\u{2014}', '\u{2013}']) || rest[..end].contains(" - ") || said.first().is_none_or(|(_, _, w)| w == "that") {
+                continue;
+            }
+            let s = de + (rest.len() - rest.trim_start().len());
+            if said.len() >= 3 && !public_or_mention(text, di, de + end, cfg) {
+                push(QUOTE, s, (de + end).max(s));
+            }
+        }
+    }
+    // Unquoted direct speech after a speech tag and a comma: "He swore to them, We will not leave
+    // one soldier standing", "the emir wrote to them, we strike when the fast is broken". The
+    // clause before the comma ends in a speech verb (and its addressee) after a subject that is
+    // not the writer ("I", "we") nor a subordinate clause ("When he told them, we ..."); the
+    // speech opens with a capital or a first- or second-person word and speaks in the first or
+    // second person.
+    for (ci, _) in text.match_indices(',') {
+        // First what is cheap: the word after the comma has a capital or is "we", "I", "you" ...
+        let next = text[ci + 1..].trim_start();
+        let opens = next.starts_with(char::is_uppercase)
+            || PERSONAL.iter().any(|p| next.get(..p.len()).is_some_and(|w| w.eq_ignore_ascii_case(p)) && !next[p.len()..].starts_with(char::is_alphanumeric));
+        if !opens {
+            continue;
+        }
+        let head_text = tail(&text[..ci], 100);
+        let head_text = after_last(head_text, &['.', '!', '?', '\n', ';', ':', ',', '\u{2014}', '\u{2013}', '"', '\u{201d}']);
+        let before: Vec<(usize, usize, String)> = words(head_text).collect();
+        let Some(last) = before.last() else { continue };
+        if !head_text[last.1..].trim().is_empty() || before.len() < 2 || before.len() > 8 {
+            continue;
+        }
+        let tagged = (cfg.inner.speech_verbs.contains(&last.2) && !cfg.inner.speech_verbs_adjacent.contains(&last.2)) || ends_in_addressed_verb(head_text, &before, cfg);
+        if !tagged || NOT_A_SPEAKER.contains(&before[0].2.as_str()) || before.iter().any(|(_, _, w)| OUR_WRITERS.contains(&w.as_str())) {
+            continue;
+        }
+        let rest = head(&text[ci + 1..], 300);
+        let end = rest.find(['.', '!', '?', '\n', ';']).unwrap_or(rest.len());
+        let said: Vec<(usize, usize, String)> = words(&rest[..end]).collect();
+        let Some(open) = said.first() else { continue };
+        let capital = rest[open.0..].starts_with(char::is_uppercase);
+        if !rest[..open.0].trim().is_empty() || !(capital || PERSONAL.contains(&open.2.as_str())) || open.2 == "that" || said.len() < 3 {
+            continue;
+        }
+        if said.iter().any(|(_, _, w)| PERSONAL.contains(&w.as_str())) && !public_sentence(text, ci, ci, cfg) {
+            push(QUOTE, ci + 1 + open.0, ci + 1 + end);
         }
     }
     // Unquoted direct speech around a speech tag between commas: "Go at dawn, she told them,
@@ -860,7 +1101,9 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
         let directed = (1..=3).contains(&addressee) && aw.get(vi + 1).is_some_and(|w| ADDRESSEES.contains(&w.2.as_str())) && DIRECTED_VERBS.contains(&v.2.as_str());
         // Without the first or second person, a short opening is an adverbial ("As a result, he
         // told his lawyer, ..."), not speech: four words at least.
-        if spoken_before.len() >= if personal { 2 } else { 4 } && (personal || directed) && !public_or_mention(text, seg_start, ci, cfg) {
+        // Nor a public statement framed inside the words before the tag ("In her speech, she
+        // said, ...").
+        if spoken_before.len() >= if personal { 2 } else { 4 } && (personal || directed) && !public_or_mention(text, seg_start, ci, cfg) && !public_sentence(text, ci, ci, cfg) {
             let s = seg_start + (text[seg_start..ci].len() - text[seg_start..ci].trim_start().len());
             push(QUOTE, s, ci);
         }
@@ -868,6 +1111,182 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     if lower.contains("quote") {
         dictated_quotes(text, &lower, out);
     }
+}
+
+/// One quotation: the marks and what they enclose (`whole` may also hold the character before
+/// an opening ASCII single quote and the one after a closing single quote).
+struct Quotation {
+    whole: std::ops::Range<usize>,
+    inner: std::ops::Range<usize>,
+}
+
+/// The longest quotation, in characters.
+const QUOTE_MAX: usize = 400;
+
+/// Quotation marks that pair by themselves: (opening marks, closing marks). What they enclose
+/// holds no closing mark ("\u{201c}" closes as well as opens: German and English usage).
+const QUOTE_PAIRS: [(&[char], &[char]); 7] = [
+    (&['"'], &['"']),
+    (&['\u{201c}', '\u{201e}'], &['\u{201d}', '\u{201c}']),
+    (&['\u{00ab}'], &['\u{00bb}']),
+    (&['\u{2018}'], &['\u{2019}']),
+    (&['\u{2039}'], &['\u{203a}']),
+    (&['\u{00bb}'], &['\u{00ab}']),
+    (&['\u{300c}'], &['\u{300d}']),
+];
+
+/// Quotations in order, left to right, without overlap: two to 400 characters between a pair of
+/// marks; a curly single quotation ends before a character that is not part of a word; an ASCII
+/// single quotation opens at the start or after a space, colon, parenthesis or comma, may hold
+/// apostrophes before a letter or digit ("'If I don't come back'"), and closes before a space,
+/// punctuation or the end. Each opening mark looks at most 401 characters ahead, so the scan is
+/// linear in the text.
+fn quotations(text: &str) -> impl Iterator<Item = Quotation> + '_ {
+    let b = text.as_bytes();
+    // Where the scan is, and where the last quotation ended (the next cannot start before it).
+    let (mut scan, mut floor) = (0, 0);
+    std::iter::from_fn(move || {
+        // Every mark is '"', '\'' or a multi-byte character (its first byte 0xc2 or above).
+        while let Some(k) = b.get(scan..)?.iter().position(|&x| x == b'"' || x == b'\'' || x >= 0xc2) {
+            let at = scan + k;
+            let c = text[at..].chars().next()?;
+            scan = at + c.len_utf8();
+            let found = if c == '\'' {
+                let prev = text[..at].chars().next_back();
+                let start = match prev {
+                    None => Some(0),
+                    Some(p) if p.is_whitespace() || [':', '(', ','].contains(&p) => Some(at - p.len_utf8()).filter(|&s| s >= floor),
+                    Some(_) => None,
+                };
+                start.and_then(|s| single_quotation(text, s, at + 1))
+            } else {
+                QUOTE_PAIRS.iter().find(|(open, _)| open.contains(&c)).and_then(|(_, close)| paired_quotation(text, at, scan, close))
+            };
+            if let Some(q) = found {
+                (scan, floor) = (q.whole.end, q.whole.end);
+                return Some(q);
+            }
+        }
+        None
+    })
+}
+
+/// A quotation opened at `start` (its content from `from`), closed by the first of `close`.
+fn paired_quotation(text: &str, start: usize, from: usize, close: &[char]) -> Option<Quotation> {
+    // A byte loop: every closing mark starts with '"' or a byte of 0xc2 or above; `k` counts the
+    // characters passed (bytes that do not continue a character).
+    let b = text.as_bytes();
+    let (mut j, mut k) = (from, 0);
+    let (i, m) = loop {
+        let c = *b.get(j)?;
+        if c & 0xc0 != 0x80 {
+            if k > QUOTE_MAX {
+                return None;
+            }
+            if c == b'"' || c >= 0xc2 {
+                let m = text[j..].chars().next()?;
+                if close.contains(&m) {
+                    break (j - from, m);
+                }
+            }
+            k += 1;
+        }
+        j += 1;
+    };
+    if k < 2 {
+        return None;
+    }
+    let end = from + i + m.len_utf8();
+    // A curly single quotation ends before a character that is not part of a word (and takes it).
+    let end = if m == '\u{2019}' {
+        match text[end..].chars().next() {
+            None => end,
+            Some(n) if !(n.is_alphanumeric() || n == '_' || is_mark(n)) => end + n.len_utf8(),
+            Some(_) => return None,
+        }
+    } else {
+        end
+    };
+    Some(Quotation { whole: start..end, inner: from..from + i })
+}
+
+/// Combining marks count as part of a word, as in a regex `\w`.
+fn is_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}' | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}')
+}
+
+/// An ASCII single quotation whose content starts at `from` (the quote mark before it at
+/// `from - 1`, and `start` at the character before that or at the start): the first quote mark
+/// followed by a space, punctuation or the end closes it; one followed by a letter or digit is an
+/// apostrophe; any other ends the attempt.
+fn single_quotation(text: &str, start: usize, from: usize) -> Option<Quotation> {
+    let mut it = text[from..].char_indices().take(QUOTE_MAX + 2).peekable();
+    let mut units = 0;
+    while let Some((i, c)) = it.next() {
+        if c != '\'' {
+            units += 1;
+            continue;
+        }
+        let next = it.peek().map(|&(_, n)| n);
+        if units > 0 {
+            match next {
+                None => return Some(Quotation { whole: start..from + i + 1, inner: from..from + i }),
+                Some(n) if n.is_whitespace() || ['.', ',', ';', ':', '!', '?', ')'].contains(&n) => {
+                    return Some(Quotation { whole: start..from + i + 1 + n.len_utf8(), inner: from..from + i });
+                }
+                _ => {}
+            }
+        }
+        match next {
+            Some(n) if n.is_alphanumeric() => {
+                it.next();
+                units += 1;
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Our own writers and documents before a speech tag: "The analyst wrote, We assess ...".
+const OUR_WRITERS: [&str; 16] = [
+    "analyst", "analysts", "report", "assessment", "author", "authors", "researchers", "study", "paper", "note", "bulletin", "advisory", "we", "our", "i", "my",
+];
+
+/// Where words were said: "wrote in the group chat:", "said on the call:".
+const CHANNELS: [&str; 21] = [
+    "chat", "group", "channel", "thread", "forum", "call", "phone", "message", "note", "letter", "text", "dm", "email", "whatsapp", "telegram", "signal", "radio",
+    "line", "recording", "video", "audio",
+];
+
+/// First words of a clause before a speech tag that make it not the plotters' speech: the writer
+/// ("As I told partners, we ...") or a subordinate clause ("When he told them, we were ...").
+const NOT_A_SPEAKER: [&str; 21] = [
+    "i", "we", "it", "as", "like", "when", "after", "before", "if", "once", "because", "since", "while", "although", "though", "until", "whatever", "what", "who",
+    "which", "where",
+];
+
+/// Whether a clause ends in a speech verb and its addressee, with nothing but spaces between:
+/// "says to the driver", "told his company leads", "swore to them", "said to Ali". After "to"
+/// the addressee is a pronoun, an article or a name ("is said to be" is not speech). Or the verb
+/// and where the words were said: "wrote in the group chat".
+fn ends_in_addressed_verb(text: &str, ws: &[(usize, usize, String)], cfg: &LintConfig) -> bool {
+    let n = ws.len();
+    (1..=4).filter(|&k| n > k).any(|k| {
+        let v = &ws[n - k - 1];
+        let a = &ws[n - k];
+        let addressee = if a.2 == "to" {
+            ws.get(n - k + 1).is_some_and(|x| ADDRESSEES.contains(&x.2.as_str()) || text[x.0..].starts_with(char::is_uppercase))
+        } else {
+            ADDRESSEES.contains(&a.2.as_str())
+        };
+        // Or where it was said: "wrote in the group chat", "said on the call".
+        let channel = ["in", "on", "over", "via"].contains(&a.2.as_str()) && CHANNELS.contains(&ws[n - 1].2.as_str());
+        (addressee || channel)
+            && cfg.inner.speech_verbs.contains(&v.2)
+            && !cfg.inner.speech_verbs_adjacent.contains(&v.2)
+            && ws[n - k - 1..].windows(2).all(|p| text[p[0].1..p[1].0].trim().is_empty())
+    })
 }
 
 /// Dictated speech: "quote, we go on Friday, unquote" / "... end quote".
@@ -918,6 +1337,17 @@ fn tail(s: &str, n: usize) -> &str {
     &s[from..]
 }
 
+/// Whether the text between two words ends a sentence: a semicolon, a question or exclamation
+/// mark, a line break, or a full stop before a space.
+fn sentence_break(gap: &str) -> bool {
+    gap.contains([';', '!', '?', '\n']) || gap.contains(". ")
+}
+
+/// What follows the last of `marks` in `s` (all of `s` without one).
+fn after_last<'a>(s: &'a str, marks: &[char]) -> &'a str {
+    s.rfind(marks).map_or(s, |i| &s[i + s[i..].chars().next().map_or(1, char::len_utf8)..])
+}
+
 /// The first `n` bytes of `s` or fewer, cut at a char boundary.
 fn head(s: &str, n: usize) -> &str {
     let mut to = n.min(s.len());
@@ -933,13 +1363,18 @@ const ATTACK_WORDS: [&str; 16] = ["attack", "strike", "bomb", "device", "detonat
 /// Words before "2100-2200" that make it a window of time.
 const RANGE_BEFORE: [&str; 8] = ["window", "until", "time", "times", "timeframe", "slot", "period", "h"];
 
+/// Verbs that go on with a public event's clause after "and" / "then" ("starts at noon and ends
+/// at four"), besides any ending in "-ed".
+const CONTINUING_VERBS: [&str; 10] = ["ends", "finishes", "closes", "reopens", "resumes", "returns", "continues", "concludes", "moves", "runs"];
+
 /// Words that open a new clause: a public event's time does not reach past them.
 const CLAUSE_WORDS: [&str; 8] = ["and", "but", "when", "while", "whereas", "where", "then", "so"];
 
 /// Words that may follow "at 0430" and keep it a clock time.
-const HHMM_NEXT: [&str; 29] = [
+const HHMM_NEXT: [&str; 50] = [
     "on", "local", "lt", "hours", "hrs", "h", "tomorrow", "today", "tonight", "and", "or", "when", "sharp", "that", "the", "until", "at", "near", "outside",
-    "opposite", "behind", "via", "then", "latest", "z", "zulu", "utc", "gmt", "from",
+    "opposite", "behind", "via", "then", "latest", "z", "zulu", "utc", "gmt", "from", "tmrw", "tmw", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "this", "next",
 ];
 
 /// Verbs after which "at 1200" is a quantity ("the group's strength stands at 1200 near the
@@ -977,7 +1412,16 @@ fn public_event_times(text: &str, ws: &[(usize, usize, String)], cfg: &LintConfi
         for toks in &cfg.inner.time_allow {
             if let Some(end) = match_at(toks, ws, i).filter(|&e| e > i) {
                 let mut j = end;
-                while j < ws.len() && !text[ws[j - 1].1..ws[j].0].contains([',', ';', ':', '.', '!', '?', '\n', '(']) && !CLAUSE_WORDS.contains(&ws[j].2.as_str()) {
+                // A verb sharing the subject goes on with the clause: "was published at 16:00 and
+                // updated at 18:30", "starts at noon and ends at four".
+                let shared_subject = |j: usize| ["and", "then"].contains(&ws[j].2.as_str()) && ws.get(j + 1).is_some_and(|(_, _, w)| w.ends_with("ed") || CONTINUING_VERBS.contains(&w.as_str()));
+                // Punctuation ends the clause, but not the colon or dot inside a clock time.
+                let digits = |w: &str| w.bytes().all(|b| b.is_ascii_digit());
+                let breaks = |j: usize| {
+                    let gap = &text[ws[j - 1].1..ws[j].0];
+                    gap.contains([',', ';', ':', '.', '!', '?', '\n', '(']) && !((gap == ":" || gap == ".") && digits(&ws[j - 1].2) && digits(&ws[j].2))
+                };
+                while j < ws.len() && !breaks(j) && (!CLAUSE_WORDS.contains(&ws[j].2.as_str()) || shared_subject(j)) {
                     j += 1;
                 }
                 // Not when the clause speaks of the attack: "Kick-off for the attack is 19.30".
@@ -1014,7 +1458,13 @@ fn public_or_mention(text: &str, qs: usize, qe: usize, cfg: &LintConfig) -> bool
     if bw.iter().rev().take(5).filter(|(s, _, _)| *s >= clause).any(|(_, _, w)| cfg.inner.quote_mention_near.contains(w.strip_suffix("'s").unwrap_or(w))) {
         return true;
     }
-    // The sentence around the quotation.
+    public_sentence(text, qs, qe, cfg)
+}
+
+/// Whether the sentence around `qs..qe`, outside it, has a phrase of `public_speech`.
+fn public_sentence(text: &str, qs: usize, qe: usize, cfg: &LintConfig) -> bool {
+    let before = tail(&text[..qs], 400);
+    let after = head(&text[qe..], 400);
     let start = [". ", "! ", "? ", "\n"].iter().filter_map(|t| before.rfind(t).map(|i| i + t.len())).max().unwrap_or(0);
     let end = [". ", "! ", "? ", "\n"].iter().filter_map(|t| after.find(t)).min().unwrap_or(after.len());
     let outside: Vec<(usize, usize, String)> = words(&before[start..]).chain(words(&after[..end])).collect();
@@ -1023,6 +1473,21 @@ fn public_or_mention(text: &str, qs: usize, qe: usize, cfg: &LintConfig) -> bool
 
 /// Words after a number that make "at 12.50" a quantity rather than a clock time.
 const UNITS: [&str; 16] = ["per", "percent", "pc", "million", "billion", "km", "kilometres", "kilometers", "m", "metres", "kg", "tonnes", "dollars", "euros", "usd", "points"];
+
+/// Whether what follows a number makes it part of a larger one or a percentage: "2.50%",
+/// "1500,000", "14.30.5".
+fn continues_a_number(rest: &str) -> bool {
+    rest.starts_with('%') || (rest.starts_with(['.', ',']) && rest[1..].starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// "numbers 1500-2000": two round numbers in rising order joined by a dash are a range of
+/// quantities ("the group numbers 1500-2000"), not a phone number.
+fn round_range(s: &str) -> bool {
+    let from = s.find(|c: char| c.is_ascii_digit()).unwrap_or(s.len());
+    let parts: Vec<&str> = s[from..].split(['-', '\u{2013}']).map(str::trim).collect();
+    let n = |p: &str| p.parse::<u64>().ok().filter(|&v| v >= 100 && v % 100 == 0);
+    matches!(parts.as_slice(), [a, b] if n(a).zip(n(b)).is_some_and(|(a, b)| a < b))
+}
 
 fn looks_like_date(s: &str) -> bool {
     // 2024-01-10, 10.01.2024, 10/01/2024: a year (19xx / 20xx) and two 1-2 digit parts.

@@ -33,17 +33,38 @@
 //!   before the round: precision 0.333, recall 0.132). Not a blind set: written by the engineer
 //!   who tuned the round.
 //! - `blind8.jsonl`, `blind9.jsonl`: written by someone who never saw the vocabulary, the code
-//!   or any earlier set, and never tuned on (their tests print figures, not sentences). The
-//!   current estimate for unseen text: with the sixth-round vocabulary, precision 0.869 /
-//!   recall 0.890 and 0.923 / 0.732 (both together 0.893 / 0.811); with the fifth-round one,
-//!   0.835 / 0.805 and 0.919 / 0.695 (0.872 / 0.750).
+//!   or any earlier set. With the fifth-round vocabulary: precision 0.835 / recall 0.805 and
+//!   0.919 / 0.695 (both together 0.872 / 0.750); with the sixth-round one, 0.869 / 0.890 and
+//!   0.923 / 0.732 (0.893 / 0.811). `blind8` was then tuned on by class in the seventh round
+//!   (telecom records in other services' words, translated lawful interception, prison mail
+//!   and telephones, airborne and physical surveillance jargon, a device of ours going live;
+//!   insiders by role who cooperate, prisoners who tell, legal regimes for cooperating accused,
+//!   persons of trust, American informant abbreviations; speech after a verb and its addressee
+//!   with a dash or a colon, and after a tag and a comma; a time after a scheduling verb,
+//!   military zone letters, labelled and approximate times; UPI addresses and payment links, IP
+//!   addresses attributed to a person; and, for precision, drones as weapons, of state forces
+//!   or announced for patrols, our watch on a situation, partners as addressees, a newspaper's
+//!   sources, prisoners as subjects, physical interceptions, counted seizures, published CCTV,
+//!   round ranges of numbers, published times of advisories, government bodies' public
+//!   warnings, no visibility of a recipient's systems, phrases reaching across sentences) and
+//!   is now a regression guard. `blind9` stays unseen (its test prints figures, not sentences);
+//!   after the seventh round it measures precision 0.955 / recall 0.768.
+//! - `blind10.jsonl`, `blind11.jsonl`: by the same independent writer after the sixth round,
+//!   in yet other styles; never tuned on. Sixth-round vocabulary: 0.886 / 0.765 and 0.890 /
+//!   0.802; seventh: 0.889 / 0.790 and 0.929 / 0.802. The current estimate for unseen text is
+//!   `blind9` + `blind10` + `blind11` together after the seventh round: precision 0.923, recall
+//!   0.787 (tp 192 fp 16 fn 52 tn 280).
+//! - `round7.jsonl`: 60 sentences written in the seventh round (56 of them before its changes)
+//!   as variants of its classes in other words and registers, with hard negatives (the
+//!   vocabulary before the round: precision 0.158, recall 0.083). Not a blind set: written by
+//!   the engineer who tuned the round.
 //!
 //! The gap between the tuned sets (about 1.0) and each new blind set's first figure (0.65, 0.58,
-//! 0.44 recall; the independent sets 0.81 together) is the real finding: a vocabulary learns
+//! 0.44 recall; the independent sets 0.75-0.81 together) is the real finding: a vocabulary learns
 //! the phrasing it has seen, and a new style of writing brings new phrasing.
 //!
 //! `blind` to `blind7` were written by the engineers who maintain the vocabulary, who know what
-//! it matches; `blind8` and `blind9` by someone else, the fairer test.
+//! it matches; `blind8` to `blind11` by someone else, the fairer test.
 //!
 //! Add a new blind set after every vocabulary change and record its first measurement. Run:
 //! `cargo test -p tearline-policy --test it lints_eval -- --nocapture`.
@@ -255,7 +276,8 @@ fn round6_set_precision_and_recall() {
 #[test]
 fn a_vocabulary_without_the_fifth_round_keys_still_loads() {
     // `speech_nouns`, `public_speech` and `quote_mention` are optional (and so are the sixth
-    // round's `quote_mention_near`, `speech_noun_frames` and `time_allow`): an organisation's own
+    // round's `quote_mention_near`, `speech_noun_frames` and `time_allow`, and the seventh
+    // round's `ip_attribution`): an organisation's own
     // vocabulary written before them loads, and then a public quotation is reported as before.
     let old = "modality = [\"intercept*\"]\nsource = [\"informant*\"]\nspeech_verbs = [\"said\"]\nquote_min_words = 4\nquote_min_words_after_verb = 2\nskip_keys = [\"id\"]\n";
     let cfg = LintConfig::from_toml(old).expect("an older vocabulary loads");
@@ -295,8 +317,8 @@ fn lints_never_panic_on_any_slice_of_the_labelled_sentences() {
     assert!(n > 1000);
 }
 
-/// Precision and recall of an independent set, without printing its sentences (the sets
-/// below stay unseen by whoever tunes the vocabulary: only the figures are shown).
+/// Precision and recall of an independent set, without printing its sentences (the set below
+/// stays unseen by whoever tunes the vocabulary: only the figures are shown).
 fn independent(file: &str) -> Score {
     let s = evaluate(file);
     eprintln!("{file}: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
@@ -308,11 +330,25 @@ fn blind8_set_precision_and_recall() {
     // 82 blocking / 98 clean sentences written by a helper who never saw the vocabulary, the
     // code or any earlier set (military INTSUMs, Arabic- and Turkish-translated liaison prose,
     // parliamentary oversight, NGO security advisories, hurried texts, Indian English police
-    // prose, prison intelligence). Never tuned on. Measured with the fifth-round vocabulary:
+    // prose, prison intelligence). Measured untuned twice: with the fifth-round vocabulary,
     // precision 0.835, recall 0.805 (tp 66 fp 13 fn 16 tn 85); after the sixth round (tuned on
-    // blind7 only): precision 0.869, recall 0.890 (tp 73 fp 11 fn 9 tn 87).
-    let s = independent("blind8.jsonl");
-    assert!(s.recall() >= 0.85 && s.precision() >= 0.85, "blind8 set below its floors");
+    // blind7 only), precision 0.869, recall 0.890 (tp 73 fp 11 fn 9 tn 87). Its misses by class,
+    // which the seventh round tuned on (by class, not by sentence): HTS records and base
+    // stations, "the wire went live", unquoted speech after "says to the driver -" and "He swore
+    // to them, We ...", "timed for 1615", "planned for 14.30", "2130-2200L", a UPI address, an IP
+    // address rented by the accused under his own name. False alarms: an intercepted missile's
+    // debris, air defence intercepting drones, a combined drone and infantry attack, the
+    // adversary's own reconnaissance drones, "we continue monitoring the security environment",
+    // partner agencies asked to confirm receipt, warnings issued to foreign partners, prisoners
+    // as the subject of an assessment, newspapers citing security sources.
+    let s = evaluate("blind8.jsonl");
+    for m in &s.misses {
+        eprintln!("blind8 {m}");
+    }
+    eprintln!("blind8: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    // After the seventh round: precision 1.000, recall 1.000 (tp 82 fp 0 fn 0 tn 98). A
+    // regression guard now, with floors just below that.
+    assert!(s.recall() >= 0.97 && s.precision() >= 0.97, "blind8 set regressed");
 }
 
 #[test]
@@ -322,7 +358,59 @@ fn blind9_set_precision_and_recall() {
     // verbless bullets, Spanish- and German-translated liaison prose, Australian and South
     // African English, border guards, fusion centres, counter-drug reporting). Never tuned on.
     // Fifth-round vocabulary: precision 0.919, recall 0.695 (tp 57 fp 5 fn 25 tn 93); after
-    // the sixth round: precision 0.923, recall 0.732 (tp 60 fp 5 fn 22 tn 93).
+    // the sixth round: precision 0.923, recall 0.732 (tp 60 fp 5 fn 22 tn 93); after the
+    // seventh (tuned on blind8 only): precision 0.955, recall 0.768 (tp 63 fp 3 fn 19 tn 95).
     let s = independent("blind9.jsonl");
-    assert!(s.recall() >= 0.7 && s.precision() >= 0.9, "blind9 set below its floors");
+    assert!(s.recall() >= 0.75 && s.precision() >= 0.93, "blind9 set below its floors");
+}
+
+#[test]
+fn blind10_set_precision_and_recall() {
+    // 81 blocking / 99 clean sentences by the independent writer after the sixth round (Persian-
+    // and Urdu-translated prose, naval and coastguard signals, election security, rail and
+    // metro security, water and SCADA operators, Nigerian English, voice-memo transcripts,
+    // exercise injects). Never tuned on. Sixth-round vocabulary: precision 0.886, recall 0.765
+    // (tp 62 fp 8 fn 19 tn 91); seventh: precision 0.889, recall 0.790 (tp 64 fp 8 fn 17 tn 91).
+    let s = independent("blind10.jsonl");
+    assert!(s.recall() >= 0.75 && s.precision() >= 0.85, "blind10 set below its floors");
+}
+
+#[test]
+fn blind11_set_precision_and_recall() {
+    // 81 blocking / 99 clean sentences by the same writer (Indonesian-, Portuguese-, Italian-,
+    // Ukrainian-, Hebrew- and Chinese-translated prose, VIP protection, incident-response
+    // timelines, sanctions and financial intelligence, training material, UN panel reports,
+    // long-form journalism, Kenyan, Irish, Scottish, Singaporean and Canadian English, ticket
+    // comments). Never tuned on. Sixth-round vocabulary: precision 0.890, recall 0.802 (tp 65
+    // fp 8 fn 16 tn 91); seventh: precision 0.929, recall 0.802 (tp 65 fp 5 fn 16 tn 94).
+    let s = independent("blind11.jsonl");
+    assert!(s.recall() >= 0.77 && s.precision() >= 0.88, "blind11 set below its floors");
+}
+
+#[test]
+fn round7_set_precision_and_recall() {
+    // 36 blocking / 24 clean sentences written in the seventh round as variants of its classes
+    // in other words (toll records, IPDR, communications data, an intervened line, a probe gone
+    // live, prisoners' letters, full-motion video, ISR overwatch, shadowing, intercepted calls,
+    // drones filming; a cooperating bookkeeper or driver, effective remorse, an approver, a
+    // V-person, a person of trust, CS-1 and the CI, a prisoner who told staff; speech after
+    // "tells the others -", "said to her brother:", "told the recruits, You ..."; "scheduled for
+    // 2245", "set for 9.40", "0115L and 0145L", "0540J", "RV: 2330", "around 10ish"; a UPI
+    // handle, a paypal.me link, an IP leased by the suspect with his own passport) and hard
+    // negatives (navy units intercepting a skiff, fragments of an intercepted rocket, a drone and
+    // mortar assault, the insurgents' own drones, police drones to patrol a procession, the
+    // army's drone strikes, our watch on the threat picture, partner services asked to
+    // acknowledge, alerts issued to allied services, a detainee released on bail, Reuters citing
+    // sources, seized phones counted, CCTV images released or retained, "numbers 2500-3000", an
+    // advisory published and updated at stated times, State Department and Foreign Office travel
+    // advice in quotes, no visibility of your network, an accountant cooperating with a
+    // smuggling network, "planned for 1200 households", a public figure's words after a comma, an
+    // IP address with no person). Before the round: precision 0.158, recall 0.083 (tp 3 fp 16 fn
+    // 33 tn 8); after: 1.000 / 1.000. Tuned alongside, so a regression guard, not an estimate.
+    let s = evaluate("round7.jsonl");
+    for m in &s.misses {
+        eprintln!("round7 {m}");
+    }
+    eprintln!("round7: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "round7 set regressed");
 }
