@@ -101,9 +101,9 @@ async fn write_batches(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Note>, owne
 /// decision column, for twice as many pages after each further miss (up to
 /// [`Kept::MAX_SKIP`]), so a collection whose objects must be decided live each time
 /// (markings that are not built in) is not read twice per page; and a page that starts after
-/// every kept row (a first read going forward) goes straight to the decision column. A new profile or policy is a
-/// new context with nothing kept. Bounded: all contexts together keep at most [`Kept::MAX`]
-/// admissions; past that nothing more is kept until a context goes.
+/// every kept row (a first read going forward) goes straight to the decision column. A new
+/// profile or policy is a new context with nothing kept. Bounded: all contexts together keep
+/// at most [`Kept::MAX`] admissions; past that nothing more is kept until a context goes.
 #[derive(Debug)]
 pub(crate) struct Kept {
     by_collection: RwLock<HashMap<String, Arc<KeptRows>>>,
