@@ -401,11 +401,16 @@ pub enum RowColumn {
 impl RowColumn {
     /// A row decided live, from the releases that published it.
     pub fn published(text: Option<&str>) -> RowColumn {
-        let mut v: Vec<String> = text.unwrap_or_default().split(',').filter(|m| !m.is_empty()).map(str::to_owned).collect();
+        let mut v: Vec<String> = split_names(text.unwrap_or_default()).collect();
         v.sort();
         v.dedup();
         RowColumn::Live(v)
     }
+}
+
+/// Release names as stored, joined by `,`.
+fn split_names(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(',').filter(|m| !m.is_empty()).map(str::to_owned)
 }
 
 /// The names of stored admissions by number (`admission_sets`), kept in memory: a number's
@@ -420,7 +425,7 @@ impl AdmissionSets {
 
     /// The names stored as `text` (joined by `,`).
     pub fn names(text: &str) -> Arc<[String]> {
-        text.split(',').filter(|m| !m.is_empty()).map(str::to_owned).collect::<Vec<_>>().into()
+        split_names(text).collect::<Vec<_>>().into()
     }
 
     /// The numbers the rows name that are not kept, each once.

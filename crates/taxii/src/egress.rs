@@ -131,8 +131,7 @@ pub struct PartnerView {
 }
 
 /// The admitted objects of one page with the releases each stands for, in cursor order (a
-/// page's cursors are distinct): found by binary search or one walk beside the page, no
-/// hashing per object. Rows mostly stand for the same releases, so each row holds the index
+/// page's cursors are distinct): found by one walk beside the page, no hashing per object. Rows mostly stand for the same releases, so each row holds the index
 /// of its list of names, and each list is held once.
 #[derive(Debug, Clone, Default)]
 struct Admitted {
@@ -156,10 +155,6 @@ impl Admitted {
 
     fn sort(&mut self) {
         self.rows.sort_unstable_by_key(|(c, _)| *c);
-    }
-
-    fn get(&self, cursor: tearline_store::Cursor) -> Option<&Arc<[String]>> {
-        self.rows.binary_search_by_key(&cursor, |(c, _)| *c).ok().map(|i| &self.lists[self.rows[i].1 as usize])
     }
 
     /// For each row, whether it is admitted and with what: one walk beside rows in cursor
@@ -350,7 +345,7 @@ impl Audience {
         }
         // Kept by contexts that outlive the request (those of the server's `Contexts`).
         if view.admissions.is_some() {
-            ctx.kept.keep(collection_id, page.items.iter().filter_map(|o| view.admitted.get(o.cursor).map(|n| (o, n))));
+            ctx.kept.keep(collection_id, page.items.iter().zip(view.admitted.walk(&page.items)).filter_map(|(o, n)| Some((o, n?))));
         }
         if live.is_empty() {
             return Ok((page, self));
@@ -377,6 +372,9 @@ impl Audience {
             }
         }
         let mut store_back: Vec<(tearline_store::Cursor, Vec<String>)> = Vec::new();
+        let mut kept_live: Vec<(&StoredObject, Arc<[String]>)> = Vec::new();
+        // Rows standing for the same releases share one list, as stored ones do.
+        let mut last: Option<Arc<[String]>> = None;
         for ((o, published), head) in live.into_iter().zip(&heads) {
             let (Some(head), Some(body)) = (head, o.body.as_deref()) else { continue };
             let authored = head.created_by_ref.as_deref() == Some(ctx.recipient.org_identity.as_str());
@@ -385,23 +383,22 @@ impl Audience {
             }
             // An object names a release when it is the release's manifest report or only that
             // release published it (the producer's identity or a TLP definition names none).
-            let names = if published.len() == 1 { published } else { published.into_iter().filter(|m| *m == o.id).collect() };
+            let names: Vec<String> = if published.len() == 1 { published } else { published.into_iter().filter(|m| *m == o.id).collect() };
+            let names = match last.take() {
+                Some(l) if l[..] == names[..] => l,
+                _ => Arc::from(names),
+            };
+            last = Some(names.clone());
             if head.self_contained() {
-                store_back.push((o.cursor, names.clone()));
+                store_back.push((o.cursor, names.to_vec()));
+                kept_live.push((o, names.clone()));
             }
-            view.admitted.push(o.cursor, &names.into());
+            view.admitted.push(o.cursor, &names);
         }
         // Stored decisions first, then live ones: back into page (cursor) order.
         view.admitted.sort();
         if let Some(a) = &view.admissions {
-            // One list per run of rows standing for the same releases, as stored ones share.
-            let mut names: Vec<Arc<[String]>> = Vec::with_capacity(store_back.len());
-            for (_, n) in &store_back {
-                let same = names.last().filter(|l| l[..] == n[..]).cloned();
-                names.push(same.unwrap_or_else(|| Arc::from(n.as_slice())));
-            }
-            let kept = store_back.iter().zip(&names).filter_map(|((c, _), n)| page.items.binary_search_by_key(c, |o| o.cursor).ok().map(|i| (&page.items[i], n)));
-            ctx.kept.keep(collection_id, kept);
+            ctx.kept.keep(collection_id, kept_live.iter().map(|(o, n)| (*o, n)));
             a.note(&ctx.read, collection_id, store_back);
         }
         Ok((page, self))
