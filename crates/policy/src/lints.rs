@@ -1,61 +1,70 @@
 //! The sanitiser: lints over the text of released objects.
 //!
-//! Blocking lints (a release with one is refused unless an approver overrides that finding with
-//! a justification):
-//! - `TL-MODALITY`: collection-modality wording ("intercepted", "call between", "SIGINT",
-//!   "imagery shows", ...);
+//! Blocking lints (a release with one is refused unless an approver overrides that finding with a
+//! justification):
+//! - `TL-MODALITY`: collection-modality wording ("intercepted", "call between", "SIGINT", "imagery
+//!   shows", ...);
 //! - `TL-SOURCE`: descriptions of sources or their access ("a member of the cell", "source with
 //!   access", "informant", "liaison service", ...);
-//! - `TL-QUOTE`: quoted speech (a quotation of several words, or one right after "said" /
-//!   "told" / "wrote" ... or right before a tag: "'Don't bring phones,' the courier reminded
-//!   them"; single quotes may hold apostrophes: "'If I don't come back, ...'");
+//! - `TL-QUOTE`: quoted speech (a quotation of several words, or one right after "said" / "told" /
+//!   "wrote" ... or right before a tag: "'Don't bring phones,' the courier reminded them"; single
+//!   quotes may hold apostrophes: "'If I don't come back, ...'"; English, German (`„...“`,
+//!   `‚...‘`), French, Swiss and Japanese marks);
 //! - `TL-QUOTE` also covers unquoted speech after a colon ("his message read: we go after the
-//!   sermon"; after a speech noun in the first or second person: "the instruction was simply:
-//!   wait for my signal", or in any person when the noun is the subject of "was" / "is" right
-//!   before the colon: "The order, as relayed by the courier, was: hit them where they pray"),
-//!   around a speech tag between commas ("Go at dawn, she told them, and do not call me"), after
-//!   a speech verb with its addressee or its channel and a colon or a dash ("She said to her
-//!   brother: the money is in the blue bag", "guy says to the driver — park by the side
-//!   gate", "he wrote in the group chat: bring the bags"), after a speech tag and a comma when the
-//!   speech opens with a capital or the first person and speaks in the first or second person
-//!   ("He swore to them, We will not leave one soldier standing"), and dictated speech ("quote,
-//!   we go on Friday, unquote"). A quotation in a sentence that makes it a public statement
-//!   ("told reporters", "in a televised address", "the minister said", "the State Department
-//!   warned", "thousands chanting") or a name or slogan ("a statement titled", "the government's
-//!   slogan for the campaign, '...'", "say '...' instead") is not speech of the plotters and is
-//!   not reported;
+//!   sermon"; after a speech noun in the first or second person: "the instruction was simply: wait
+//!   for my signal", or in any person when the noun is the subject of "was" / "is" right before the
+//!   colon: "The order, as relayed by the courier, was: hit them where they pray"), around a speech
+//!   tag between commas ("Go at dawn, she told them, and do not call me"; the tag's subject may
+//!   hold "of" and a noun: "..., the head of the clan told his lieutenants", "..., one of the
+//!   brothers told the driver"), after a speech verb with its addressee or its channel and a colon
+//!   or a dash ("She said to her brother: the money is in the blue bag", "guy says to the driver —
+//!   park by the side gate", "he wrote in the group chat: bring the bags"), after a speech tag and
+//!   a comma when the speech opens with a capital or the first person and speaks in the first or
+//!   second person ("He swore to them, We will not leave one soldier standing"), and dictated
+//!   speech ("quote, we go on Friday, unquote"). A quotation in a sentence that makes it a public
+//!   statement ("told reporters", "in a televised address", "the minister said", "the State
+//!   Department warned", "thousands chanting") or a name or slogan ("a statement titled", "the
+//!   government's slogan for the campaign, '...'", "say '...' instead") is not speech of the
+//!   plotters and is not reported, unless the speech verb has a subordinate of a gang, a club or a
+//!   cell as its addressee (`private_speech` phrases: "The club president told his members,
+//!   '...'");
 //! - `TL-PHONE`, `TL-EMAIL`, `TL-HANDLE`, `TL-DEVICE-ID`, `TL-WALLET`: selectors (phone numbers,
 //!   North American numbers without a prefix, e-mail addresses, @handles, platform links and
 //!   account names like `user abu_layth77` or `Handle on the forum: Sayf_al_Haqq`, invite links
-//!   (`chat.whatsapp.com/...`, `signal.group/...`), messenger ids like `Threema ID 7XK2PZ9M`,
-//!   onion addresses, spelled-out and defanged e-mail addresses (`name at proton dot me`,
+//!   (`chat.whatsapp.com/...`, `signal.group/...`), messenger ids like `Threema ID 7XK2PZ9M`, onion
+//!   addresses, spelled-out and defanged e-mail addresses (`name at proton dot me`,
 //!   `name[at]domain[.]com`), IMEI / IMSI / ICCID / MAC addresses, vehicle registrations after a
 //!   registration word, Bitcoin / Ethereum / Tron / Monero / Litecoin / Dogecoin / XRP / other
 //!   bech32 wallets and any base58 address after "wallet" or "address", Indian UPI payment
 //!   addresses (`name@okaxis`, any `name@handle` after "UPI ID"), payment links (`paypal.me/...`,
-//!   `cash.app/$...`) and Cash App `$cashtags`). IP addresses and domains are not selectors
-//!   here: indicators are released on purpose; but an IP address that its sentence attributes to
-//!   a person (`ip_attribution` phrases: "rented by the accused under his own name", "the
-//!   suspect's home connection") is reported as `TL-DEVICE-ID`;
+//!   `cash.app/$...`), Cash App `$cashtags`, and gaming and Discord tags (`ironwolf#4471`; not
+//!   `ticket#2210`); registrations after "rego", "Kennzeichen", "matrícula" and other registration
+//!   words). IP addresses and domains are not selectors here: indicators are released on purpose;
+//!   but an IP address that its sentence attributes to a person (`ip_attribution` phrases: "rented
+//!   by the accused under his own name", "the suspect's home connection") is reported as
+//!   `TL-DEVICE-ID`;
 //! - `TL-TIME-PRECISION`: clock times finer than the configured granularity (default: a day):
-//!   `14:35`, `14h35`, `14 h 35`, `0235Z`, `at 0430`, `2:35 pm`, `at 10.15`, `19.30 on
-//!   Thursday`, `half past eight`, `twenty to eight`, `a quarter to midnight`, `nine o'clock`,
-//!   `shortly after 3 in the morning`, `at midnight`, `at 0615 at the fuel station`, `around
-//!   half seven`, `roughly 05.20`, `between 2 and 3 in the afternoon`, `0530-0600`, `at 19h`,
-//!   `at 7 sharp`, ISO timestamps, a time after a scheduling verb (`timed for 1615`, `planned for
-//!   14.30`), military time-zone letters (`0540J`, `at 0300L`, `2130-2200L`, `0115L and
-//!   0145L`), a four-digit time after a label in notes (`RV: 2330`, `Time: 0415`), approximate
-//!   times (`1915ish`, `around 10ish`), `14.30 Uhr`. A part of the day ("the evening of 11
-//!   January", "at dawn") is a window, not a clock time, and is not reported at any granularity;
-//!   nor is the published time of a public event stated as such ("The march will leave Trafalgar
-//!   Square at midday"), of an advisory, a patch or a report ("The vendor's advisory was
-//!   published at 16:00 UTC and updated at 18:30 UTC"), or an office's or a helpline's hours.
+//!   `14:35`, `14h35`, `14 h 35`, `0235Z`, `at 0430`, `2:35 pm`, `at 10.15`, `19.30 on Thursday`,
+//!   `half past eight`, `twenty to eight`, `a quarter to midnight`, `nine o'clock`, `shortly after
+//!   3 in the morning`, `at midnight`, `at 0615 at the fuel station`, `around half seven`, `roughly
+//!   05.20`, `between 2 and 3 in the afternoon`, `0530-0600`, `at 19h`, `at 7 sharp`, ISO
+//!   timestamps, a time after a scheduling verb (`timed for 1615`, `planned for 14.30`), military
+//!   time-zone letters (`0540J`, `at 0300L`, `2130-2200L`, `0115L and 0145L`), a four-digit time
+//!   after a label in notes (`RV: 2330`, `Time: 0415`), approximate times (`1915ish`, `around
+//!   10ish`, `~2315`, `c.2340`, `ca. 0130`, when not a quantity), `14.30 Uhr`, a range of
+//!   four-digit times before a temporal word (`between 1100 and 1130 before marching`). A part of
+//!   the day ("the evening of 11 January", "at dawn") is a window, not a clock time, and is not
+//!   reported at any granularity; nor is the published time of a public event stated as such ("The
+//!   march will leave Trafalgar Square at midday"), of an advisory, a patch or a report ("The
+//!   vendor's advisory was published at 16:00 UTC and updated at 18:30 UTC"), or an office's or a
+//!   helpline's hours.
 //!
-//! Phrases of the vocabulary do not reach across sentences: a semicolon, a question or
-//! exclamation mark, a line break or a full stop before a space ends a match.
+//! Phrases of the vocabulary do not reach across sentences: a semicolon, a question or exclamation
+//! mark, a line break or a full stop before a space ends a match. A word with a clitic matches as
+//! the word ("leader's" as "leader", "we've" / "we're" / "we'd" as "we").
 //!
-//! Warnings (never block): `TL-NO-LOCATION` and `TL-NO-WINDOW`, for releases that give no place
-//! or no time window: recipients dismiss such warnings as "too general".
+//! Warnings (never block): `TL-NO-LOCATION` and `TL-NO-WINDOW`, for releases that give no place or
+//! no time window: recipients dismiss such warnings as "too general".
 //!
 //! The vocabulary is data (`data/policy/lints.toml`, embedded as the default) so organisations
 //! adapt it without code changes.
@@ -166,6 +175,12 @@ struct Vocab {
     /// accused under his own name"): the address is then a selector (seventh round; optional).
     #[serde(default)]
     ip_attribution: Vec<String>,
+    /// Phrases that, in the sentence of a quotation, make it private speech even when a
+    /// `public_speech` phrase is there too ("The club president told his members, '...'"):
+    /// a speech verb with a subordinate of a gang or a cell as its addressee (eighth round;
+    /// optional).
+    #[serde(default)]
+    private_speech: Vec<String>,
     skip_keys: Vec<String>,
 }
 
@@ -265,6 +280,7 @@ struct Compiled {
     speech_noun_frames: HashSet<String>,
     time_allow: Vec<Vec<Tok>>,
     ip_attribution: Vec<Vec<Tok>>,
+    private_speech: Vec<Vec<Tok>>,
     quote_min_words: usize,
     quote_min_after_verb: usize,
     skip_keys: HashSet<String>,
@@ -344,6 +360,7 @@ impl LintConfig {
             speech_noun_frames: v.speech_noun_frames.iter().map(|s| s.to_lowercase()).collect(),
             time_allow: v.time_allow.iter().map(|p| parse_phrase(p)).filter(|t| !t.as_ref().is_ok_and(Vec::is_empty)).collect::<Result<_, _>>()?,
             ip_attribution: v.ip_attribution.iter().map(|p| parse_phrase(p)).filter(|t| !t.as_ref().is_ok_and(Vec::is_empty)).collect::<Result<_, _>>()?,
+            private_speech: v.private_speech.iter().map(|p| parse_phrase(p)).filter(|t| !t.as_ref().is_ok_and(Vec::is_empty)).collect::<Result<_, _>>()?,
             quote_min_words: v.quote_min_words.max(1),
             quote_min_after_verb: v.quote_min_words_after_verb.max(1),
             skip_keys: v.skip_keys.into_iter().collect(),
@@ -405,13 +422,19 @@ fn words(text: &str) -> impl Iterator<Item = (usize, usize, String)> + '_ {
     })
 }
 
+/// A word without its clitic: "leader's" is "leader", "we've" / "we're" / "we'd" / "we'll" /
+/// "I'm" are "we" and "i" (eighth round: "we've got access to his iCloud").
+fn strip_clitic(w: &str) -> Option<&str> {
+    ["'s", "'ve", "'re", "'d", "'ll", "'m"].iter().find_map(|c| w.strip_suffix(c)).filter(|s| !s.is_empty())
+}
+
 fn tok_matches(t: &Tok, w: &str) -> bool {
     match t {
-        Tok::Word(x) => x == w || w.strip_suffix("'s").is_some_and(|s| s == x),
+        Tok::Word(x) => x == w || strip_clitic(w).is_some_and(|s| s == x),
         Tok::Prefix(p) => w.starts_with(p.as_str()),
         Tok::Alt(alts, n) => {
             let found = |v: &str| alts[..*n].binary_search_by(|t| if let Tok::Word(x) = t { x.as_str().cmp(v) } else { std::cmp::Ordering::Less }).is_ok();
-            found(w) || w.strip_suffix("'s").is_some_and(found) || alts[*n..].iter().any(|a| tok_matches(a, w))
+            found(w) || strip_clitic(w).is_some_and(found) || alts[*n..].iter().any(|a| tok_matches(a, w))
         }
         Tok::Any => true,
         Tok::Gap(_) => true,
@@ -460,6 +483,8 @@ struct Patterns {
     ipv4: Regex,
     ish: Regex,
     labelled_hhmm: Regex,
+    approx_hhmm: Regex,
+    game_tag: Regex,
 }
 
 /// Compiles a pattern with ASCII word boundaries: Unicode ones keep the fast automata off any
@@ -493,7 +518,7 @@ fn patterns() -> &'static Patterns {
         // Tor onion services (v2 and v3).
         onion: re(r"(?i)\b(?:[a-z2-7]{56}|[a-z2-7]{16})\.onion\b").expect("regex"),
         // Vehicle registrations after a registration word: letters and digits, upper case.
-        plate: re(r"\b(?i:registration|reg\.?|vrm|licen[cs]e plates?|number plates?|plates?)(?i:\s+(?:no\.?|number|mark))?\s*[:#]?\s*(?:(?i:is|was)\s+)?([A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,2})\b").expect("regex"),
+        plate: re(r"\b(?i:registration|reg\.?|rego|vrm|vrn|licen[cs]e plates?|number plates?|plates?|kennzeichen|matr[ií]cula|immatriculation|kenteken|targa)(?i:\s+(?:no\.?|number|mark))?\s*[:#]?\s*(?:(?i:is|was)\s+)?([A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,2})\b").expect("regex"),
         // Any base58 address right after a wallet word (Litecoin, Dogecoin, Solana, ...).
         wallet_after_word: re(r"(?i:wallet|address|addr)\s*(?:(?i:is|was)\s+)?[:=]?\s*([1-9A-HJ-NP-Za-km-z]{26,50})\b").expect("regex"),
         // An hour in digits with a part of the day: "shortly after 3 in the morning".
@@ -530,6 +555,13 @@ fn patterns() -> &'static Patterns {
         // Four digits after a time label and a colon, as in verbless notes: "RV: 2330, quarry
         // gate", "Time: 0415 departure from the farm".
         labelled_hhmm: re(r"(?i)\b(?:time|times|timing|rv|rdv|rendezvous|meet|meeting|h\s?hour|eta|etd|departure|depart|arrival|pick\s?up|pickup|drop|drop\s?off|handover|hand\s?over|start|kick\s?off|window|when|hit|strike|move|exfil|infil|launch)\s*[:=]\s*((?:[01]\d|2[0-3])([0-5]\d))\b").expect("regex"),
+        // Four digits after an approximation mark, as in notes: "handover ~2315", "c.2340",
+        // "ca. 0130" (years 19xx and 20xx are left out; the caller rules out quantities).
+        approx_hhmm: re(r"(?i)(?:^|[\s(\[,;:])(?:~|\u{2248}|c\.|ca\.?|circa)\s?((?:0\d|1[0-8]|2[1-3])([0-5]\d))(?:[ZLJ]|\s?(?:hrs|h|lt|local))?\b").expect("regex"),
+        // A gaming or Discord tag: a name of three characters or more, "#" and four or five
+        // digits ("ironwolf#4471", "Kharon#21977"; not a flight "BA#2490"); the words of
+        // issue trackers ("issue#12", "ticket#2210") are left out by the caller.
+        game_tag: re(r"(?i)\b([a-z][a-z0-9_.]{2,31}#\d{4,5})\b").expect("regex"),
         // IPv4 addresses, also defanged ("45.137.21[.]9").
         ipv4: re(r"\b(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:(?:\.|\[\.\]|\(\.\))(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\b").expect("regex"),
         window: re(r"(?i)\b(?:between|from|until|till|before|after|by|within|during|on)\b[^.]{0,40}?\b(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}|\d{4}-\d{2}-\d{2}|\d+\s+(?:hours|days|weeks)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of the (?:week|month))|\b(?:coming|next)\s+(?:days|weeks|hours|\d+\s+(?:hours|days))\b").expect("regex"),
@@ -594,7 +626,7 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
         if let Some(v) = cfg.inner.by_word.get(w) {
             cands.extend(v);
         }
-        if let Some(stem) = w.strip_suffix("'s").and_then(|s| cfg.inner.by_word.get(s)) {
+        if let Some(stem) = strip_clitic(w).and_then(|s| cfg.inner.by_word.get(s)) {
             cands.extend(stem);
         }
         cfg.inner.by_prefix.find(w, &mut cands);
@@ -802,6 +834,14 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
             time(m.start(), m.end(), if mm.as_str() == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
         }
     }
+    for c in pt.approx_hhmm.captures_iter(if has_digit { text } else { "" }) {
+        let (m, mm) = (c.get(1).expect("time"), c.get(2).expect("minutes"));
+        // "handover ~2315, car park B", "c.2340 behind the mosque"; not "~1500 fighters" nor
+        // "estimated at ~1500, police said".
+        if hhmm_followed_by_time_word(text, m.start(), m.end()) && !continues_a_number(&text[m.end()..]) {
+            time(m.start(), m.end(), if mm.as_str() == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
+        }
+    }
     for m in pt.ish.find_iter(if has_digit && lower.contains("ish") { text } else { "" }) {
         // Not "about 20ish minutes", "by 10ish metres".
         let next = words(head(&text[m.end()..], 40)).next().map(|(_, _, w)| w).unwrap_or_default();
@@ -902,6 +942,15 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     for c in pt.cashtag.captures_iter(if b.contains(&b'$') { text } else { "" }) {
         let m = c.get(1).expect("cashtag");
         push(HANDLE, m.start(), m.end());
+    }
+    // Gaming and Discord tags ("ironwolf#4471"); not the numbers of issue trackers and
+    // documents ("ticket#2210", "case#1234").
+    for c in pt.game_tag.captures_iter(if has_digit && b.contains(&b'#') { text } else { "" }) {
+        let m = c.get(1).expect("tag");
+        let name = m.as_str().split('#').next().unwrap_or_default().to_ascii_lowercase();
+        if !NUMBERED_THINGS.contains(&name.trim_end_matches(['.', '_'])) {
+            push(HANDLE, m.start(), m.end());
+        }
     }
     // An IP address attributed to a person in its sentence ("rented by the accused under his
     // own name") is a selector of that person; other addresses are indicators.
@@ -1055,16 +1104,22 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     // speech around it is in the first or second person, or the verb has an addressee ("he
     // told the driver"); a public statement ("..., the minister said") is not reported.
     for (ci, _) in text.match_indices(',') {
-        let after = head(&text[ci + 1..], 80);
-        let aw: Vec<(usize, usize, String)> = words(after).take(7).collect();
+        let after = head(&text[ci + 1..], 100);
+        let aw: Vec<(usize, usize, String)> = words(after).take(11).collect();
         let Some(first) = aw.first() else { continue };
         if !after[..first.0].trim().is_empty() {
             continue;
         }
+        let w = |i: usize| aw.get(i).map_or("", |x| x.2.as_str());
+        // The subject may hold "of" and a noun: "the head of the clan told", "one of the
+        // brothers told", "one of them told" (eighth round).
+        let of_noun = |at: usize| if ["the", "his", "her", "their"].contains(&w(at + 1)) { at + 3 } else { at + 2 };
         let vi = if TAG_PRONOUNS.contains(&first.2.as_str()) {
             1
-        } else if ["the", "his", "her", "their"].contains(&first.2.as_str()) {
-            2
+        } else if first.2 == "one" && w(1) == "of" {
+            of_noun(1)
+        } else if ["the", "his", "her", "their", "a", "an"].contains(&first.2.as_str()) {
+            if w(2) == "of" { of_noun(2) } else { 2 }
         } else if after[first.0..].starts_with(char::is_uppercase) {
             1
         } else {
@@ -1125,7 +1180,7 @@ const QUOTE_MAX: usize = 400;
 
 /// Quotation marks that pair by themselves: (opening marks, closing marks). What they enclose
 /// holds no closing mark ("\u{201c}" closes as well as opens: German and English usage).
-const QUOTE_PAIRS: [(&[char], &[char]); 7] = [
+const QUOTE_PAIRS: [(&[char], &[char]); 8] = [
     (&['"'], &['"']),
     (&['\u{201c}', '\u{201e}'], &['\u{201d}', '\u{201c}']),
     (&['\u{00ab}'], &['\u{00bb}']),
@@ -1133,6 +1188,8 @@ const QUOTE_PAIRS: [(&[char], &[char]); 7] = [
     (&['\u{2039}'], &['\u{203a}']),
     (&['\u{00bb}'], &['\u{00ab}']),
     (&['\u{300c}'], &['\u{300d}']),
+    // German single quotation marks: "\u{201a}...\u{2018}" (eighth round).
+    (&['\u{201a}'], &['\u{2018}']),
 ];
 
 /// Quotations in order, left to right, without overlap: two to 400 characters between a pair of
@@ -1371,10 +1428,10 @@ const CONTINUING_VERBS: [&str; 10] = ["ends", "finishes", "closes", "reopens", "
 const CLAUSE_WORDS: [&str; 8] = ["and", "but", "when", "while", "whereas", "where", "then", "so"];
 
 /// Words that may follow "at 0430" and keep it a clock time.
-const HHMM_NEXT: [&str; 50] = [
+const HHMM_NEXT: [&str; 52] = [
     "on", "local", "lt", "hours", "hrs", "h", "tomorrow", "today", "tonight", "and", "or", "when", "sharp", "that", "the", "until", "at", "near", "outside",
     "opposite", "behind", "via", "then", "latest", "z", "zulu", "utc", "gmt", "from", "tmrw", "tmw", "monday", "tuesday", "wednesday", "thursday", "friday",
-    "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "this", "next",
+    "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "this", "next", "before", "after",
 ];
 
 /// Verbs after which "at 1200" is a quantity ("the group's strength stands at 1200 near the
@@ -1468,8 +1525,18 @@ fn public_sentence(text: &str, qs: usize, qe: usize, cfg: &LintConfig) -> bool {
     let start = [". ", "! ", "? ", "\n"].iter().filter_map(|t| before.rfind(t).map(|i| i + t.len())).max().unwrap_or(0);
     let end = [". ", "! ", "? ", "\n"].iter().filter_map(|t| after.find(t)).min().unwrap_or(after.len());
     let outside: Vec<(usize, usize, String)> = words(&before[start..]).chain(words(&after[..end])).collect();
-    cfg.inner.public_speech.iter().any(|toks| (0..outside.len()).any(|i| match_at(toks, &outside, i).is_some_and(|e| e > i)))
+    let any = |list: &[Vec<Tok>]| list.iter().any(|toks| (0..outside.len()).any(|i| match_at(toks, &outside, i).is_some_and(|e| e > i)));
+    // A speech verb with a subordinate as addressee ("the club president told his members")
+    // is private speech whatever else the sentence has.
+    any(&cfg.inner.public_speech) && !any(&cfg.inner.private_speech)
 }
+
+/// Words before "#1234" that make it the number of a thing, not a gaming or Discord tag.
+const NUMBERED_THINGS: [&str; 40] = [
+    "issue", "issues", "ticket", "tickets", "case", "cases", "bug", "pr", "pull", "item", "items", "no", "nr", "num", "number", "order", "invoice", "room", "flight",
+    "ref", "incident", "inc", "cve", "kb", "page", "line", "row", "build", "task", "story", "job", "request", "req", "change", "chg", "rfc", "report", "alert", "rule",
+    "version",
+];
 
 /// Words after a number that make "at 12.50" a quantity rather than a clock time.
 const UNITS: [&str; 16] = ["per", "percent", "pc", "million", "billion", "km", "kilometres", "kilometers", "m", "metres", "kg", "tonnes", "dollars", "euros", "usd", "points"];
@@ -1562,4 +1629,81 @@ fn walk(v: &Value, path: &str, f: &mut impl FnMut(&str, &str), cfg: &LintConfig)
 /// The blocking findings that no override clears.
 pub fn unresolved<'a>(findings: &'a [Finding], overrides: &[Override]) -> Vec<&'a Finding> {
     findings.iter().filter(|f| f.blocking && !overrides.iter().any(|o| o.clears(f))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(text: &str) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        lint_text(text, "x", "description", &LintConfig::default(), &mut out);
+        out.iter().filter(|f| f.blocking).map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn lints_gaming_and_discord_tags_but_not_numbered_things() {
+        assert!(codes("His Discord handle is ironwolf#4471.").contains(&HANDLE));
+        assert!(codes("Battle.net: Kharon#21977, same name on the forums.").contains(&HANDLE));
+        assert!(codes("The fix is tracked in ticket#2210 and Issue#4471.").is_empty());
+        assert!(codes("See issue #4471 for the fix.").is_empty());
+        assert!(codes("The airline said flight BA#2490 was delayed.").is_empty());
+    }
+
+    #[test]
+    fn lints_approximate_four_digit_times_but_not_quantities() {
+        assert!(codes("- handover ~2315, car park B").contains(&TIME_PRECISION));
+        assert!(codes("Drop-off c.2340 behind the mosque.").contains(&TIME_PRECISION));
+        assert!(codes("RV ca. 0130 at the north gate").contains(&TIME_PRECISION));
+        assert!(codes("The militia fields ~1500 fighters in the valley.").is_empty());
+        assert!(codes("Turnout was estimated at ~1500, police said.").is_empty());
+        assert!(codes("The ledger lists ~2000, mostly in cash.").is_empty());
+    }
+
+    #[test]
+    fn a_range_of_four_digit_times_before_a_temporal_word() {
+        assert!(codes("They assemble between 1100 and 1130 before marching.").contains(&TIME_PRECISION));
+        assert!(codes("Between 1100 and 1300 migrants crossed that week.").is_empty());
+    }
+
+    #[test]
+    fn german_single_quotation_marks_hold_speech() {
+        assert!(codes("The ringleader told the others \u{201a}Keep your heads down until the trial is over\u{2018}.").contains(&QUOTE));
+        assert!(codes("He wrote \u{201a}not on the phone\u{2018} and hung up.").contains(&QUOTE));
+        assert!(codes("The \u{201a}Sturmfront\u{2018} network recruits online.").is_empty());
+    }
+
+    #[test]
+    fn a_subordinate_as_addressee_makes_speech_private() {
+        assert!(codes("The president told his members, 'Sort the Rebels out before the run, no excuses.'").contains(&QUOTE));
+        assert!(codes("The chairman told his lieutenants: 'the boat goes Friday, not before.'").contains(&QUOTE));
+        assert!(codes("The president told reporters, 'We will find those responsible.'").is_empty());
+        assert!(codes("The minister told parliament that the threat was 'real and growing'.").is_empty());
+    }
+
+    #[test]
+    fn a_speech_tag_whose_subject_has_of_and_a_noun() {
+        assert!(codes("Nobody touches the money until I arrive, the head of the clan told his lieutenants.").contains(&QUOTE));
+        assert!(codes("Bring the van round at dawn, one of the brothers told the driver.").contains(&QUOTE));
+        assert!(codes("We wait for the signal, one of them told the recruits, and then we move.").contains(&QUOTE));
+        assert!(codes("As expected, the head of the delegation told the conference that talks would continue.").is_empty());
+        assert!(codes("We will not be intimidated, one of the ministers told reporters.").is_empty());
+    }
+
+    #[test]
+    fn contractions_of_pronouns_match_as_the_pronoun() {
+        assert_eq!(strip_clitic("we've"), Some("we"));
+        assert_eq!(strip_clitic("i'm"), Some("i"));
+        assert_eq!(strip_clitic("'s"), None);
+        assert_eq!(strip_clitic("leader"), None);
+        assert!(codes("Heads-up: we've got access to his iCloud now.").contains(&MODALITY));
+        assert!(codes("We'd been reading the courier's mail for weeks.").contains(&MODALITY));
+    }
+
+    #[test]
+    fn registrations_after_other_registration_words() {
+        assert!(codes("The bloke's ute is a grey HiLux, NSW rego CX 41 LP.").contains(&DEVICE_ID));
+        assert!(codes("Sein Auto hat das Kennzeichen B-MK 4471.").contains(&DEVICE_ID));
+        assert!(codes("The rego check came back clean.").is_empty());
+    }
 }

@@ -47,17 +47,41 @@
 //!   sources, prisoners as subjects, physical interceptions, counted seizures, published CCTV,
 //!   round ranges of numbers, published times of advisories, government bodies' public
 //!   warnings, no visibility of a recipient's systems, phrases reaching across sentences) and
-//!   is now a regression guard. `blind9` stays unseen (its test prints figures, not sentences);
-//!   after the seventh round it measures precision 0.955 / recall 0.768.
+//!   is now a regression guard. `blind9` stayed unseen through the seventh round (0.955 /
+//!   0.768 after it) and was tuned on by class in the eighth round (national names and legal
+//!   bases of interception and covert searches: Australian TI product, section 205 records,
+//!   online searches under section 100b StPO; intercept product "from the lines"; records for a
+//!   target's cellphone; radar and thermal holds by patrol aircraft; our sinkholes and
+//!   honeypots; first-person collection in contractions, "we've got access"; people who report
+//!   to the police, source notes ("reporting individual", "in contact since", "expenses paid",
+//!   "ex-girlfriend of"), information that came from a relative, our researchers running
+//!   personas; German single quotation marks, speech tags whose subject holds "of" ("the head of
+//!   the clan told"), a gang's president speaking to his members; ranges of four-digit times
+//!   before "before" / "after", approximate times `~2315`; Discord and gaming tags,
+//!   registrations after "rego"; and, for precision, security products intercepting files and
+//!   mail, unauthorised drones near airports, the press idiom "people familiar with the
+//!   matter"): 1.000 / 0.988 after it, now a regression guard.
 //! - `blind10.jsonl`, `blind11.jsonl`: by the same independent writer after the sixth round,
 //!   in yet other styles; never tuned on. Sixth-round vocabulary: 0.886 / 0.765 and 0.890 /
-//!   0.802; seventh: 0.889 / 0.790 and 0.929 / 0.802. The current estimate for unseen text is
-//!   `blind9` + `blind10` + `blind11` together after the seventh round: precision 0.923, recall
-//!   0.787 (tp 192 fp 16 fn 52 tn 280).
+//!   0.802; seventh: 0.889 / 0.790 and 0.929 / 0.802 (`blind9` + `blind10` + `blind11` together
+//!   after the seventh round: precision 0.923, recall 0.787, tp 192 fp 16 fn 52 tn 280); eighth:
+//!   0.901 / 0.790 and 0.943 / 0.815.
+//! - `blind12.jsonl`, `blind13.jsonl`: by a new independent writer (who never saw the
+//!   vocabulary, the code or any earlier set) after the seventh round, in yet other styles;
+//!   never tuned on. Seventh-round vocabulary: 0.886 / 0.765 and 0.852 / 0.852; eighth: 0.887 /
+//!   0.778 and 0.852 / 0.852.
+//!
+//! The current estimate for unseen text is `blind10` to `blind13` together (720 sentences, 324
+//! blocking) after the eighth round: precision 0.894, recall 0.809 (tp 262 fp 31 fn 62 tn 365).
+//! A round tuned on one set by class moves the sets it never saw by about a point of recall.
 //! - `round7.jsonl`: 60 sentences written in the seventh round (56 of them before its changes)
 //!   as variants of its classes in other words and registers, with hard negatives (the
 //!   vocabulary before the round: precision 0.158, recall 0.083). Not a blind set: written by
 //!   the engineer who tuned the round.
+//! - `round8.jsonl`: 63 sentences written in the eighth round, all before its changes, as
+//!   variants of its classes in other words and registers, with hard negatives (the vocabulary
+//!   before the round: precision 0.538, recall 0.189). Not a blind set: written by the engineer
+//!   who tuned the round.
 //!
 //! The gap between the tuned sets (about 1.0) and each new blind set's first figure (0.65, 0.58,
 //! 0.44 recall; the independent sets 0.75-0.81 together) is the real finding: a vocabulary learns
@@ -276,8 +300,8 @@ fn round6_set_precision_and_recall() {
 #[test]
 fn a_vocabulary_without_the_fifth_round_keys_still_loads() {
     // `speech_nouns`, `public_speech` and `quote_mention` are optional (and so are the sixth
-    // round's `quote_mention_near`, `speech_noun_frames` and `time_allow`, and the seventh
-    // round's `ip_attribution`): an organisation's own
+    // round's `quote_mention_near`, `speech_noun_frames` and `time_allow`, the seventh round's
+    // `ip_attribution` and the eighth round's `private_speech`): an organisation's own
     // vocabulary written before them loads, and then a public quotation is reported as before.
     let old = "modality = [\"intercept*\"]\nsource = [\"informant*\"]\nspeech_verbs = [\"said\"]\nquote_min_words = 4\nquote_min_words_after_verb = 2\nskip_keys = [\"id\"]\n";
     let cfg = LintConfig::from_toml(old).expect("an older vocabulary loads");
@@ -360,8 +384,26 @@ fn blind9_set_precision_and_recall() {
     // Fifth-round vocabulary: precision 0.919, recall 0.695 (tp 57 fp 5 fn 25 tn 93); after
     // the sixth round: precision 0.923, recall 0.732 (tp 60 fp 5 fn 22 tn 93); after the
     // seventh (tuned on blind8 only): precision 0.955, recall 0.768 (tp 63 fp 3 fn 19 tn 95).
-    let s = independent("blind9.jsonl");
-    assert!(s.recall() >= 0.75 && s.precision() >= 0.93, "blind9 set below its floors");
+    // Its misses by class, which the eighth round tuned on (by class, not by sentence): a
+    // Discord tag "name#4471", an Australian "rego", "TI product on the phone", "product from
+    // the lines", an online search under section 100b StPO, section 205 records for a
+    // cellphone, a go-fast held on radar by a patrol aircraft, "we've got access", our sinkhole;
+    // an employee who reports to the police, a source note ("reporting individual: ex-girlfriend
+    // of the driver, in contact since March, expenses paid"), information from a cousin, our
+    // researcher's persona; a bikie president telling his members, "the head of the clan told
+    // his lieutenants", German single quotation marks; "between 1100 and 1130 before
+    // marching", "handover ~2315". False alarms: endpoint protection intercepting a macro, an
+    // unauthorised drone reported by air traffic control, press reports citing people familiar
+    // with the matter. Left alone: an "operator IP" used to reach victims' VPNs (an indicator
+    // by the lints' rule: IP addresses are released on purpose unless attributed to a person).
+    let s = evaluate("blind9.jsonl");
+    for m in &s.misses {
+        eprintln!("blind9 {m}");
+    }
+    eprintln!("blind9: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    // After the eighth round: precision 1.000, recall 0.988 (tp 81 fp 0 fn 1 tn 98). A
+    // regression guard now, with floors just below that.
+    assert!(s.recall() >= 0.97 && s.precision() >= 0.97, "blind9 set regressed");
 }
 
 #[test]
@@ -370,7 +412,8 @@ fn blind10_set_precision_and_recall() {
     // and Urdu-translated prose, naval and coastguard signals, election security, rail and
     // metro security, water and SCADA operators, Nigerian English, voice-memo transcripts,
     // exercise injects). Never tuned on. Sixth-round vocabulary: precision 0.886, recall 0.765
-    // (tp 62 fp 8 fn 19 tn 91); seventh: precision 0.889, recall 0.790 (tp 64 fp 8 fn 17 tn 91).
+    // (tp 62 fp 8 fn 19 tn 91); seventh: precision 0.889, recall 0.790 (tp 64 fp 8 fn 17 tn 91);
+    // eighth (tuned on blind9 only): precision 0.901, recall 0.790 (tp 64 fp 7 fn 17 tn 92).
     let s = independent("blind10.jsonl");
     assert!(s.recall() >= 0.75 && s.precision() >= 0.85, "blind10 set below its floors");
 }
@@ -382,7 +425,8 @@ fn blind11_set_precision_and_recall() {
     // timelines, sanctions and financial intelligence, training material, UN panel reports,
     // long-form journalism, Kenyan, Irish, Scottish, Singaporean and Canadian English, ticket
     // comments). Never tuned on. Sixth-round vocabulary: precision 0.890, recall 0.802 (tp 65
-    // fp 8 fn 16 tn 91); seventh: precision 0.929, recall 0.802 (tp 65 fp 5 fn 16 tn 94).
+    // fp 8 fn 16 tn 91); seventh: precision 0.929, recall 0.802 (tp 65 fp 5 fn 16 tn 94);
+    // eighth (tuned on blind9 only): precision 0.943, recall 0.815 (tp 66 fp 4 fn 15 tn 95).
     let s = independent("blind11.jsonl");
     assert!(s.recall() >= 0.77 && s.precision() >= 0.88, "blind11 set below its floors");
 }
@@ -423,7 +467,8 @@ fn blind12_set_precision_and_recall() {
     // maritime piracy shorthand, stadium, festival, hospital and school security, indictment
     // wording, British surveillance slang, Nigerian English, analysts' chat with typos,
     // headlines, verbless bullets). Never tuned on. Seventh-round vocabulary: precision 0.886,
-    // recall 0.765 (tp 62 fp 8 fn 19 tn 91).
+    // recall 0.765 (tp 62 fp 8 fn 19 tn 91); eighth (tuned on blind9 only): precision 0.887,
+    // recall 0.778 (tp 63 fp 8 fn 18 tn 91).
     let s = independent("blind12.jsonl");
     assert!(s.recall() >= 0.74 && s.precision() >= 0.85, "blind12 set below its floors");
 }
@@ -435,7 +480,39 @@ fn blind13_set_precision_and_recall() {
     // and cargo security, insider threats, imageboard and gaming-platform milieus, lone actors,
     // hostage negotiation, diplomatic protection, tabletop notes, inspector-general reports, a
     // podcast transcript; Indian, Filipino and South African English). Never tuned on.
-    // Seventh-round vocabulary: precision 0.852, recall 0.852 (tp 69 fp 12 fn 12 tn 87).
+    // Seventh-round vocabulary: precision 0.852, recall 0.852 (tp 69 fp 12 fn 12 tn 87); the
+    // same after the eighth (tuned on blind9 only).
     let s = independent("blind13.jsonl");
     assert!(s.recall() >= 0.82 && s.precision() >= 0.82, "blind13 set below its floors");
+}
+
+#[test]
+fn round8_set_precision_and_recall() {
+    // 37 blocking / 26 clean sentences written in the eighth round, all before its changes, as
+    // variants of its classes in other words (a BattleTag and Discord tags, TI material, product
+    // off the lines, the yield from the wires, section 100a of the Code of Criminal Procedure, an
+    // Online-Durchsuchung, a remote search authorised by a judge, section 205 subpoena results,
+    // data for a smartphone, a coastguard plane and a border helicopter with radar and thermal
+    // camera, "we've been reading", "we're monitoring", our honeypot and sinkholed domain;
+    // "between 0215 and 0240 after", "RV ~0130", "c.2340", "~0445,"; a club president, a
+    // chairman and a mayor's nephew speaking to their crews, "the leader of the crew told his
+    // runners", "one of the brothers told the driver", German single quotes; a cleaner who
+    // passes information to the police, a worker who talks to detectives, a "reporting person"
+    // note, a tip via the bookkeeper's sister, word from a brother-in-law, our analyst's sock
+    // puppet, an ex-treasurer in contact since last year; "WA rego", a "Kennzeichen") and hard
+    // negatives (endpoint detection and a mail gateway intercepting malicious mail, unauthorised
+    // and rogue drones at airports, "people familiar with the matter" in the press, presidents
+    // speaking to reporters and parliament, "issue #4471", "Ticket#2210", radar coverage at an
+    // airport, a navy tracking a missile on radar, "between 1100 and 1300 migrants", "estimated
+    // at ~1500", a gang president jailed, customers who report fraud to the police, an actor's
+    // persona on a forum, a rego check, a chairman's speech, published honeypot data, a
+    // ministry's radar tracking a drone, "We've published guidance"). Before the round:
+    // precision 0.538, recall 0.189 (tp 7 fp 6 fn 30 tn 20); after: 1.000 / 1.000. Tuned
+    // alongside, so a regression guard, not an estimate.
+    let s = evaluate("round8.jsonl");
+    for m in &s.misses {
+        eprintln!("round8 {m}");
+    }
+    eprintln!("round8: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "round8 set regressed");
 }
