@@ -71,11 +71,10 @@ pub(crate) fn parse_version(text: &str) -> StoreResult<Timestamp> {
 }
 
 /// One page; for a partner member's read (`read`), each row with its decision columns: the
-/// number of the admission's names stored on the row under the read's key (see
-/// [`admission_key`]; the key's own number is looked up once per query), else the releases
-/// that published exactly this (id, version) to the partner (`m1,m2`, NULL for none)
-/// ([`RowColumn`]). A row with a stored admission costs one integer comparison beyond reading
-/// its own columns.
+/// number of the names of the admission stored for the row under the read's key (see
+/// [`admission_key`]; from `admissions`, one primary-key lookup; the key's own number is
+/// looked up once per query), else the releases that published exactly this (id, version) to
+/// the partner (`m1,m2`, NULL for none) ([`RowColumn`]).
 pub(crate) async fn page(
     client: &deadpool_postgres::Client,
     collection_id: &str,
@@ -88,19 +87,24 @@ pub(crate) async fn page(
     let decision = match read {
         Some((r, _)) => {
             let (partner, key) = (p.push(r.partner.clone()), p.push(admission_key(r)));
-            let number = format!("(SELECT id FROM admission_keys WHERE key = {key})");
-            format!(
-                ", CASE WHEN admit_key = {number} THEN admit_set END AS admit_set,
-                   CASE WHEN admit_key = {number} THEN NULL
-                     ELSE (SELECT string_agg(r.manifest_id, ',') FROM release_objects r
+            (
+                format!(
+                    ", stored.names AS admit_set,
+                       CASE WHEN stored.names IS NULL THEN (SELECT string_agg(r.manifest_id, ',') FROM release_objects r
                            WHERE r.partner = {partner} AND r.object_id = objects.stix_id AND r.version = objects.version) END AS published"
+                ),
+                format!(
+                    " LEFT JOIN LATERAL (SELECT a.names FROM admissions a WHERE a.coll = objects.coll AND a.obj = objects.date_added
+                        AND a.key = (SELECT id FROM admission_keys WHERE key = {key})) stored ON true"
+                ),
             )
         }
-        None => ", NULL::bigint AS admit_set, NULL::text AS published".to_owned(),
+        None => (", NULL::bigint AS admit_set, NULL::text AS published".to_owned(), String::new()),
     };
+    let (decision, stored) = decision;
     // An unknown collection selects nothing: an empty page, as for an empty collection.
     let mut sql = format!(
-        "SELECT date_added, stix_id, type, version, spec_version, {} AS body{decision} FROM objects WHERE coll = (SELECT pk FROM collections WHERE id = {coll})",
+        "SELECT date_added, stix_id, type, version, spec_version, {} AS body{decision} FROM objects{stored} WHERE coll = (SELECT pk FROM collections WHERE id = {coll})",
         if with_body { "body" } else { "NULL::text" }
     );
     let after = filter.after.map(|c| c.0).max(filter.added_after.map(|t| t.as_micros()));

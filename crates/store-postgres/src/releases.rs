@@ -177,11 +177,24 @@ impl PgStore {
                 numbers.insert(row.try_get::<_, String>(0).map_err(pg_err)?, row.try_get::<_, i64>(1).map_err(pg_err)?);
             }
             let sets = names.iter().map(|n| numbers.get(n).copied().ok_or_else(|| StoreError::Internal("admission names not stored".into()))).collect::<StoreResult<Vec<i64>>>()?;
+            // The partner's admissions under its other keys (keys are `partner LF fingerprint`)
+            // go: its profile or the policy changed since.
             let st = c
                 .prepare_cached(
-                    "UPDATE objects o SET admit_key = $4, admit_set = t.s FROM unnest($2::bigint[], $3::bigint[]) AS t(added, s)
-                     WHERE o.coll = (SELECT pk FROM collections WHERE id = $1) AND o.date_added = t.added
-                       AND (o.admit_key IS DISTINCT FROM $4 OR o.admit_set IS DISTINCT FROM t.s)",
+                    "DELETE FROM admissions a WHERE a.coll = (SELECT pk FROM collections WHERE id = $1) AND a.obj = ANY($2) AND a.key <> $3
+                       AND a.key IN (SELECT id FROM admission_keys WHERE starts_with(key, $4))",
+                )
+                .await
+                .map_err(pg_err)?;
+            c.execute(&st, &[&collection_id, &added, &key, &format!("{}\n", read.partner)]).await.map_err(pg_err)?;
+            // Rows deleted meanwhile are skipped (the join); the rows themselves are never
+            // rewritten.
+            let st = c
+                .prepare_cached(
+                    "INSERT INTO admissions (coll, obj, key, names)
+                     SELECT o.coll, o.date_added, $4, t.s FROM unnest($2::bigint[], $3::bigint[]) AS t(added, s)
+                     JOIN objects o ON o.coll = (SELECT pk FROM collections WHERE id = $1) AND o.date_added = t.added
+                     ON CONFLICT (coll, obj, key) DO UPDATE SET names = EXCLUDED.names WHERE admissions.names IS DISTINCT FROM EXCLUDED.names",
                 )
                 .await
                 .map_err(pg_err)?;

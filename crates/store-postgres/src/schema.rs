@@ -275,6 +275,22 @@ const MIGRATIONS: &[(&str, &str)] = &[(
     ALTER TABLE objects DROP COLUMN admitted_for, DROP COLUMN admission,
         ADD COLUMN admit_key BIGINT, ADD COLUMN admit_set BIGINT;
     "#,
+), (
+    "stored egress decisions in a table of their own",
+    r#"
+    -- (object, key) -> names: storing a decision never updates the object's row (each update
+    -- left a dead copy of the row and new index entries behind). An object's admissions go
+    -- with it (the foreign key cascades). Decisions stored before are dropped (a cache).
+    CREATE TABLE admissions (
+        coll BIGINT NOT NULL,
+        obj BIGINT NOT NULL,
+        key BIGINT NOT NULL,
+        names BIGINT NOT NULL,
+        PRIMARY KEY (coll, obj, key),
+        FOREIGN KEY (coll, obj) REFERENCES objects (coll, date_added) ON DELETE CASCADE
+    );
+    ALTER TABLE objects DROP COLUMN admit_key, DROP COLUMN admit_set;
+    "#,
 )];
 
 /// The schema version this binary writes.

@@ -184,7 +184,7 @@ async fn migration_5_backfills_published_versions() {
          CREATE TABLE old (partner TEXT NOT NULL, object_id TEXT NOT NULL, manifest_id TEXT NOT NULL, PRIMARY KEY (partner, object_id, manifest_id));
          INSERT INTO old SELECT DISTINCT partner, object_id, manifest_id FROM release_objects;
          DROP TABLE release_objects; ALTER TABLE old RENAME TO release_objects; ALTER INDEX old_pkey RENAME TO release_objects_pkey;
-         ALTER TABLE objects DROP COLUMN admit_key, DROP COLUMN admit_set; DROP TABLE admission_keys, admission_sets; DELETE FROM schema_migrations WHERE version >= 5;"
+         DROP TABLE admissions, admission_keys, admission_sets; DELETE FROM schema_migrations WHERE version >= 5;"
     ))
     .await
     .unwrap();

@@ -701,8 +701,8 @@ mod tests {
         c.execute_batch(
             "CREATE TABLE old (partner TEXT NOT NULL, object_id TEXT NOT NULL, manifest_id TEXT NOT NULL, PRIMARY KEY (partner, object_id, manifest_id)) WITHOUT ROWID;
              INSERT OR IGNORE INTO old SELECT partner, object_id, manifest_id FROM release_objects;
-             DROP TABLE release_objects; ALTER TABLE old RENAME TO release_objects; ALTER TABLE objects DROP COLUMN admit_key;
-             ALTER TABLE objects DROP COLUMN admit_set; DROP TABLE admission_keys; DROP TABLE admission_sets;
+             DROP TABLE release_objects; ALTER TABLE old RENAME TO release_objects; DROP TABLE admissions;
+             DROP TABLE admission_keys; DROP TABLE admission_sets;
              PRAGMA user_version = 4;",
         )
         .unwrap();

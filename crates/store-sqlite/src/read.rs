@@ -53,14 +53,13 @@ pub(crate) fn objects(conn: &Connection, collection_id: &str, filter: &ObjectFil
     Ok(page(conn, collection_id, filter, with_body, None)?.page)
 }
 
-/// The decision column of a partner member's page (`?2` partner, `?3` the admission key, see
-/// [`admission_key`]): the number of the admission's names stored on the row under the key
-/// (an integer; the key's own number is looked up once per page), else the releases that
-/// published exactly this (id, version) to the partner (text, `m1,m2`), else NULL
-/// ([`RowColumn`]). A row with a stored admission costs one integer comparison beyond
-/// reading its own columns.
-const DECISION: &str = ", CASE WHEN admit_key = (SELECT id FROM admission_keys WHERE key = ?3) THEN admit_set
-        ELSE (SELECT group_concat(r.manifest_id) FROM release_objects r WHERE r.partner = ?2 AND r.object_id = objects.stix_id AND r.version = objects.version) END";
+/// The decision column of a partner member's page (`?2` partner, `?3` the number of the
+/// admission key, see [`admission_key`], looked up once per page): the number of the names
+/// of the admission stored for the row under the key (an integer, from `admissions`, one
+/// primary-key lookup), else the releases that published exactly this (id, version) to the
+/// partner (text, `m1,m2`), else NULL ([`RowColumn`]).
+const DECISION: &str = ", COALESCE((SELECT names FROM admissions WHERE obj = objects.date_added AND key = ?3),
+        (SELECT group_concat(r.manifest_id) FROM release_objects r WHERE r.partner = ?2 AND r.object_id = objects.stix_id AND r.version = objects.version))";
 
 /// One page, with each row's decision column for a partner member's read.
 pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: Option<(&PartnerRead, &AdmissionSets)>) -> StoreResult<PartnerPage> {
@@ -80,8 +79,11 @@ pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter
     );
     let mut args: Vec<Sql> = vec![coll.into()];
     if let Some((r, _)) = read {
+        // An unknown key (nothing stored under it) is no number: every row is decided live.
+        let key: Option<i64> =
+            conn.prepare_cached("SELECT id FROM admission_keys WHERE key = ?1").map_err(db_err)?.query_row([admission_key(r)], |row| row.get(0)).optional().map_err(db_err)?;
         args.push(r.partner.clone().into());
-        args.push(admission_key(r).into());
+        args.push(key.unwrap_or(-1).into());
     }
     let after = filter.after.map(|c| c.0).max(filter.added_after.map(|t| t.as_micros()));
     if let Some(after) = after {

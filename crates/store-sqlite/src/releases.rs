@@ -67,7 +67,9 @@ pub(crate) fn released_among(c: &Connection, partner: &str, ids: &[String]) -> S
     Ok(out)
 }
 
-/// Stores egress admissions on a partner's rows of one collection (replacing earlier ones).
+/// Stores egress admissions for a partner's rows of one collection in `admissions` (the rows
+/// themselves are never rewritten), replacing earlier ones of the same partner under other
+/// keys (its profile or the policy changed since). A row deleted meanwhile is skipped.
 pub(crate) fn record_admissions(c: &Connection, read: &PartnerRead, collection_id: &str, rows: &[(Cursor, Vec<String>)]) -> StoreResult<()> {
     if read.fingerprint.is_empty() || rows.is_empty() {
         return Ok(());
@@ -75,9 +77,25 @@ pub(crate) fn record_admissions(c: &Connection, read: &PartnerRead, collection_i
     let Some(coll) = crate::write::collection_pk(c, collection_id)? else { return Ok(()) };
     let key = admission_key(read);
     let key = intern(c, "INSERT INTO admission_keys (key) VALUES (?1) ON CONFLICT (key) DO NOTHING", "SELECT id FROM admission_keys WHERE key = ?1", &key)?;
+    // The partner's other keys: keys are `partner LF fingerprint`, so they sort between
+    // `partner LF` and `partner VT`.
+    let stale: Vec<i64> = {
+        let mut st = c.prepare_cached("SELECT id FROM admission_keys WHERE key > ?1 AND key < ?2 AND id <> ?3").map_err(db_err)?;
+        let ids = st.query_map(params![format!("{}\n", read.partner), format!("{}\u{b}", read.partner), key], |r| r.get(0)).map_err(db_err)?;
+        ids.collect::<Result<_, _>>().map_err(db_err)?
+    };
+    let mut drop_stale = if stale.is_empty() {
+        None
+    } else {
+        let ids = stale.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        Some(c.prepare(&format!("DELETE FROM admissions WHERE obj = ?1 AND key IN ({ids})")).map_err(db_err)?)
+    };
     let mut sets: Vec<(String, i64)> = Vec::new();
     let mut st = c
-        .prepare_cached("UPDATE objects SET admit_key = ?1, admit_set = ?2 WHERE date_added = ?3 AND coll = ?4 AND (admit_key IS NOT ?1 OR admit_set IS NOT ?2)")
+        .prepare_cached(
+            "INSERT INTO admissions (obj, key, names) SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM objects WHERE date_added = ?1 AND coll = ?4)
+             ON CONFLICT (obj, key) DO UPDATE SET names = excluded.names WHERE names <> excluded.names",
+        )
         .map_err(db_err)?;
     for (cursor, names) in rows {
         let names = names.join(",");
@@ -89,7 +107,10 @@ pub(crate) fn record_admissions(c: &Connection, read: &PartnerRead, collection_i
                 id
             }
         };
-        st.execute(params![key, set, cursor.0, coll]).map_err(db_err)?;
+        if let Some(d) = &mut drop_stale {
+            d.execute([cursor.0]).map_err(db_err)?;
+        }
+        st.execute(params![cursor.0, key, set, coll]).map_err(db_err)?;
     }
     Ok(())
 }

@@ -885,6 +885,14 @@ pub async fn partner_pages_carry_publications_by_version_and_stored_admissions(s
     store.record_admissions(&stale, &coll, vec![(cursor(0), vec![m1.clone(), m2.clone()])]).await.unwrap();
     assert_eq!(store.partner_objects(&coll, &all, true, &read).await.unwrap().rows[0], live(&[&m1]), "a newer decision replaces the older");
     assert_eq!(store.partner_objects(&coll, &all, true, &stale).await.unwrap().rows[0], RowDecision::Admitted(vec![m1.clone(), m2.clone()].into()));
+    // Each partner's admission of a row stands beside the others'.
+    store.record_admissions(&other, &coll, vec![(cursor(0), vec![])]).await.unwrap();
+    assert_eq!(store.partner_objects(&coll, &all, true, &other).await.unwrap().rows[0], RowDecision::Admitted(Vec::new().into()));
+    assert_eq!(
+        store.partner_objects(&coll, &all, true, &stale).await.unwrap().rows[0],
+        RowDecision::Admitted(vec![m1.clone(), m2.clone()].into()),
+        "another partner's admission does not replace this one's"
+    );
     // Filters and paging are those of objects(); a deleted row takes its admission with it.
     let one_id = ObjectFilter { ids: vec![id(&shared)], ..Default::default() };
     let shared_page = store.partner_objects(&coll, &one_id, true, &read).await.unwrap();

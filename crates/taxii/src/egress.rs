@@ -131,26 +131,37 @@ pub struct PartnerView {
 }
 
 /// The admitted objects of one page with the releases each stands for, in cursor order (a
-/// page's cursors are distinct): found by one walk beside the page, no hashing per object. Rows mostly stand for the same releases, so each row holds the index
-/// of its list of names, and each list is held once.
+/// page's cursors are distinct): found by one walk beside the page, no hashing per object.
+/// Rows mostly stand for the same releases, so each row holds the index of its list of names,
+/// and each list is held once. A page whose every row is admitted (a kept page) holds only the
+/// lists: nothing is withheld from it and no row needs looking up.
 #[derive(Debug, Clone, Default)]
 struct Admitted {
     rows: Vec<(tearline_store::Cursor, u32)>,
     lists: Vec<Arc<[String]>>,
+    /// Every row of the page is admitted (`rows` is empty).
+    every: bool,
 }
 
 impl Admitted {
     fn clear(&mut self) {
         self.rows.clear();
         self.lists.clear();
+        self.every = false;
+    }
+
+    /// Holds a list of names (once for a run of rows standing for the same releases).
+    fn list(&mut self, names: &Arc<[String]>) -> u32 {
+        if !self.lists.last().is_some_and(|l| Arc::ptr_eq(l, names)) {
+            self.lists.push(names.clone());
+        }
+        (self.lists.len() - 1) as u32
     }
 
     /// Admits a row (rows in cursor order, or [`Admitted::sort`] afterwards).
     fn push(&mut self, cursor: tearline_store::Cursor, names: &Arc<[String]>) {
-        if !self.lists.last().is_some_and(|l| Arc::ptr_eq(l, names)) {
-            self.lists.push(names.clone());
-        }
-        self.rows.push((cursor, (self.lists.len() - 1) as u32));
+        let list = self.list(names);
+        self.rows.push((cursor, list));
     }
 
     fn sort(&mut self) {
@@ -321,7 +332,10 @@ impl Audience {
         if let Some(kept) = ctx.kept.worth_trying(collection_id, after) {
             let page = store.objects(collection_id, filter, bodies).await?;
             let admitted = &mut view.admitted;
-            if kept.page(&page.items, |c, names| admitted.push(c, names)) {
+            if kept.page(&page.items, |_, names| {
+                admitted.list(names);
+            }) {
+                admitted.every = true;
                 view.considered = page.items.len() as u64;
                 DECIDED.fetch_add(view.considered, Ordering::Relaxed);
                 if let Some(a) = &view.admissions {
@@ -434,9 +448,11 @@ impl Audience {
         if let Audience::Partner(v) = self {
             let before = page.items.len();
             let cursor = page.items.last().map(|o| o.cursor);
-            let keep: Vec<bool> = v.admitted.walk(&page.items).map(|a| a.is_some()).collect();
-            let mut keep = keep.into_iter();
-            page.items.retain(|_| keep.next().unwrap_or(false));
+            if !v.admitted.every {
+                let keep: Vec<bool> = v.admitted.walk(&page.items).map(|a| a.is_some()).collect();
+                let mut keep = keep.into_iter();
+                page.items.retain(|_| keep.next().unwrap_or(false));
+            }
             WITHHELD.fetch_add((before - page.items.len()) as u64, Ordering::Relaxed);
             let decided = Decided { considered: v.considered, admitted: page.items.len() as u64 };
             return Projected { next: if page.more { cursor } else { None }, page, decided: Some(decided) };
@@ -444,25 +460,18 @@ impl Audience {
         Projected { next: page.next(), page, decided: None }
     }
 
-    /// Notes the first retrieval of each release whose objects these are (objects leaving to a
-    /// partner member); the write happens in the background.
-    fn delivered(&self, items: &[StoredObject]) {
+    /// Notes the first retrieval of each release whose objects leave (the page as projected:
+    /// exactly its admitted rows, so the lists held for them); the write happens in the
+    /// background.
+    fn delivered(&self) {
         let Audience::Partner(v) = self else { return };
-        let Some(recorder) = &v.recorder else { return };
-        // Rows mostly share their names (one Arc per page): each distinct list once.
-        let mut lists: Vec<&Arc<[String]>> = Vec::new();
-        for n in v.admitted.walk(items).flatten() {
-            if !lists.last().is_some_and(|l| Arc::ptr_eq(l, n)) {
-                lists.push(n);
-            }
-        }
-        let mut names: Vec<&str> = lists.into_iter().flat_map(|n| n.iter()).map(String::as_str).collect();
+        let (Some(recorder), Some(account)) = (&v.recorder, &v.account) else { return };
+        let mut names: Vec<&str> = v.admitted.lists.iter().flat_map(|n| n.iter()).map(String::as_str).collect();
         if names.is_empty() {
             return;
         }
         names.sort_unstable();
         names.dedup();
-        let Some(account) = &v.account else { return };
         recorder.note(account, names);
     }
 }
@@ -539,7 +548,7 @@ fn envelope(p: Projected, audience: &Audience) -> Response {
         out.push_str(o.body.as_deref().unwrap_or("{}"));
     }
     out.push_str("]}");
-    audience.delivered(&p.page.items);
+    audience.delivered();
     with_served(with_decided(with_date_headers(taxii(StatusCode::OK, out), &p.page.items), &p), p.page.items.len())
 }
 

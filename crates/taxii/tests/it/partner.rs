@@ -354,6 +354,25 @@ async fn the_first_retrieval_of_a_release_by_each_member_is_recorded_once() {
 /// TCP), so the ratio is the partner path's full relative cost. On PostgreSQL with
 /// `TEARLINE_TEST_DATABASE_URL`. Run:
 /// `cargo test --release -p tearline-taxii --test it -- --ignored --nocapture partner_read_cost`
+/// (`BENCH_MICRO=1` adds the cost of one page read again and again, by step).
+/// Mean µs to read the first page of each collection as stored ([`Store::objects`]), the two
+/// taking turns.
+async fn first_page_cost(store: &dyn tearline_store::Store, colls: [&str; 2], filter: &tearline_store::ObjectFilter) -> [f64; 2] {
+    const REPS: usize = 20;
+    const CALLS: usize = 200;
+    let mut mean = [0f64; 2];
+    for rep in 0..REPS {
+        for k in [rep % 2, (rep + 1) % 2] {
+            let t = std::time::Instant::now();
+            for _ in 0..CALLS {
+                std::hint::black_box(store.objects(colls[k], filter, true).await.unwrap());
+            }
+            mean[k] += t.elapsed().as_secs_f64() * 1e6 / (REPS * CALLS) as f64;
+        }
+    }
+    mean
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "timing: run by hand, see bench/README.md"]
 async fn partner_read_cost() {
@@ -430,6 +449,13 @@ async fn partner_read_cost() {
     let releaser = tearline_service::releases::Releaser::new(org, Default::default(), keys.path().join("k")).unwrap();
     let state = tearline_taxii::AppState::new(store.clone(), Default::default()).with_releaser(releaser);
     let decision = state.decision.clone().expect("a decision policy");
+    let one_page = tearline_store::ObjectFilter { limit, types: vec!["indicator".into()], ..Default::default() };
+    let colls = [partner.collection_id.as_str(), holdings.as_str()];
+    let micro = std::env::var("BENCH_MICRO").is_ok();
+    if micro {
+        let [p, q] = first_page_cost(&*store, colls, &one_page).await;
+        println!("first page of each collection as stored, before any decision is stored: {p:.1} µs partner's / {q:.1} µs producer's");
+    }
     // As approval does (`BENCH_LIVE=1`: skip it, so the first pass decides every object live).
     if env("BENCH_LIVE", 0) == 0 {
         let considered = tearline_taxii::egress::Audience::predecide(&*store, "ally", Some(&decision), &state.admissions).await.unwrap();
@@ -525,30 +551,30 @@ async fn partner_read_cost() {
     let step = |k: usize| [(&member, &partner.collection_id), (&producer, &holdings)][k];
     // parts: store page (partner with its decision column, producer), egress (partner,
     // producer), and the partner's collection read as a producer's page (no decision column).
+    // Each part walks every page of its collection in a pass of its own, and the parts take
+    // turns going first, so no part reads pages another has just read.
     let mut parts: [Vec<f64>; 5] = Default::default();
     let recorder = std::sync::Arc::new(tearline_taxii::retrievals::Recorder::new(store.clone()));
-    for _ in 0..rounds {
-        for k in 0..2 {
-            let (account, coll) = step(k);
+    for round in 0..rounds {
+        for j in 0..parts.len() {
+            let part = (round + j) % parts.len();
+            let (account, coll) = step(if matches!(part, 0 | 2 | 4) { 0 } else { 1 });
             let mut filter = plain.clone();
             loop {
                 let t = Instant::now();
-                let page = match k {
-                    0 => store.partner_objects(coll, &filter, true, &read).await.unwrap().page,
-                    _ => store.objects(coll, &filter, true).await.unwrap(),
+                let next = match part {
+                    0 => store.partner_objects(coll, &filter, true, &read).await.unwrap().page.next(),
+                    1 | 4 => store.objects(coll, &filter, true).await.unwrap().next(),
+                    _ => {
+                        let audience = tearline_taxii::egress::Audience::of(account, Some(&decision), Some(&recorder), Some(&admissions));
+                        let (shown, audience) = audience.page(&*store, coll, &filter, true).await.unwrap();
+                        let next = shown.next();
+                        std::hint::black_box(tearline_taxii::egress::objects(shown, &audience));
+                        next
+                    }
                 };
-                parts[k].push(t.elapsed().as_secs_f64() * 1000.0);
-                if k == 0 {
-                    let t = Instant::now();
-                    std::hint::black_box(store.objects(coll, &filter, true).await.unwrap());
-                    parts[4].push(t.elapsed().as_secs_f64() * 1000.0);
-                }
-                let t = Instant::now();
-                let audience = tearline_taxii::egress::Audience::of(account, Some(&decision), Some(&recorder), Some(&admissions));
-                let (shown, audience) = audience.page(&*store, coll, &filter, true).await.unwrap();
-                std::hint::black_box(tearline_taxii::egress::objects(shown, &audience));
-                parts[2 + k].push(t.elapsed().as_secs_f64() * 1000.0);
-                match page.next() {
+                parts[part].push(t.elapsed().as_secs_f64() * 1000.0);
+                match next {
                     Some(c) => filter.after = Some(c),
                     None => break,
                 }
@@ -564,4 +590,37 @@ async fn partner_read_cost() {
         pct(&mut parts[3], 0.5)
     );
     let _ = manifest_id;
+    if !micro {
+        return;
+    }
+    // The first page again and again (`BENCH_MICRO=1`): each collection's page as stored, now
+    // that decisions are stored (they must not slow the partner's collection down), and the
+    // egress steps for each audience: the audience, its page, the envelope.
+    let [p, q] = first_page_cost(&*store, colls, &one_page).await;
+    println!("first page of each collection as stored, decisions stored: {p:.1} µs partner's / {q:.1} µs producer's");
+    let mut steps = [[0f64; 3]; 2];
+    const REPS: usize = 20;
+    const CALLS: usize = 200;
+    for rep in 0..REPS {
+        for k in [rep % 2, (rep + 1) % 2] {
+            let (account, coll) = step(k);
+            for _ in 0..CALLS {
+                let t = Instant::now();
+                let audience = tearline_taxii::egress::Audience::of(account, Some(&decision), Some(&recorder), Some(&admissions));
+                let t_of = t.elapsed();
+                let (shown, audience) = audience.page(&*store, coll, &one_page, true).await.unwrap();
+                let t_page = t.elapsed();
+                std::hint::black_box(tearline_taxii::egress::objects(shown, &audience));
+                let t_all = t.elapsed();
+                for (i, d) in [t_of, t_page - t_of, t_all - t_page].into_iter().enumerate() {
+                    steps[k][i] += d.as_secs_f64() * 1e6 / (REPS * CALLS) as f64;
+                }
+            }
+        }
+    }
+    let [p, q] = steps;
+    println!(
+        "egress steps on the first page, mean µs (audience, page, envelope): partner {:.2}, {:.1}, {:.1}; producer {:.2}, {:.1}, {:.1}",
+        p[0], p[1], p[2], q[0], q[1], q[2]
+    );
 }
