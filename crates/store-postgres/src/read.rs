@@ -84,27 +84,28 @@ pub(crate) async fn page(
 ) -> StoreResult<PartnerPage> {
     let mut p = Params::default();
     let coll = p.push(collection_id.to_owned());
-    let decision = match read {
+    // The stored admission's names for the row (one primary-key lookup); the releases that
+    // published the row are looked up only for rows without one, outside the page's own query
+    // (below), so the page keeps its plan: the index in date_added order, stopped at the limit.
+    let (admit, published) = match read {
         Some((r, _)) => {
             let (partner, key) = (p.push(r.partner.clone()), p.push(admission_key(r)));
             (
                 format!(
-                    ", stored.names AS admit_set,
-                       CASE WHEN stored.names IS NULL THEN (SELECT string_agg(r.manifest_id, ',') FROM release_objects r
-                           WHERE r.partner = {partner} AND r.object_id = objects.stix_id AND r.version = objects.version) END AS published"
+                    "(SELECT a.names FROM admissions a WHERE a.coll = objects.coll AND a.obj = objects.date_added
+                        AND a.key = (SELECT id FROM admission_keys WHERE key = {key}))"
                 ),
-                format!(
-                    " LEFT JOIN LATERAL (SELECT a.names FROM admissions a WHERE a.coll = objects.coll AND a.obj = objects.date_added
-                        AND a.key = (SELECT id FROM admission_keys WHERE key = {key})) stored ON true"
-                ),
+                Some(format!(
+                    "CASE WHEN d.admit_set IS NULL THEN (SELECT string_agg(r.manifest_id, ',') FROM release_objects r
+                        WHERE r.partner = {partner} AND r.object_id = d.stix_id AND r.version = d.version) END"
+                )),
             )
         }
-        None => (", NULL::bigint AS admit_set, NULL::text AS published".to_owned(), String::new()),
+        None => ("NULL::bigint".to_owned(), None),
     };
-    let (decision, stored) = decision;
     // An unknown collection selects nothing: an empty page, as for an empty collection.
     let mut sql = format!(
-        "SELECT date_added, stix_id, type, version, spec_version, {} AS body{decision} FROM objects{stored} WHERE coll = (SELECT pk FROM collections WHERE id = {coll})",
+        "SELECT date_added, stix_id, type, version, spec_version, {} AS body, {admit} AS admit_set, NULL::text AS published FROM objects WHERE coll = (SELECT pk FROM collections WHERE id = {coll})",
         if with_body { "body" } else { "NULL::text" }
     );
     let after = filter.after.map(|c| c.0).max(filter.added_after.map(|t| t.as_micros()));
@@ -139,6 +140,14 @@ pub(crate) async fn page(
              ) budgeted
              WHERE n <= {n} AND (n = 1 OR running <= {m})
              ORDER BY date_added"
+        );
+    }
+
+    if let Some(published) = published {
+        let total = if with_body { ", d.total" } else { "" };
+        sql = format!(
+            "SELECT d.date_added, d.stix_id, d.type, d.version, d.spec_version, d.body, d.admit_set, {published} AS published{total}
+             FROM ({sql}) d ORDER BY d.date_added"
         );
     }
 
