@@ -21,13 +21,23 @@
 //!   park by the side gate", "he wrote in the group chat: bring the bags"), after a speech tag and
 //!   a comma when the speech opens with a capital or the first person and speaks in the first or
 //!   second person ("He swore to them, We will not leave one soldier standing"), and dictated
-//!   speech ("quote, we go on Friday, unquote"). A quotation in a sentence that makes it a public
+//!   speech ("quote, we go on Friday, unquote"). The colon forms hold after a dash too when the
+//!   verb is the last word or a speech noun is the subject ("His final note reads in part — Forgive
+//!   me, ..."; not a parenthesis "— as expected —" nor "— that ..."); a verb may be followed by a
+//!   filler ("reads in part:", "went roughly:", "as follows"), a possessed speech noun by "was"
+//!   and a word of manner ("The commander's instruction to the team was blunt — take the bridge
+//!   first"), and writing may open or close the clause ("Written on the back of the diagram in
+//!   the bomb-maker's hand: ...", "..., in the courier's handwriting: ...") (ninth round). A
+//!   quotation in a sentence that makes it a public
 //!   statement ("told reporters", "in a televised address", "the minister said", "the State
 //!   Department warned", "thousands chanting") or a name or slogan ("a statement titled", "the
-//!   government's slogan for the campaign, '...'", "say '...' instead") is not speech of the
-//!   plotters and is not reported, unless the speech verb has a subordinate of a gang, a club or a
-//!   cell as its addressee (`private_speech` phrases: "The club president told his members,
-//!   '...'");
+//!   government's slogan for the campaign, '...'", "say '...' instead"), a characterisation after
+//!   a naming verb and its object ("called the strike '...'", "described the raid as '...'") or an
+//!   inscription ("'One city, one club' is painted above the gate") is not speech of the plotters
+//!   and is not reported, unless the speech verb has a subordinate of a gang, a club or a cell as
+//!   its addressee (`private_speech` phrases: "The club president told his members, '...'"); a
+//!   mention noun after a speech verb and "that" does not make a quotation a name ("told the
+//!   members that the operation is '...'");
 //! - `TL-PHONE`, `TL-EMAIL`, `TL-HANDLE`, `TL-DEVICE-ID`, `TL-WALLET`: selectors (phone numbers,
 //!   North American numbers without a prefix, e-mail addresses, @handles, platform links and
 //!   account names like `user abu_layth77` or `Handle on the forum: Sayf_al_Haqq`, invite links
@@ -39,10 +49,17 @@
 //!   addresses (`name@okaxis`, any `name@handle` after "UPI ID"), payment links (`paypal.me/...`,
 //!   `cash.app/$...`), Cash App `$cashtags`, and gaming and Discord tags (`ironwolf#4471`; not
 //!   `ticket#2210`); registrations after "rego", "Kennzeichen", "matrícula" and other registration
-//!   words). IP addresses and domains are not selectors here: indicators are released on purpose;
-//!   but an IP address that its sentence attributes to a person (`ip_attribution` phrases: "rented
-//!   by the accused under his own name", "the suspect's home connection") is reported as
-//!   `TL-DEVICE-ID`;
+//!   words, with groups of up to five characters, or five digits or more alone after a plate
+//!   word (`Dubai plate N 48213`, `Kuwaiti plates 48291`); account names after platforms' short
+//!   names (`his snap is dz.k1ng_07`, "insta", "psn") and after verbs of going by a name (`goes
+//!   by shadow_of_uhud.07`, "calls himself", "posts as"); mobile-money and bank account numbers
+//!   after the service's or an account word (`EVC Plus account 61 558 0412`, "M-Pesa", "Zaad",
+//!   IBANs) as `TL-WALLET`). A published public line is not a selector: a freephone or toll-free
+//!   number, or one after "hotline", "helpline", "public", "enquiry" ... within six words. IP
+//!   addresses and domains are not selectors here: indicators are released on purpose; but an IP
+//!   address that its sentence attributes to a person (`ip_attribution` phrases: "rented by the
+//!   accused under his own name", "the suspect's home connection"; or a possessor's home
+//!   connection: "Musa Garba's home connection") is reported as `TL-DEVICE-ID`;
 //! - `TL-TIME-PRECISION`: clock times finer than the configured granularity (default: a day):
 //!   `14:35`, `14h35`, `14 h 35`, `0235Z`, `at 0430`, `2:35 pm`, `at 10.15`, `19.30 on Thursday`,
 //!   `half past eight`, `twenty to eight`, `a quarter to midnight`, `nine o'clock`, `shortly after
@@ -52,11 +69,15 @@
 //!   time-zone letters (`0540J`, `at 0300L`, `2130-2200L`, `0115L and 0145L`), a four-digit time
 //!   after a label in notes (`RV: 2330`, `Time: 0415`), approximate times (`1915ish`, `around
 //!   10ish`, `~2315`, `c.2340`, `ca. 0130`, when not a quantity), `14.30 Uhr`, a range of
-//!   four-digit times before a temporal word (`between 1100 and 1130 before marching`). A part of
+//!   four-digit times before a temporal word (`between 1100 and 1130 before marching`), a half hour
+//!   in digits (`at half 9`, `half 8 tonight`), a zone-lettered time after an approximation mark
+//!   or a verb of movement or sighting (`c. 0215L`, `departed 0630L`, `sighted 2240L`; not `left
+//!   1000L of diesel`). A part of
 //!   the day ("the evening of 11 January", "at dawn") is a window, not a clock time, and is not
 //!   reported at any granularity; nor is the published time of a public event stated as such ("The
 //!   march will leave Trafalgar Square at midday"), of an advisory, a patch or a report ("The
-//!   vendor's advisory was published at 16:00 UTC and updated at 18:30 UTC"), or an office's or a
+//!   vendor's advisory was published at 16:00 UTC and updated at 18:30 UTC"), of a public address
+//!   or programme's broadcast ("The king's address was broadcast at 8 p.m."), or an office's or a
 //!   helpline's hours.
 //!
 //! Phrases of the vocabulary do not reach across sentences: a semicolon, a question or exclamation
@@ -485,6 +506,8 @@ struct Patterns {
     labelled_hhmm: Regex,
     approx_hhmm: Regex,
     game_tag: Regex,
+    alias: Regex,
+    money_account: Regex,
 }
 
 /// Compiles a pattern with ASCII word boundaries: Unicode ones keep the fast automata off any
@@ -511,14 +534,14 @@ fn patterns() -> &'static Patterns {
         // Bitcoin (bech32 and base58), Ethereum, Tron and Monero addresses.
         wallet: re(r"\b(?:bc1[ac-hj-np-z02-9]{25,87}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33}|[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}|[a-z]{2,10}1[ac-hj-np-z02-9]{38,100}|(?:bitcoincash:)?[qp][ac-hj-np-z02-9]{41}|[LMDrXt][1-9A-HJ-NP-Za-km-z]{25,34})\b").expect("regex"),
         // An account name after an account word: the Telegram user abu_layth77.
-        account: re(r"(?i)\b(?:user(?:name)?|user name|account|handle|channel|profile|nick(?:name)?|screen ?name|call ?sign|alias|moniker|pseudonym|gamertag|login|telegram|instagram|twitter|tiktok|snapchat|discord|facebook|ig|tg|kik|skype|youtube|x)\b(?:\s+(?:used\s+)?(?:on|in|at|for|by)\s+(?:the\s+|his\s+|her\s+|their\s+|a\s+|its\s+)?\w+(?:\s\w+){0,2})?\s*(?:\b(?:is|was)\s+)?[:=]?\s*[\x22'\u{201c}\u{2018}]?([a-z][a-z0-9_.]*(?:_|\d)[a-z0-9_.]*[a-z0-9])\b").expect("regex"),
+        account: re(r"(?i)\b(?:user(?:name)?|user name|account|handle|channel|profile|nick(?:name)?|screen ?name|call ?sign|alias|moniker|pseudonym|gamertag|login|telegram|instagram|twitter|tiktok|snapchat|discord|facebook|ig|tg|kik|skype|youtube|x|snap|insta|twitch|steam|psn|xbox|xbl|reddit|roblox)\b(?:\s+(?:used\s+)?(?:on|in|at|for|by)\s+(?:the\s+|his\s+|her\s+|their\s+|a\s+|its\s+)?\w+(?:\s\w+){0,2})?\s*(?:\b(?:is|was)\s+)?[:=]?\s*[\x22'\u{201c}\u{2018}]?([a-z][a-z0-9_.]*(?:_|\d)[a-z0-9_.]*[a-z0-9])\b").expect("regex"),
         // An id on a messenger that has no phone numbers or @handles: "the Threema ID of the
         // contact is 7XK2PZ9M", "Session ID 05a1...". The id has a digit.
         platform_id: re(r"(?i)\b(?:threema|session|tox|wickr|briar|wire|element|matrix|kik|line|wechat|snapchat|skype|discord|signal|telegram|whatsapp|viber|icq|jabber|xmpp|simplex|keybase)\s+(?:id|user ?id|username|user name|handle|account|contact|name)\b(?:\s+(?:of|for|used by)\s+[^,.;:]{1,40}?)?\s*(?:\b(?:is|was)\b)?\s*[:=]?\s*([a-z0-9_.\-]*\d[a-z0-9_.\-]*)\b").expect("regex"),
         // Tor onion services (v2 and v3).
         onion: re(r"(?i)\b(?:[a-z2-7]{56}|[a-z2-7]{16})\.onion\b").expect("regex"),
         // Vehicle registrations after a registration word: letters and digits, upper case.
-        plate: re(r"\b(?i:registration|reg\.?|rego|vrm|vrn|licen[cs]e plates?|number plates?|plates?|kennzeichen|matr[ií]cula|immatriculation|kenteken|targa)(?i:\s+(?:no\.?|number|mark))?\s*[:#]?\s*(?:(?i:is|was)\s+)?([A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,2})\b").expect("regex"),
+        plate: re(r"\b(?i:registration|reg\.?|rego|vrm|vrn|licen[cs]e plates?|number plates?|plates?|kennzeichen|matr[ií]cula|immatriculation|kenteken|targa)(?i:\s+(?:no\.?|number|mark))?\s*[:#]?\s*(?:(?i:is|was)\s+)?([A-Z0-9]{1,5}(?:[ -][A-Z0-9]{1,5}){0,2})\b").expect("regex"),
         // Any base58 address right after a wallet word (Litecoin, Dogecoin, Solana, ...).
         wallet_after_word: re(r"(?i:wallet|address|addr)\s*(?:(?i:is|was)\s+)?[:=]?\s*([1-9A-HJ-NP-Za-km-z]{26,50})\b").expect("regex"),
         // An hour in digits with a part of the day: "shortly after 3 in the morning".
@@ -530,7 +553,7 @@ fn patterns() -> &'static Patterns {
         // "name[at]domain[.]com". Which separators make an address is decided in `scan`.
         email_spelled: re(r"(?i)\b(?:[a-z0-9][a-z0-9._%+-]*\s*(?:\[at\]|\(at\)|\{at\}|\[@\]|\(@\))\s*[a-z0-9-]+(?:(?:(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\))\s*|\s+dot\s+)|\.)[a-z0-9-]+){1,4}|(?:[a-z0-9][a-z0-9%+-]*[._\d][a-z0-9._%+-]*\s+at\s+[a-z0-9-]+|[a-z0-9][a-z0-9._%+-]*\s+at\s+(?:gmail|googlemail|yahoo|hotmail|outlook|live|proton|protonmail|pm|tutanota|tuta|yandex|mail|gmx|icloud|aol|zoho|riseup|disroot|cock|onionmail|mailfence|posteo|qq))(?:(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\))\s*|\s+dot\s+)[a-z0-9-]+){1,4}|[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\))\s*|\s+dot\s+)[a-z0-9-]+){1,4}|(?:[a-z0-9][a-z0-9%+-]*[._\d][a-z0-9._%+-]*\s+at\s+[a-z0-9-]+|[a-z0-9][a-z0-9._%+-]*\s+at\s+(?:gmail|googlemail|yahoo|hotmail|outlook|live|proton|protonmail|pm|tutanota|tuta|yandex|mail|gmx|icloud|aol|zoho|riseup|disroot|cock|onionmail|mailfence|posteo|qq))(?:\.[a-z0-9-]+)*\.[a-z]{2,6}\b)").expect("regex"),
         // "around half seven": British half past the hour, after a time word.
-        half_hour: re(r"(?i)\b(?:at|around|about|approximately|roughly|by|until|till|before|after|from|for|gone)\s+(?:about\s+|around\s+)?half\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b").expect("regex"),
+        half_hour: re(r"(?i)\b(?:at|around|about|approximately|roughly|by|until|till|before|after|from|for|gone)\s+(?:about\s+|around\s+)?half\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|1[0-2]|[1-9])\b|\bhalf\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|1[0-2]|[1-9])\s+(?:tonight|tomorrow|today|this (?:morning|afternoon|evening)|in the (?:morning|afternoon|evening)|at night|sharp|(?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b").expect("regex"),
         // "05.20" with a leading zero is a clock time wherever it stands (not "05.20.2024").
         dotted_zero: re(r"\b(0\d)\.([0-5]\d)(?:[^\d.%]|\.(?:\s|$)|$)").expect("regex"),
         // "between 2 and 3 in the afternoon", "from 10 to 11 in the morning".
@@ -543,7 +566,7 @@ fn patterns() -> &'static Patterns {
         sched: re(r"(?i)\b(?:timed|planned|scheduled|rescheduled|set|fixed|slated|due|arranged|booked|pencill?ed|called|ordered|moved|postponed|delayed|expected|targeted|brought forward|put back)\s+(?:for|to|until|till)\s+(?:about\s+|around\s+|approximately\s+|roughly\s+|circa\s+)?(?:((?:0\d|1[0-8]|2[1-3])([0-5]\d))|([01]?\d|2[0-3])\.([0-5]\d))\b").expect("regex"),
         // "at 0540L" (a time preposition before: "a 1000L tank" is a volume), "0540J" (the
         // observer's local time).
-        military_letter: re(r"\b(?:(?i:at|by|from|until|till|before|after|around|about|approximately|nlt|net|eta|etd|is|now)\s+((?:[01]\d|2[0-3])([0-5]\d))L|((?:[01]\d|2[0-3])([0-5]\d))J)\b").expect("regex"),
+        military_letter: re(r"\b(?:(?i:at|by|from|until|till|before|after|around|about|approximately|nlt|net|eta|etd|is|now|departed|departs|departing|left|leaves|arrived|arrives|arriving|sighted|spotted|launched|landed|observed|seen|crossed|entered|exited)\s+((?:[01]\d|2[0-3])([0-5]\d))L|((?:[01]\d|2[0-3])([0-5]\d))J)\b").expect("regex"),
         // Indian UPI payment addresses: a name at a payment provider's handle ("name@okaxis"),
         // or any name@handle after "UPI" or "VPA".
         upi: re(r"(?i)\b([a-z0-9][a-z0-9._-]*@(?:ok(?:axis|sbi|hdfcbank|icici|bizaxis)|ybl|ibl|axl|paytm|upi|apl|yapl|rapl|axisbank|axisb|icici|sbi|hdfcbank|kotak|kmbl|jupiteraxis|fbl|pthdfc|ptsbi|ptyes|ptaxis|waicici|wahdfcbank|waaxis|wasbi|airtel|freecharge|jio|abfspay|idfcbank|indus|yesbank|aubank|barodampay|pnb|unionbank|boi|cnrb|federal|rbl|dbs|hsbc|citi|idbi|timecosmos|superyes|naviaxis|mahb|equitas|dlb|kbl|pingpay|nsdl|yescred|postbank|ikwik|payzapp))\b|\b(?:upi|vpa)(?:\s+(?:id|handle|address|number))?\s*(?:(?:is|was)\s+)?[:=]?\s*([a-z0-9][a-z0-9._-]*@[a-z][a-z0-9]+)\b").expect("regex"),
@@ -562,6 +585,14 @@ fn patterns() -> &'static Patterns {
         // digits ("ironwolf#4471", "Kharon#21977"; not a flight "BA#2490"); the words of
         // issue trackers ("issue#12", "ticket#2210") are left out by the caller.
         game_tag: re(r"(?i)\b([a-z][a-z0-9_.]{2,31}#\d{4,5})\b").expect("regex"),
+        // An account name after a verb of going by a name: "he goes by shadow_of_uhud.07",
+        // "calls himself kafir_hunter_09", "posts as ..." (ninth round); the name has a digit
+        // or an underscore, as in `account`.
+        alias: re(r"(?i)\b(?:go(?:es|ing)? by|went by|gone by|call(?:s|ed|ing)? (?:himself|herself|themselves)|styl(?:es|ed|ing) (?:himself|herself|themselves)|post(?:s|ed|ing)? as|sign(?:s|ed|ing)? (?:off )?as|known online as|(?:under|uses|used|using) the (?:user ?|screen ?)?name)\s+[\x22'\u{201c}\u{2018}]?([a-z][a-z0-9_.]*(?:_|\d)[a-z0-9_.]*[a-z0-9])\b").expect("regex"),
+        // A mobile-money or bank account number after the service's or an account word: "EVC
+        // Plus account 61 558 0412", "M-Pesa 0722 118 904", "IBAN AE07 0331 2345 ..." (ninth
+        // round); the caller wants six digits at least.
+        money_account: re(r"(?i)\b(?:(?:evc(?:\s?plus)?|m-?pesa|zaad|sahal|e-?dahab|mtn\s?momo|momo|mtn\s?money|orange\s?money|airtel\s?money|mobile\s?money|tigo\s?pesa|bkash|nagad|jazzcash|easypaisa|gcash|paymaya|hawala|acct|a/c|account|bank\s+account)\b(?:\s+(?:account|wallet|no\.?|number|num|id))*\s*(?:(?:is|was)\s+)?[:#=]?\s*(\d[\d \-]{4,22}\d)|iban\b(?:\s+(?:no\.?|number))?\s*(?:(?:is|was)\s+)?[:#=,]?\s*([a-z]{2}\d{2}(?:\s?[a-z0-9]{2,4}){2,8}))\b").expect("regex"),
         // IPv4 addresses, also defanged ("45.137.21[.]9").
         ipv4: re(r"\b(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:(?:\.|\[\.\]|\(\.\))(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\b").expect("regex"),
         window: re(r"(?i)\b(?:between|from|until|till|before|after|by|within|during|on)\b[^.]{0,40}?\b(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}|\d{4}-\d{2}-\d{2}|\d+\s+(?:hours|days|weeks)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of the (?:week|month))|\b(?:coming|next)\s+(?:days|weeks|hours|\d+\s+(?:hours|days))\b").expect("regex"),
@@ -723,7 +754,7 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     for m in pt.phone.find_iter(if has_digit { text } else { "" }) {
         let digits = m.as_str().bytes().filter(u8::is_ascii_digit).count();
         let overlaps_device = devices.overlaps(m.start(), m.end());
-        if (8..=15).contains(&digits) && !overlaps_device && !looks_like_date(m.as_str()) && !round_range(m.as_str()) {
+        if (8..=15).contains(&digits) && !overlaps_device && !looks_like_date(m.as_str()) && !round_range(m.as_str()) && !public_line(text, m.start(), m.as_str()) {
             push(PHONE, m.start(), m.end());
         }
     }
@@ -821,6 +852,11 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
             (Some(m), Some(mm)) => (m, mm),
             _ => (c.get(3).expect("time"), c.get(4).expect("minutes")),
         };
+        // Not a volume: "left 1000L of diesel".
+        let next = words(head(&text[m.end() + 1..], 40)).next().map(|(_, _, w)| w).unwrap_or_default();
+        if ["of", "tank", "tanks", "drum", "drums", "container", "containers", "bladder", "bladders", "jerrycan", "jerrycans"].contains(&next.as_str()) {
+            continue;
+        }
         time(m.start(), m.end() + 1, if mm.as_str() == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
     }
     for c in pt.labelled_hhmm.captures_iter(if has_digit && has_colon || text.contains('=') { text } else { "" }) {
@@ -838,7 +874,10 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
         let (m, mm) = (c.get(1).expect("time"), c.get(2).expect("minutes"));
         // "handover ~2315, car park B", "c.2340 behind the mosque"; not "~1500 fighters" nor
         // "estimated at ~1500, police said".
-        if hhmm_followed_by_time_word(text, m.start(), m.end()) && !continues_a_number(&text[m.end()..]) {
+        // A military time-zone letter makes it a time: "departed Eyl c. 0215L heading NE".
+        let rest = &text[m.end()..];
+        let zone = rest.starts_with(['Z', 'L', 'J']) && !rest[1..].starts_with(|c: char| c.is_alphanumeric());
+        if (zone || hhmm_followed_by_time_word(text, m.start(), m.end())) && !continues_a_number(rest) {
             time(m.start(), m.end(), if mm.as_str() == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
         }
     }
@@ -853,7 +892,7 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     for m in pt.half_hour.find_iter(if lower.contains("half") { text } else { "" }) {
         // Not "fell by half six months later".
         let next = words(head(&text[m.end()..], 40)).next().map(|(_, _, w)| w).unwrap_or_default();
-        if !["months", "years", "weeks", "days", "hours", "minutes", "times", "percent", "per", "of", "million", "thousand", "hundred"].contains(&next.as_str()) {
+        if !["months", "years", "weeks", "days", "hours", "minutes", "times", "percent", "per", "of", "million", "thousand", "hundred"].contains(&next.as_str()) && !continues_a_number(&text[m.end()..]) {
             time(m.start(), m.end(), Granularity::Minute, &mut times);
         }
     }
@@ -920,8 +959,28 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
         let m = c.get(1).expect("plate");
         let p = m.as_str();
         let alnum = p.bytes().filter(u8::is_ascii_alphanumeric).count();
-        if alnum >= 5 && p.bytes().any(|b| b.is_ascii_digit()) && p.bytes().any(|b| b.is_ascii_uppercase()) && !looks_like_date(p) {
+        // Digits alone after a word that names a vehicle's plate: "Kuwaiti plates 48291" (five
+        // digits at least: not a year).
+        let word = c.get(0).map_or(String::new(), |w| w.as_str().to_ascii_lowercase());
+        let vehicle_word = word.contains("plate") || ["rego", "kennzeichen", "targa", "kenteken", "immatriculation"].iter().any(|w| word.starts_with(w));
+        let digits_only = p.bytes().all(|b| b.is_ascii_digit() || b == b' ' || b == b'-') && (5..=8).contains(&p.bytes().filter(u8::is_ascii_digit).count());
+        if alnum >= 5 && p.bytes().any(|b| b.is_ascii_digit()) && (p.bytes().any(|b| b.is_ascii_uppercase()) || (vehicle_word && digits_only)) && !looks_like_date(p) {
             push(DEVICE_ID, m.start(), m.end());
+        }
+    }
+    // Names an account goes by: "he goes by shadow_of_uhud.07 on Signal".
+    for c in pt.alias.captures_iter(if has_digit || b.contains(&b'_') { text } else { "" }) {
+        let m = c.get(1).expect("name");
+        if m.as_str().len() >= 4 && !emails.overlaps(m.start(), m.end()) && !accounts.overlaps(m.start(), m.end()) {
+            push(HANDLE, m.start(), m.end());
+        }
+    }
+    // Mobile-money and bank account numbers: six digits at least, not a date.
+    for c in pt.money_account.captures_iter(if has_digit { text } else { "" }) {
+        let m = c.get(1).or_else(|| c.get(2)).expect("account");
+        let digits = m.as_str().bytes().filter(u8::is_ascii_digit).count();
+        if (6..=34).contains(&digits) && !looks_like_date(m.as_str()) {
+            push(WALLET, m.start(), m.end());
         }
     }
     for c in pt.wallet_after_word.captures_iter(if has_digit { text } else { "" }) {
@@ -960,7 +1019,7 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
             let start = [". ", "! ", "? ", "\n"].iter().filter_map(|t| before.rfind(t).map(|i| i + t.len())).max().unwrap_or(0);
             let end = [". ", "! ", "? ", "\n"].iter().filter_map(|t| after.find(t)).min().unwrap_or(after.len());
             let sw: Vec<(usize, usize, String)> = words(&before[start..]).chain(words(&after[..end])).collect();
-            if cfg.inner.ip_attribution.iter().any(|toks| (0..sw.len()).any(|i| match_at(toks, &sw, i).is_some_and(|e| e > i))) {
+            if cfg.inner.ip_attribution.iter().any(|toks| (0..sw.len()).any(|i| match_at(toks, &sw, i).is_some_and(|e| e > i))) || possessed_home_line(&sw) {
                 push(DEVICE_ID, m.start(), m.end());
             }
         }
@@ -996,44 +1055,91 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     // instruction was simply: wait for my signal"), or anywhere in the clause as the subject of
     // "was" / "is" right before the colon, in any person ("The order, as relayed by the courier,
     // was: hit them where they pray"). A noun in our own framing ("key message:") is not speech.
-    for (ci, _) in text.match_indices(':').filter(|_| has_colon) {
+    //
+    // Ninth round: the same after a dash ("His final note to his mother reads in part — Forgive
+    // me, ...") when a speech verb or a speech noun as subject comes before it (not a bare noun:
+    // a dash is as often a parenthesis); a verb may be followed by "in part", "in full", "as
+    // follows", "roughly" ("the note reads in part:"); a speech noun with a possessor may be the
+    // subject of "was" and a word of manner ("The commander's instruction to the boarding team
+    // was blunt — take the bridge first"); and writing may open the clause ("Written on the back
+    // of the diagram in the bomb-maker's hand: ...") or end it ("in the courier's handwriting:").
+    let colons = text.match_indices(':').filter(|_| has_colon).map(|(i, _)| (i, i + 1, false));
+    let dashes = text
+        .match_indices(['\u{2014}', '\u{2013}'])
+        .filter(|&(i, d)| d == "\u{2014}" || text[i + d.len()..].starts_with(' '))
+        .map(|(i, d)| (i, i + d.len(), true))
+        .chain(text.match_indices(" - ").map(|(i, _)| (i + 1, i + 2, true)))
+        .filter(|_| has_dash);
+    for (ci, ce, dash) in colons.chain(dashes) {
         let head_text = tail(&text[..ci], 100);
         let clause_from = head_text.rfind(['.', '!', '?', '\n', ';']).map_or(0, |i| i + 1);
         let head_text = &head_text[clause_from..];
-        let before: Vec<(usize, usize, String)> = words(head_text).collect();
-        if before.last().is_none_or(|(_, e, _)| !head_text[*e..].trim().is_empty()) {
+        let all: Vec<(usize, usize, String)> = words(head_text).collect();
+        if all.last().is_none_or(|(_, e, _)| !head_text[*e..].trim().is_empty()) {
             continue;
         }
+        // "reads in part:", "went roughly:": the verb before the filler.
+        let filler = SPEECH_FILLERS.iter().find(|f| all.len() > f.len() && all[all.len() - f.len()..].iter().zip(f.iter()).all(|(w, x)| w.2 == *x)).map_or(0, |f| f.len());
+        let before = &all[..all.len() - filler];
         let n = before.len();
-        let verb = before.iter().enumerate().rev().take(3).any(|(i, (_, _, w))| {
+        // Before a dash, the verb is the last word ("reads in part —"): "which analysts said was
+        // responsible — a view ..." is an apposition.
+        let verb = before.iter().enumerate().rev().take(if dash { 1 } else { 3 }).any(|(i, (_, _, w))| {
             cfg.inner.speech_verbs.contains(w) && (i + 1 == n || !cfg.inner.speech_verbs_adjacent.contains(w))
-        }) || ends_in_addressed_verb(head_text, &before, cfg);
+        }) && !(filler > 0 && before.iter().any(|(_, _, w)| OUR_DOCUMENTS.contains(&w.as_str())))
+            || (filler == 0 && ends_in_addressed_verb(head_text, before, cfg));
+        // A dash after a verb and its addressee is the next loop's ("guy says to the driver -").
+        if dash && filler == 0 && ends_in_addressed_verb(head_text, before, cfg) {
+            continue;
+        }
         let speech_noun = |i: usize| {
             let w = &before[i].2;
             cfg.inner.speech_nouns.contains(w.strip_suffix("'s").unwrap_or(w)) && (i == 0 || !cfg.inner.speech_noun_frames.contains(&before[i - 1].2))
         };
-        let noun = (n.saturating_sub(4)..n).any(speech_noun);
+        let noun = !dash && (n.saturating_sub(4)..n).any(speech_noun);
         let copula = before.last().is_some_and(|(_, _, w)| COPULAS.contains(&w.as_str()));
+        // "was blunt", "were short": a word of manner after the copula, when the noun has a
+        // possessor that is not a public body ("his instruction", "the commander's order").
         // Not our own instruction to partners: "The instruction to partners is: review access".
         let own_side = before.iter().any(|(_, _, w)| OWN_SIDE.contains(&w.as_str()));
-        let noun_subject = copula && !own_side && (0..n).any(speech_noun);
-        if !verb && !noun && !noun_subject {
+        let manner = n >= 3 && MANNER.contains(&before[n - 1].2.as_str()) && ["was", "were", "is", "are"].contains(&before[n - 2].2.as_str());
+        let possessed = |i: usize| {
+            i > 0 && {
+                let p = &before[i - 1].2;
+                ["his", "her", "their"].contains(&p.as_str()) || p.strip_suffix("'s").is_some_and(|o| !o.is_empty() && !PUBLIC_POSSESSORS.contains(&o))
+            }
+        };
+        let noun_subject = !own_side && ((copula && (0..n).any(speech_noun)) || (manner && (0..n).any(|i| speech_noun(i) && possessed(i))));
+        // Writing: "Written on the back of ...:", "..., in the courier's handwriting:".
+        // The participle before a place ("Written on", "Scrawled inside"), not an adjective
+        // ("Written guidance for venues:"), nor in our own documents ("Written in the advisory:").
+        let written = (n >= 3
+            && WRITING.contains(&before[0].2.as_str())
+            && ["on", "in", "inside", "across", "under", "at", "along", "over", "onto", "into", "beneath", "behind", "upon", "below", "above"].contains(&before[1].2.as_str())
+            && !own_side
+            && !before.iter().any(|(_, _, w)| OUR_DOCUMENTS.contains(&w.as_str())))
+            || (n >= 2 && ["hand", "handwriting"].contains(&before[n - 1].2.as_str()) && possessed(n - 1));
+        if !verb && !noun && !noun_subject && !written {
             continue;
         }
-        let rest = head(&text[ci + 1..], 400);
+        let rest = head(&text[ce..], 400);
         if rest.trim_start().starts_with(['"', '\'', '\u{201c}', '\u{00ab}', '\u{2018}']) || rest.starts_with(|c: char| c.is_ascii_digit()) {
             continue;
         }
         let end = rest.find(['.', '!', '?', '\n']).unwrap_or(rest.len());
         let said: Vec<String> = words(&rest[..end]).map(|(_, _, w)| w).collect();
-        // After a noun ("the instruction was:"), only words in the first or second person are
-        // speech: "the key message: recipients should review access" is not.
-        if !verb && !noun_subject && !said.iter().any(|w| PERSONAL.contains(&w.as_str())) {
+        // After a dash: not a parenthesis ("- as expected -") nor reported speech ("- that").
+        if dash && (rest[..end].contains(['\u{2014}', '\u{2013}']) || rest[..end].contains(" - ") || said.first().is_none_or(|w| w == "that")) {
             continue;
         }
-        if said.len() >= cfg.inner.quote_min_after_verb.max(3) && !public_or_mention(text, ci, ci + 1 + end, cfg) {
-            let s = ci + 1 + (rest.len() - rest.trim_start().len());
-            push(QUOTE, s, (ci + 1 + end).max(s));
+        // After a noun ("the instruction was:"), only words in the first or second person are
+        // speech: "the key message: recipients should review access" is not.
+        if !verb && !noun_subject && !written && !said.iter().any(|w| PERSONAL.contains(&w.as_str())) {
+            continue;
+        }
+        if said.len() >= cfg.inner.quote_min_after_verb.max(3) && !public_or_mention(text, ci, ce + end, cfg) {
+            let s = ce + (rest.len() - rest.trim_start().len());
+            push(QUOTE, s, (ce + end).max(s));
         }
     }
     // Unquoted speech after a dash that follows a speech verb and its addressee: "guy says to the
@@ -1385,6 +1491,65 @@ const ADDRESSEES: [&str; 13] = ["them", "him", "her", "his", "their", "the", "us
 /// instruction was:", "the order, as relayed, was simply:".
 const COPULAS: [&str; 8] = ["was", "is", "were", "are", "simply", "being", "remains", "remained"];
 
+/// Words between a speech verb and a colon or a dash: "the note reads in part:", "his
+/// voicemail went roughly:" (ninth round).
+const SPEECH_FILLERS: [&[&str]; 11] = [
+    &["in", "part"], &["in", "full"], &["as", "follows"], &["roughly"], &["verbatim"], &["in", "translation"], &["word", "for", "word"], &["more", "or", "less"],
+    &["in", "essence"], &["in", "substance"], &["something", "like"],
+];
+
+/// Words of manner after "was" that keep a speech noun the subject: "his instruction was blunt —".
+const MANNER: [&str; 19] = [
+    "blunt", "clear", "simple", "short", "brief", "explicit", "direct", "unambiguous", "stark", "curt", "terse", "plain", "precise", "chilling", "specific",
+    "categorical", "firm", "emphatic", "unequivocal",
+];
+
+/// Possessors of a speech noun that make it a public body's words: "the ministry's message was
+/// clear:".
+const PUBLIC_POSSESSORS: [&str; 24] = [
+    "government", "ministry", "minister", "president", "police", "army", "vendor", "company", "agency", "department", "council", "court", "judge", "prosecutor",
+    "spokesman", "spokeswoman", "spokesperson", "mayor", "governor", "king", "queen", "pope", "embassy", "commission",
+];
+
+/// Our own documents and rules: "Written in the advisory:" is not the plotters' writing.
+const OUR_DOCUMENTS: [&str; 14] = [
+    "advisory", "bulletin", "report", "guidance", "assessment", "policy", "manual", "procedure", "procedures", "law", "regulation", "regulations", "guidelines", "standard",
+];
+
+/// Participles of writing that open a clause before a colon or a dash: "Scrawled inside the
+/// cover of his notebook: ...".
+const WRITING: [&str; 11] = ["written", "scrawled", "scribbled", "handwritten", "inscribed", "jotted", "pencilled", "penciled", "etched", "carved", "daubed"];
+
+/// Words before a phone number that make it a published line: "the anti-terrorist hotline on
+/// 0800 789 321", "the festival's public safety line, ..." (ninth round).
+const PUBLIC_LINES: [&str; 16] = [
+    "hotline", "hotlines", "helpline", "helplines", "tipline", "tiplines", "freephone", "freefone", "switchboard", "crimestoppers", "enquiry", "enquiries", "inquiry",
+    "inquiries", "public", "toll",
+];
+
+/// Whether the phone number `m` at `s` is a published public line: a freephone or toll-free
+/// number, or a `PUBLIC_LINES` word within six words before it in its sentence.
+fn public_line(text: &str, s: usize, m: &str) -> bool {
+    let digits: String = m.chars().filter(char::is_ascii_digit).collect();
+    let toll_free = ["0800", "0808", "0500", "1800"].iter().any(|p| digits.starts_with(p))
+        || (digits.len() == 11 && digits.starts_with('1') && ["800", "888", "877", "866", "855", "844", "833"].contains(&&digits[1..4]));
+    let before = tail(&text[..s], 80);
+    let from = before.rfind(['.', '!', '?', ';', '\n']).map_or(0, |i| i + 1);
+    let ws: Vec<String> = words(&before[from..]).map(|(_, _, w)| w).collect();
+    toll_free || ws.iter().rev().take(6).any(|w| PUBLIC_LINES.contains(&w.as_str()))
+}
+
+/// Whether the words of a sentence hold a possessor and a home connection: "Musa Garba's home
+/// connection", "Ahmed Noor's home router" (ninth round): an IP address in that sentence is
+/// that person's.
+fn possessed_home_line(ws: &[(usize, usize, String)]) -> bool {
+    ws.windows(3).any(|w| {
+        w[0].2.strip_suffix("'s").is_some_and(|o| !o.is_empty() && !["it", "that", "there", "what", "here", "he", "she", "who", "where", "let"].contains(&o))
+            && ["home", "residential", "household"].contains(&w[1].2.as_str())
+            && ["connection", "broadband", "router", "line", "internet", "wifi", "wi", "ip"].contains(&w[2].2.as_str())
+    })
+}
+
 /// The last `n` bytes of `s` or fewer, cut at a char boundary.
 fn tail(s: &str, n: usize) -> &str {
     let mut from = s.len().saturating_sub(n);
@@ -1510,13 +1675,52 @@ fn public_or_mention(text: &str, qs: usize, qe: usize, cfg: &LintConfig) -> bool
         return true;
     }
     // A mention noun within five words before, in the same clause: "the slogan for the
-    // campaign, '...'", "banners reading '...'".
+    // campaign, '...'", "banners reading '...'"; not after a speech verb and "that" ("told the
+    // members that the operation is '...'": reported speech, ninth round).
     let clause = before.rfind(['.', '!', '?', ';', '\n']).map_or(0, |i| i + 1);
-    if bw.iter().rev().take(5).filter(|(s, _, _)| *s >= clause).any(|(_, _, w)| cfg.inner.quote_mention_near.contains(w.strip_suffix("'s").unwrap_or(w))) {
+    let in_clause: Vec<&(usize, usize, String)> = bw.iter().filter(|(s, _, _)| *s >= clause).collect();
+    let k = in_clause.len();
+    let reported = |at: usize| {
+        in_clause[..at].iter().enumerate().any(|(i, (_, _, w))| {
+            cfg.inner.speech_verbs.contains(w) && !cfg.inner.speech_verbs_adjacent.contains(w) && in_clause[i + 1..at].iter().any(|(_, _, t)| t == "that")
+        })
+    };
+    if (k.saturating_sub(5)..k).any(|i| cfg.inner.quote_mention_near.contains(in_clause[i].2.strip_suffix("'s").unwrap_or(&in_clause[i].2)) && !reported(i)) {
+        return true;
+    }
+    // A naming verb and its object right before: "called the strike '...'", "described the raid
+    // as '...'", "branded the attack '...'" (a characterisation, not speech; ninth round). Not
+    // with a comma or colon between, nor "called his brother" (a call).
+    let tail_words = &in_clause[k.saturating_sub(5)..];
+    if let Some(i) = tail_words.iter().position(|(_, _, w)| NAMING_VERBS.contains(&w.as_str()))
+        && tail_words.len() - i <= 5
+        && !before[tail_words[i].1..].contains([',', ':', ';'])
+        && tail_words.get(i + 1).is_some_and(|(_, _, w)| !["his", "her", "their", "my", "our", "your", "me", "him", "us", "them"].contains(&w.as_str()))
+    {
+        return true;
+    }
+    // An inscription: "'One city, one club' is painted in huge letters above the gate".
+    let aw: Vec<String> = words(after).take(4).map(|(_, _, w)| w).collect();
+    let displayed = |i: usize| aw.get(i).is_some_and(|w| DISPLAYED.contains(&w.as_str()));
+    if aw.first().is_some_and(|w| ["is", "was", "are", "were", "been", "has", "had"].contains(&w.as_str())) && (displayed(1) || (aw.get(1).is_some_and(|w| w == "been") && displayed(2))) {
         return true;
     }
     public_sentence(text, qs, qe, cfg)
 }
+
+/// Verbs that name or characterise something with a quotation after their object: "called the
+/// strike '...'" (ninth round).
+const NAMING_VERBS: [&str; 22] = [
+    "called", "calls", "calling", "branded", "brands", "branding", "labelled", "labeled", "termed", "terms", "described", "describes", "describing", "characterised",
+    "characterized", "denounced", "condemned", "hailed", "praised", "decried", "slammed", "dismissed",
+];
+
+/// Participles that make a quotation before them an inscription: "'...' is painted above the
+/// gate", "'...' was stencilled on walls" (ninth round).
+const DISPLAYED: [&str; 20] = [
+    "painted", "written", "displayed", "printed", "emblazoned", "inscribed", "stencilled", "stenciled", "carved", "engraved", "hung", "sprayed", "daubed",
+    "scrawled", "plastered", "etched", "projected", "chalked", "splashed", "posted",
+];
 
 /// Whether the sentence around `qs..qe`, outside it, has a phrase of `public_speech`.
 fn public_sentence(text: &str, qs: usize, qe: usize, cfg: &LintConfig) -> bool {
@@ -1705,5 +1909,80 @@ mod tests {
         assert!(codes("The bloke's ute is a grey HiLux, NSW rego CX 41 LP.").contains(&DEVICE_ID));
         assert!(codes("Sein Auto hat das Kennzeichen B-MK 4471.").contains(&DEVICE_ID));
         assert!(codes("The rego check came back clean.").is_empty());
+    }
+
+    #[test]
+    fn plates_with_five_digit_groups_and_digits_alone_after_a_plate_word() {
+        assert!(codes("A white Patrol bearing Abu Dhabi plate N 48213.").contains(&DEVICE_ID));
+        assert!(codes("Grey Corolla, Kuwaiti plates 48291, tinted windows.").contains(&DEVICE_ID));
+        assert!(codes("The registration 48291 was cancelled.").is_empty());
+        assert!(codes("Number plates were removed from 12 vehicles in 2024.").is_empty());
+    }
+
+    #[test]
+    fn names_an_account_goes_by() {
+        assert!(codes("He goes by shadow_of_uhud.07 on Signal.").contains(&HANDLE));
+        assert!(codes("Online she calls herself umm_x_92 and runs the channel.").contains(&HANDLE));
+        assert!(codes("his snap is dz.k1ng_07 btw").contains(&HANDLE));
+        assert!(codes("He goes by his kunya, Abu Talha, among the fighters.").is_empty());
+        assert!(codes("The actor known as APT28 goes by many names.").is_empty());
+    }
+
+    #[test]
+    fn mobile_money_and_bank_account_numbers() {
+        assert!(codes("Paid through EVC Plus account 61 558 0412, registered to a shop.").contains(&WALLET));
+        assert!(codes("Fees go via Zaad account 63 4471 220.").contains(&WALLET));
+        assert!(codes("His IBAN, AE07 0331 2345 6789 0123 456, was shared.").contains(&WALLET));
+        assert!(codes("The account was opened in 2021 and closed in 2023.").is_empty());
+        assert!(codes("Mobile money accounts for 40 per cent of transfers.").is_empty());
+    }
+
+    #[test]
+    fn published_public_lines_are_not_selectors() {
+        assert!(codes("Call the anti-terrorist hotline on 0800 789 321 if you see anything.").is_empty());
+        assert!(codes("The embassy's public enquiry line, +254 20 363 6000, is staffed.").is_empty());
+        assert!(codes("Toll-free: 1-800-225-5324.").is_empty());
+        assert!(codes("The coordinator uses +971 52 684 3190 for all contact.").contains(&PHONE));
+    }
+
+    #[test]
+    fn an_ip_address_of_a_named_persons_home_connection() {
+        assert!(codes("Musa Garba's home connection was assigned 41.203.77.142 in May.").contains(&DEVICE_ID));
+        assert!(codes("The C2 at 185.220.101.47 recruits compromised home routers.").is_empty());
+        assert!(codes("It's home router firmware at 10.0.0.1 that the botnet targets.").is_empty());
+    }
+
+    #[test]
+    fn half_hours_in_digits_and_zone_letters_after_approximations_and_movements() {
+        assert!(codes("go time is half 8 tonight").contains(&TIME_PRECISION));
+        assert!(codes("They meet at half 9 by the chippy.").contains(&TIME_PRECISION));
+        assert!(codes("PAG departed Eyl c. 0215L heading NE").contains(&TIME_PRECISION));
+        assert!(codes("Dhow sighted 2240L off Ras Hafun.").contains(&TIME_PRECISION));
+        assert!(codes("Prices fell by half 8 times in a decade.").is_empty());
+        assert!(codes("The convoy left 1000L of diesel at the depot.").is_empty());
+    }
+
+    #[test]
+    fn speech_after_a_dash_fillers_manner_and_writing() {
+        assert!(codes("His note to his mother reads in part \u{2014} Forgive me, I will not come home.").contains(&QUOTE));
+        assert!(codes("His voicemail went roughly: we leave the car at the mosque and wait.").contains(&QUOTE));
+        assert!(codes("The commander's instruction to the team was blunt \u{2014} take the bridge first, then the engineers.").contains(&QUOTE));
+        assert!(codes("Written on the back of the diagram in his hand: for the airport one, double the nails.").contains(&QUOTE));
+        assert!(codes("On the back, in the courier's handwriting: two guards, the dog sleeps by the gate.").contains(&QUOTE));
+        assert!(codes("The answer is simple \u{2014} patch the gateway and rotate the keys.").is_empty());
+        assert!(codes("The ministry's message was clear: the talks will continue next week.").is_empty());
+        assert!(codes("The group said \u{2014} without giving details \u{2014} that it had new members.").is_empty());
+        assert!(codes("Written guidance for venues: review bag searches at every entrance.").is_empty());
+        assert!(codes("Written in the advisory: apply the patch and rotate the keys.").is_empty());
+    }
+
+    #[test]
+    fn characterisations_and_inscriptions_are_not_speech_but_reported_speech_after_that_is() {
+        assert!(codes("The UN Secretary-General called the strike 'a heinous crime against civilians'.").is_empty());
+        assert!(codes("Amnesty described the raid as 'a grave violation of international law'.").is_empty());
+        assert!(codes("'One city, one club' is painted in huge letters above the main gate.").is_empty());
+        assert!(codes("He called the driver, 'we leave at dawn and nobody talks'.").contains(&QUOTE));
+        assert!(codes("The official in charge told the members that the operation is 'revenge for the martyrs and will be in the capital'.").contains(&QUOTE));
+        assert!(codes("The operation 'Desert Shield of the Faithful' was announced in March.").is_empty());
     }
 }

@@ -65,15 +65,36 @@
 //!   in yet other styles; never tuned on. Sixth-round vocabulary: 0.886 / 0.765 and 0.890 /
 //!   0.802; seventh: 0.889 / 0.790 and 0.929 / 0.802 (`blind9` + `blind10` + `blind11` together
 //!   after the seventh round: precision 0.923, recall 0.787, tp 192 fp 16 fn 52 tn 280); eighth:
-//!   0.901 / 0.790 and 0.943 / 0.815.
+//!   0.901 / 0.790 and 0.943 / 0.815; ninth: 0.903 / 0.802 and 0.944 / 0.840.
 //! - `blind12.jsonl`, `blind13.jsonl`: by a new independent writer (who never saw the
-//!   vocabulary, the code or any earlier set) after the seventh round, in yet other styles;
-//!   never tuned on. Seventh-round vocabulary: 0.886 / 0.765 and 0.852 / 0.852; eighth: 0.887 /
-//!   0.778 and 0.852 / 0.852.
+//!   vocabulary, the code or any earlier set) after the seventh round, in yet other styles.
+//!   Seventh-round vocabulary: 0.886 / 0.765 and 0.852 / 0.852; eighth: 0.887 / 0.778 and 0.852
+//!   / 0.852. `blind12` was tuned on by class in the ninth round (financial returns under
+//!   account monitoring and other orders, mail opened, copied and resealed in transit, officers
+//!   working under cover or posing as buyers; people who pass information to the forces, often
+//!   paid in kind, information brought by a relative of the subject or by someone who came of
+//!   their own accord, sources recruited, run or tasked by us, "on the service's books", "tasked
+//!   to report"; speech after a dash, after "reads in part" and other fillers, after a possessed
+//!   speech noun with "was blunt" and other words of manner, after a writing participle ("Written
+//!   on the back of ...:") or "in the courier's handwriting:", reported speech after a speech
+//!   verb and "that" whose quotation follows a mention noun ("told the members that the operation
+//!   is '...'"); a named person's home connection with an IP address, plates with five-digit
+//!   groups or digits alone, platforms' short names ("his snap is ...") and names an account
+//!   goes by, mobile-money and bank account numbers and IBANs; "half 8 tonight", "c. 0215L" and
+//!   zone-lettered times after movement verbs; and, for precision, chatter on public forums and
+//!   social media, the press's "security sources", partners as the addressees of advice,
+//!   published hotlines and freephone numbers, characterisations after "called the strike" or
+//!   "described the raid as" and the words of public figures, inscriptions ("'...' is painted
+//!   above the gate"), a group's claims on its official channel, the broadcast time of a public
+//!   address): 1.000 / 1.000 after it, now a regression guard. `blind13` is still unseen:
+//!   ninth-round vocabulary 0.863 / 0.852.
 //!
-//! The current estimate for unseen text is `blind10` to `blind13` together (720 sentences, 324
-//! blocking) after the eighth round: precision 0.894, recall 0.809 (tp 262 fp 31 fn 62 tn 365).
-//! A round tuned on one set by class moves the sets it never saw by about a point of recall.
+//! The current estimate for unseen text is `blind10`, `blind11` and `blind13` together (540
+//! sentences, 243 blocking) after the ninth round: precision 0.902, recall 0.831 (tp 202 fp 22
+//! fn 41 tn 275); the same three after the eighth round: 0.896 / 0.819 (tp 199 fp 23 fn 44 tn
+//! 274). (After the eighth round `blind10` to `blind13` together: 0.894 / 0.809, tp 262 fp 31 fn
+//! 62 tn 365.) A round tuned on one set by class moves the sets it never saw by about a point of
+//! recall.
 //! - `round7.jsonl`: 60 sentences written in the seventh round (56 of them before its changes)
 //!   as variants of its classes in other words and registers, with hard negatives (the
 //!   vocabulary before the round: precision 0.158, recall 0.083). Not a blind set: written by
@@ -82,13 +103,17 @@
 //!   variants of its classes in other words and registers, with hard negatives (the vocabulary
 //!   before the round: precision 0.538, recall 0.189). Not a blind set: written by the engineer
 //!   who tuned the round.
+//! - `round9.jsonl`: 62 sentences written in the ninth round, all before its changes, as
+//!   variants of its classes in other words and registers, with hard negatives (the vocabulary
+//!   before the round: precision 0.143, recall 0.054). Not a blind set: written by the engineer
+//!   who tuned the round.
 //!
 //! The gap between the tuned sets (about 1.0) and each new blind set's first figure (0.65, 0.58,
 //! 0.44 recall; the independent sets 0.75-0.81 together) is the real finding: a vocabulary learns
 //! the phrasing it has seen, and a new style of writing brings new phrasing.
 //!
 //! `blind` to `blind7` were written by the engineers who maintain the vocabulary, who know what
-//! it matches; `blind8` to `blind11` by someone else, the fairer test.
+//! it matches; `blind8` to `blind13` by two others, the fairer test.
 //!
 //! Add a new blind set after every vocabulary change and record its first measurement. Run:
 //! `cargo test -p tearline-policy --test it lints_eval -- --nocapture`.
@@ -413,7 +438,8 @@ fn blind10_set_precision_and_recall() {
     // metro security, water and SCADA operators, Nigerian English, voice-memo transcripts,
     // exercise injects). Never tuned on. Sixth-round vocabulary: precision 0.886, recall 0.765
     // (tp 62 fp 8 fn 19 tn 91); seventh: precision 0.889, recall 0.790 (tp 64 fp 8 fn 17 tn 91);
-    // eighth (tuned on blind9 only): precision 0.901, recall 0.790 (tp 64 fp 7 fn 17 tn 92).
+    // eighth (tuned on blind9 only): precision 0.901, recall 0.790 (tp 64 fp 7 fn 17 tn 92);
+    // ninth (tuned on blind12 only): precision 0.903, recall 0.802 (tp 65 fp 7 fn 16 tn 92).
     let s = independent("blind10.jsonl");
     assert!(s.recall() >= 0.75 && s.precision() >= 0.85, "blind10 set below its floors");
 }
@@ -426,7 +452,8 @@ fn blind11_set_precision_and_recall() {
     // long-form journalism, Kenyan, Irish, Scottish, Singaporean and Canadian English, ticket
     // comments). Never tuned on. Sixth-round vocabulary: precision 0.890, recall 0.802 (tp 65
     // fp 8 fn 16 tn 91); seventh: precision 0.929, recall 0.802 (tp 65 fp 5 fn 16 tn 94);
-    // eighth (tuned on blind9 only): precision 0.943, recall 0.815 (tp 66 fp 4 fn 15 tn 95).
+    // eighth (tuned on blind9 only): precision 0.943, recall 0.815 (tp 66 fp 4 fn 15 tn 95);
+    // ninth (tuned on blind12 only): precision 0.944, recall 0.840 (tp 68 fp 4 fn 13 tn 95).
     let s = independent("blind11.jsonl");
     assert!(s.recall() >= 0.77 && s.precision() >= 0.88, "blind11 set below its floors");
 }
@@ -466,11 +493,31 @@ fn blind12_set_precision_and_recall() {
     // (Gulf- and Levant-Arabic-translated service prose, Sahel and Horn of Africa reporting,
     // maritime piracy shorthand, stadium, festival, hospital and school security, indictment
     // wording, British surveillance slang, Nigerian English, analysts' chat with typos,
-    // headlines, verbless bullets). Never tuned on. Seventh-round vocabulary: precision 0.886,
-    // recall 0.765 (tp 62 fp 8 fn 19 tn 91); eighth (tuned on blind9 only): precision 0.887,
-    // recall 0.778 (tp 63 fp 8 fn 18 tn 91).
-    let s = independent("blind12.jsonl");
-    assert!(s.recall() >= 0.74 && s.precision() >= 0.85, "blind12 set below its floors");
+    // headlines, verbless bullets). Seventh-round vocabulary: precision 0.886, recall 0.765 (tp
+    // 62 fp 8 fn 19 tn 91); eighth (tuned on blind9 only): precision 0.887, recall 0.778 (tp 63
+    // fp 8 fn 18 tn 91). Its misses by class, which the ninth round tuned on (by class, not by
+    // sentence): banking returns under a confidential monitoring order, letters opened, copied
+    // and resealed at a sorting office, an officer operating under cover as a supplier; a herder
+    // who provides information to the battalion in exchange for fuel, information brought by an
+    // attacker's sister who came to the police of her own accord, a crew member recruited by us,
+    // a nurse on the service's books tasked to report; a final note that "reads in part —",
+    // "the commander's instruction ... was blunt —", "Written on the back of the circuit diagram
+    // in the bomb-maker's hand:", a cell official who told the members that the operation is
+    // "..."; a named person's home connection with an IP address, "Dubai plate N 48213", "his
+    // snap is ...", "goes by shadow_of_uhud.07", an EVC Plus account number; "half 8 tonight",
+    // "c. 0215L". False alarms: jihadist chatter on public forums, a headline's "Security
+    // Sources Fear", partner services as the addressees of advice, a festival's public safety
+    // line, the UN Secretary-General calling a strike "...", a motto painted above a stadium
+    // gate, a group's claim on its official channel, the broadcast time of a king's address.
+    // Labels all look right under the lint definitions.
+    let s = evaluate("blind12.jsonl");
+    for m in &s.misses {
+        eprintln!("blind12 {m}");
+    }
+    eprintln!("blind12: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    // After the ninth round: precision 1.000, recall 1.000 (tp 81 fp 0 fn 0 tn 99). A
+    // regression guard now, with floors just below that.
+    assert!(s.recall() >= 0.97 && s.precision() >= 0.97, "blind12 set regressed");
 }
 
 #[test]
@@ -481,7 +528,8 @@ fn blind13_set_precision_and_recall() {
     // hostage negotiation, diplomatic protection, tabletop notes, inspector-general reports, a
     // podcast transcript; Indian, Filipino and South African English). Never tuned on.
     // Seventh-round vocabulary: precision 0.852, recall 0.852 (tp 69 fp 12 fn 12 tn 87); the
-    // same after the eighth (tuned on blind9 only).
+    // same after the eighth (tuned on blind9 only); ninth (tuned on blind12 only): precision
+    // 0.863, recall 0.852 (tp 69 fp 11 fn 12 tn 88).
     let s = independent("blind13.jsonl");
     assert!(s.recall() >= 0.82 && s.precision() >= 0.82, "blind13 set below its floors");
 }
@@ -515,4 +563,39 @@ fn round8_set_precision_and_recall() {
     }
     eprintln!("round8: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
     assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "round8 set regressed");
+}
+
+#[test]
+fn round9_set_precision_and_recall() {
+    // 37 blocking / 25 clean sentences written in the ninth round, all before its changes, as
+    // variants of its classes in other words (a residential line allocated an IP address, a
+    // home router that an IP resolves to, a Sharjah plate and Kuwaiti plates in digits, "his
+    // insta is", "goes by", "calls himself", a Zaad account, an IBAN, "his psn is"; "half 10
+    // tonight", "half 7 in the morning", "c.0340L", "sighted 2240L", "departed ... ca. 0510J"; a
+    // text that "reads in full —", a voicemail that "went roughly:", an order that "was clear:",
+    // instructions that "were short —", "Scrawled inside the cover of his notebook:", "in the
+    // courier's handwriting:", a recruiter who told the members that the campaign would be
+    // '...', a leader who assured his followers that the operation would be '...'; account
+    // records under a customer information order, bank statements under a sealed order, parcels
+    // steamed open and resealed, post opened and copied, a detective working under cover, an
+    // agent posing as a buyer; a fisherman who passes information to the navy for diesel, a
+    // shopkeeper providing intelligence to the gendarmerie, a tip passed on by an aunt who came
+    // of her own free will, details provided by a driver's wife, a cook recruited by our
+    // service, a guard run by us, a receptionist on police books tasked to watch, a mechanic
+    // tasked with befriending) and hard negatives (extremist and online chatter on open
+    // platforms, the Pope and a mayor calling an attack '...', Amnesty describing a raid as
+    // '...', slogans written on a banner or stencilled on walls, a movement's statement on its
+    // official website, a police hotline, freephone and public enquiry numbers, military and
+    // diplomatic sources quoted by the press, partner agencies and liaison partners advised,
+    // the airing time of a president's address and a minister's interview, gunmen posing as
+    // police, "under cover of darkness", hostages released in exchange for ransom, a letter
+    // bomb opened by a clerk, a kunya one goes by, our own tasking). Before the round: precision
+    // 0.143, recall 0.054 (tp 2 fp 12 fn 35 tn 13); after: 1.000 / 1.000. Tuned alongside, so a
+    // regression guard, not an estimate.
+    let s = evaluate("round9.jsonl");
+    for m in &s.misses {
+        eprintln!("round9 {m}");
+    }
+    eprintln!("round9: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "round9 set regressed");
 }
