@@ -320,11 +320,7 @@ pub(crate) fn account_from_row(row: &tokio_postgres::Row) -> StoreResult<Account
         role: role.parse().unwrap_or(Role::PartnerMember),
         created: row.try_get(3).map_err(pg_err)?,
         disabled: row.try_get(4).map_err(pg_err)?,
-        partner: row
-            .try_get::<_, Option<String>>(5)
-            .map_err(pg_err)?
-            .map(|p| PartnerProfile::from_stored(&p).map(Box::new))
-            .transpose()?,
+        partner: row.try_get::<_, Option<&str>>(5).map_err(pg_err)?.map(PartnerProfile::shared).transpose()?,
     })
 }
 

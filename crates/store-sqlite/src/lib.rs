@@ -194,7 +194,12 @@ fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
         role: role.parse().unwrap_or(Role::PartnerMember),
         created: row.get(3)?,
         disabled: row.get(4)?,
-        partner: row.get::<_, Option<String>>(5)?.map(|p| serde_json::from_str(&p)).transpose().map_err(|e| rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e)))?,
+        partner: row
+            .get_ref(5)?
+            .as_str_or_null()?
+            .map(PartnerProfile::shared)
+            .transpose()
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e)))?,
     })
 }
 

@@ -103,6 +103,6 @@ pub(crate) fn add_member(c: &Connection, partner: &str, account: &str, secret_ha
     let id = c.last_insert_rowid();
     c.execute("INSERT INTO partner_members (account, partner) VALUES (?1, ?2)", params![id, partner]).map_err(db_err)?;
     c.execute("INSERT INTO grants (collection, account, can_read, can_write) VALUES (?1, ?2, 1, 1)", params![coll, id]).map_err(db_err)?;
-    let profile = PartnerProfile::from_stored(&profile)?;
-    Ok(Account { id, name: account.to_owned(), role: Role::PartnerMember, created, disabled: false, partner: Some(Box::new(profile)) })
+    let profile = PartnerProfile::shared(&profile)?;
+    Ok(Account { id, name: account.to_owned(), role: Role::PartnerMember, created, disabled: false, partner: Some(profile) })
 }

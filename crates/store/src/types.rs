@@ -64,9 +64,10 @@ pub struct Account {
     pub disabled: bool,
     /// A partner member's organisation, read with the account (in the same query, so a
     /// partner member's request needs no further lookup to know whom it reads for); `None`
-    /// for producer accounts and once the partner is removed.
+    /// for producer accounts and once the partner is removed. Shared: each distinct stored
+    /// profile is parsed once ([`PartnerProfile::shared`]).
     #[serde(skip)]
-    pub partner: Option<Box<PartnerProfile>>,
+    pub partner: Option<Arc<PartnerProfile>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -599,7 +600,29 @@ impl PartnerProfile {
     pub fn from_stored(text: &str) -> crate::StoreResult<PartnerProfile> {
         serde_json::from_str(text).map_err(|e| crate::StoreError::Internal(format!("stored partner is unreadable: {e}")))
     }
+
+    /// A stored profile read with a partner member's account (on every request the member
+    /// makes): parsed once per distinct text and shared after that. The text is the whole
+    /// profile, so an updated profile is a new text and parsed afresh; bounded (the cache
+    /// starts again past [`PROFILES_CACHED`] texts).
+    pub fn shared(text: &str) -> crate::StoreResult<Arc<PartnerProfile>> {
+        static PARSED: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, Arc<PartnerProfile>>>> = std::sync::OnceLock::new();
+        let parsed = PARSED.get_or_init(Default::default);
+        if let Some(p) = parsed.lock().unwrap_or_else(|e| e.into_inner()).get(text) {
+            return Ok(p.clone());
+        }
+        let profile = Arc::new(PartnerProfile::from_stored(text)?);
+        let mut parsed = parsed.lock().unwrap_or_else(|e| e.into_inner());
+        if parsed.len() >= PROFILES_CACHED {
+            parsed.clear();
+        }
+        parsed.insert(text.to_owned(), profile.clone());
+        Ok(profile)
+    }
 }
+
+/// Distinct stored profile texts kept parsed at most ([`PartnerProfile::shared`]).
+pub const PROFILES_CACHED: usize = 1024;
 
 /// A partner as stored: its profile, its delivery collection and its state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -354,7 +354,8 @@ async fn the_first_retrieval_of_a_release_by_each_member_is_recorded_once() {
 /// TCP), so the ratio is the partner path's full relative cost. On PostgreSQL with
 /// `TEARLINE_TEST_DATABASE_URL`. Run:
 /// `cargo test --release -p tearline-taxii --test it -- --ignored --nocapture partner_read_cost`
-/// (`BENCH_MICRO=1` adds the cost of one page read again and again, by step).
+/// (`BENCH_MICRO=1` adds the cost of one page read again and again, by step; `BENCH_CONTROL=1`
+/// puts a producer reading a copy of its holdings in the partner's place).
 /// Mean µs to read the first page of each collection as stored ([`Store::objects`]), the two
 /// taking turns.
 async fn first_page_cost(store: &dyn tearline_store::Store, colls: [&str; 2], filter: &tearline_store::ObjectFilter) -> [f64; 2] {
@@ -471,11 +472,27 @@ async fn partner_read_cost() {
     }
     let admissions = state.admissions.clone();
     let app = tearline_taxii::router(state);
-    let readers = [("partner", basic("ally-1", &member_secret), objects_url("partners", &partner.collection_id)), ("producer", basic("alice", &producer_secret), objects_url("default", &holdings))];
+    let mut readers = [("partner", basic("ally-1", &member_secret), objects_url("partners", &partner.collection_id)), ("producer", basic("alice", &producer_secret), objects_url("default", &holdings))];
+    if env("BENCH_CONTROL", 0) == 1 {
+        // The control: a producer reading a copy of its holdings (stored after the partner's
+        // collection) in the partner's place, so the ratio shows what two ordinary
+        // collections differ by on this machine.
+        let copy = store
+            .add_collection(NewCollection { api_root: "default".into(), title: "Copy".into(), description: None, alias: None, readers: vec!["alice".into()], writers: vec![] })
+            .await
+            .unwrap()
+            .id;
+        for chunk in objects.chunks(1000) {
+            store.add_objects(&copy, subs(chunk), None).await.unwrap();
+        }
+        readers[0] = ("control", basic("alice", &producer_secret), objects_url("default", &copy));
+        println!("control: the first column is a producer reading a copy of its holdings");
+    }
     let mut lat: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     let mut next: [Option<String>; 2] = [None, None];
     let mut passes = [0usize; 2];
     let mut served = [0usize; 2];
+    let mut bytes = [0usize; 2];
     // Pages of each audience's first pass (cold; the partner's decided live with
     // `BENCH_LIVE=1`) and of the later ones.
     let mut first_pass_pages = [0usize; 2];
@@ -499,6 +516,7 @@ async fn partner_read_cost() {
             let body = resp.into_body().collect().await.unwrap().to_bytes();
             lat[k].push(start.elapsed().as_secs_f64() * 1000.0);
             let v: Value = serde_json::from_slice(&body).unwrap();
+            bytes[k] += body.len();
             served[k] += v["objects"].as_array().map_or(0, Vec::len);
             next[k] = if v["more"] == json!(true) { v["next"].as_str().map(str::to_owned) } else { None };
             if next[k].is_none() {
@@ -511,6 +529,7 @@ async fn partner_read_cost() {
     }
     assert_eq!(served[0], served[1], "both read the same objects");
     assert_eq!(served[0], n * rounds);
+    eprintln!("bytes served: {bytes:?}");
     let pct = |v: &mut Vec<f64>, q: f64| {
         v.sort_by(|a, b| a.partial_cmp(b).unwrap());
         v[((v.len() as f64 - 1.0) * q).round() as usize]
@@ -618,6 +637,50 @@ async fn partner_read_cost() {
             }
         }
     }
+    // The whole request for the first page (router, authentication, handler, egress).
+    let mut whole = [0f64; 2];
+    for rep in 0..REPS {
+        for k in [rep % 2, (rep + 1) % 2] {
+            let (_, auth, url) = &readers[k];
+            let uri = format!("{url}?match[type]=indicator&limit={limit}");
+            let t = Instant::now();
+            for _ in 0..CALLS {
+                let req = axum::http::Request::get(&uri).header("accept", TAXII).header("authorization", auth).body(Body::empty()).unwrap();
+                let resp = app.clone().oneshot(req).await.unwrap();
+                std::hint::black_box(resp.into_body().collect().await.unwrap().to_bytes());
+            }
+            whole[k] += t.elapsed().as_secs_f64() * 1e6 / (REPS * CALLS) as f64;
+        }
+    }
+    println!("whole request for the first page, mean µs: partner member {:.1}, producer {:.1}", whole[0], whole[1]);
+    let mut coll_req = [0f64; 2];
+    for rep in 0..REPS {
+        for k in [rep % 2, (rep + 1) % 2] {
+            let (_, auth, url) = &readers[k];
+            let uri = url.trim_end_matches("objects/").to_owned();
+            let t = Instant::now();
+            for _ in 0..CALLS {
+                let req = axum::http::Request::get(&uri).header("accept", TAXII).header("authorization", auth).body(Body::empty()).unwrap();
+                let resp = app.clone().oneshot(req).await.unwrap();
+                assert_eq!(resp.status(), 200);
+                std::hint::black_box(resp.into_body().collect().await.unwrap().to_bytes());
+            }
+            coll_req[k] += t.elapsed().as_secs_f64() * 1e6 / (REPS * CALLS) as f64;
+        }
+    }
+    println!("collection resource request, mean µs: partner member {:.1}, producer {:.1}", coll_req[0], coll_req[1]);
+    // The account lookup authentication makes (a partner member's comes with its profile).
+    let mut auth = [0f64; 2];
+    for rep in 0..REPS {
+        for k in [rep % 2, (rep + 1) % 2] {
+            let t = Instant::now();
+            for _ in 0..CALLS {
+                std::hint::black_box(store.account_by_name(["ally-1", "alice"][k]).await.unwrap());
+            }
+            auth[k] += t.elapsed().as_secs_f64() * 1e6 / (REPS * CALLS) as f64;
+        }
+    }
+    println!("account lookup, mean µs: partner member {:.1}, producer {:.1}", auth[0], auth[1]);
     let [p, q] = steps;
     println!(
         "egress steps on the first page, mean µs (audience, page, envelope): partner {:.2}, {:.1}, {:.1}; producer {:.2}, {:.1}, {:.1}",
