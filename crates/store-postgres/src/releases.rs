@@ -168,7 +168,7 @@ impl PgStore {
         distinct.dedup();
         let c = self.client().await?;
         let result = async {
-            // The key's and the names' numbers (added if new; the rows hold the numbers).
+            // The key's and the names' numbers (added if new; admissions hold the numbers).
             c.execute("INSERT INTO admission_keys (key) VALUES ($1) ON CONFLICT (key) DO NOTHING", &[&key]).await.map_err(pg_err)?;
             let key: i64 = c.query_one("SELECT id FROM admission_keys WHERE key = $1", &[&key]).await.map_err(pg_err)?.try_get(0).map_err(pg_err)?;
             c.execute("INSERT INTO admission_sets (names) SELECT unnest($1::text[]) ON CONFLICT (names) DO NOTHING", &[&distinct]).await.map_err(pg_err)?;

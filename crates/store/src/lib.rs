@@ -133,8 +133,10 @@ pub trait Store: Send + Sync + 'static {
     /// released id is not released).
     async fn partner_objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: &PartnerRead) -> StoreResult<PartnerPage>;
     /// Stores egress decisions: each row (by cursor) of the collection was admitted for
-    /// `read.partner` under `read.fingerprint`, standing for the named releases. Replaces an
-    /// earlier decision for the row. A derived cache of a pure decision (it has no ledger
+    /// `read.partner` under `read.fingerprint`, standing for the named releases. Replaces the
+    /// partner's earlier decisions for the row (another partner's stand beside it); the
+    /// object's row itself is never rewritten, and a deleted object takes its decisions with
+    /// it. A derived cache of a pure decision (it has no ledger
     /// entry): a row without one, or under another fingerprint, is decided live. Unknown
     /// collections and an empty fingerprint store nothing.
     async fn record_admissions(&self, read: &PartnerRead, collection_id: &str, rows: Vec<(Cursor, Vec<String>)>) -> StoreResult<()>;

@@ -364,9 +364,10 @@ pub struct PartnerRead {
 }
 
 /// The key a stored admission is held under (`partner LF fingerprint`), kept once in the
-/// stores' `admission_keys` table: a row holds the key's number and the number of its names
-/// (`admission_sets`), so a page compares integers. A stored admission counts only for a read
-/// with the same key. An empty fingerprint gives a key no admission is stored under.
+/// stores' `admission_keys` table: an admission (the stores' `admissions` table) holds the
+/// object's cursor, the key's number and the number of its names (`admission_sets`). A stored
+/// admission counts only for a read with the same key. An empty fingerprint gives a key no
+/// admission is stored under.
 pub fn admission_key(read: &PartnerRead) -> String {
     if read.fingerprint.is_empty() { "\n".to_owned() } else { format!("{}\n{}", read.partner, read.fingerprint) }
 }
@@ -391,7 +392,7 @@ pub struct PartnerPage {
 }
 
 /// One row's decision as a page query reads it, before its names are looked up: the number
-/// of the admission's names stored on the row under the read's key, or else the releases
+/// of the names of the admission stored for the row under the read's key, or else the releases
 /// that published exactly the row (`m1,m2` in any order, NULL for none).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RowColumn {

@@ -19,7 +19,7 @@
 //! like a missing one: `more`/`next` follow the store's page, never the count withheld.
 //!
 //! **Stored decisions.** A partner member's page comes from [`Store::partner_objects`]: each
-//! row carries the admission stored on it under the fingerprint of the decision's inputs (the
+//! row carries the admission stored for it under the fingerprint of the decision's inputs (the
 //! recipient from the partner's current profile, the producer's current policy, the decision
 //! code) or else the releases that published exactly its (id, version). A row with a stored
 //! admission leaves on it; any other is decided live, and live admissions that depend on
