@@ -229,10 +229,10 @@ pub async fn ingest(store: &dyn Store, actor: &Actor, collection_id: &str, input
         };
         for x in &proposing {
             let report_id = tearline_osint::stix::report_id(&x.article_id);
-            if let Some(case) = crate::cases::propose_from_text(store, desk, &author, &report_id, x, &gazetteer).await? {
-                if let Some(o) = outcomes.iter_mut().find(|o| o.report_id == report_id) {
-                    o.proposed_case = Some(case);
-                }
+            if let Some(case) = crate::cases::propose_from_text(store, desk, &author, &report_id, x, &gazetteer).await?
+                && let Some(o) = outcomes.iter_mut().find(|o| o.report_id == report_id)
+            {
+                o.proposed_case = Some(case);
             }
         }
     }

@@ -220,7 +220,7 @@ pub async fn versions_and_idempotent_reposts(store: &dyn Store) {
     assert!(matches!(&out[1], Outcome::Added { .. }));
 
     // The identical version again: success, nothing written.
-    let out = add(store, &coll, &[v1.clone()]).await;
+    let out = add(store, &coll, std::slice::from_ref(&v1)).await;
     assert!(matches!(&out[0], Outcome::Unchanged { version, .. } if version_text(version) == "2020-01-01T00:00:00.000Z"));
     // Same content with keys in another order is the same object.
     let mut reordered = serde_json::Map::new();
@@ -386,9 +386,9 @@ pub async fn delete_recomputes_first_and_last(store: &dyn Store) {
 pub async fn objects_without_version_get_one(store: &dyn Store) {
     let (_, coll) = setup(store).await;
     let sco = json!({"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": "198.51.100.3"});
-    let out = add(store, &coll, &[sco.clone()]).await;
+    let out = add(store, &coll, std::slice::from_ref(&sco)).await;
     let Outcome::Added { version, .. } = &out[0] else { panic!("{out:?}") };
-    let again = add(store, &coll, &[sco.clone()]).await;
+    let again = add(store, &coll, std::slice::from_ref(&sco)).await;
     assert!(matches!(&again[0], Outcome::Unchanged { version: v, .. } if v == version), "{again:?}");
     let mut changed = sco.clone();
     changed["x_note"] = json!("seen again");
@@ -599,7 +599,7 @@ pub async fn releases_publish_atomically_and_stay_immutable(store: &dyn Store) {
     // A recall publishes its notice with the state change; states only move forward.
     let note = json!({"type": "note", "spec_version": "2.1", "id": "note--00000000-0000-4000-8000-000000000007",
         "created": "2025-01-10T00:00:00.000Z", "modified": "2025-01-10T00:00:00.000Z", "content": "recalled", "object_refs": [fix.manifest_id]});
-    store.set_release_state(&fix.manifest_id, ReleaseState::Recalled, accepted(&[note.clone()])).await.unwrap();
+    store.set_release_state(&fix.manifest_id, ReleaseState::Recalled, accepted(std::slice::from_ref(&note))).await.unwrap();
     assert_eq!(store.release(&fix.manifest_id).await.unwrap().unwrap().state, ReleaseState::Recalled);
     assert!(store.released_object_ids("syria-gsd").await.unwrap().contains(&"note--00000000-0000-4000-8000-000000000007".to_owned()));
     assert!(matches!(store.set_release_state(&fix.manifest_id, ReleaseState::Active, vec![]).await, Err(StoreError::Invalid(_))));

@@ -488,9 +488,9 @@ pub fn published_versions(outcomes: &[Outcome]) -> Vec<(String, String)> {
 pub fn version_text(t: &Timestamp) -> String {
     let full = t.sort_key();
     let nanos = t.subsec_nanos();
-    let keep = if nanos % 1_000_000 == 0 {
+    let keep = if nanos.is_multiple_of(1_000_000) {
         3
-    } else if nanos % 1000 == 0 {
+    } else if nanos.is_multiple_of(1000) {
         6
     } else {
         9
