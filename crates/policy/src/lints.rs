@@ -54,12 +54,16 @@
 //!   names (`his snap is dz.k1ng_07`, "insta", "psn") and after verbs of going by a name (`goes
 //!   by shadow_of_uhud.07`, "calls himself", "posts as"); mobile-money and bank account numbers
 //!   after the service's or an account word (`EVC Plus account 61 558 0412`, "M-Pesa", "Zaad",
-//!   IBANs) as `TL-WALLET`). A published public line is not a selector: a freephone or toll-free
-//!   number, or one after "hotline", "helpline", "public", "enquiry" ... within six words. IP
-//!   addresses and domains are not selectors here: indicators are released on purpose; but an IP
-//!   address that its sentence attributes to a person (`ip_attribution` phrases: "rented by the
-//!   accused under his own name", "the suspect's home connection"; or a possessor's home
-//!   connection: "Musa Garba's home connection") is reported as `TL-DEVICE-ID`;
+//!   IBANs; national bank account and branch numbers after "CLABE", "CBU", "CVU", "BSB", "sort
+//!   code", "routing number", "NUBAN": tenth round) as `TL-WALLET`; profile links on Steam
+//!   (`steamcommunity.com/id/...`), Twitch, Reddit, Roblox, OK, Gab, Kick, Bluesky, Truth
+//!   Social, Rumble, Odysee and Minds as `TL-HANDLE` (tenth round)). A published public line is
+//!   not a selector: a freephone or toll-free number, or one after "hotline", "helpline",
+//!   "public", "enquiry" ... within six words. IP addresses and domains are not selectors here:
+//!   indicators are released on purpose; but an IP address that its sentence attributes to a
+//!   person (`ip_attribution` phrases: "rented by the accused under his own name", "the
+//!   suspect's home connection"; or a possessor's home connection: "Musa Garba's home
+//!   connection") is reported as `TL-DEVICE-ID`;
 //! - `TL-TIME-PRECISION`: clock times finer than the configured granularity (default: a day):
 //!   `14:35`, `14h35`, `14 h 35`, `0235Z`, `at 0430`, `2:35 pm`, `at 10.15`, `19.30 on Thursday`,
 //!   `half past eight`, `twenty to eight`, `a quarter to midnight`, `nine o'clock`, `shortly after
@@ -67,18 +71,22 @@
 //!   05.20`, `between 2 and 3 in the afternoon`, `0530-0600`, `at 19h`, `at 7 sharp`, ISO
 //!   timestamps, a time after a scheduling verb (`timed for 1615`, `planned for 14.30`), military
 //!   time-zone letters (`0540J`, `at 0300L`, `2130-2200L`, `0115L and 0145L`), a four-digit time
-//!   after a label in notes (`RV: 2330`, `Time: 0415`), approximate times (`1915ish`, `around
-//!   10ish`, `~2315`, `c.2340`, `ca. 0130`, when not a quantity), `14.30 Uhr`, a range of
+//!   after a label in notes (`RV: 2330`, `Time: 0415`; a label may take a qualifier with a
+//!   preposition or in parentheses before its colon when a zone letter, a time word, a parenthesis
+//!   or the end of the clause follows the time: `ETA at target: 1340L`, `H-hour (local): 0400`, not
+//!   `Meeting at the ministry: 1200 participants`; tenth round), approximate times (`1915ish`,
+//!   `around 10ish`, `~2315`, `c.2340`, `ca. 0130`, when not a quantity), `14.30 Uhr`, a range of
 //!   four-digit times before a temporal word (`between 1100 and 1130 before marching`), a half hour
-//!   in digits (`at half 9`, `half 8 tonight`), a zone-lettered time after an approximation mark
-//!   or a verb of movement or sighting (`c. 0215L`, `departed 0630L`, `sighted 2240L`; not `left
-//!   1000L of diesel`). A part of
-//!   the day ("the evening of 11 January", "at dawn") is a window, not a clock time, and is not
-//!   reported at any granularity; nor is the published time of a public event stated as such ("The
-//!   march will leave Trafalgar Square at midday"), of an advisory, a patch or a report ("The
-//!   vendor's advisory was published at 16:00 UTC and updated at 18:30 UTC"), of a public address
-//!   or programme's broadcast ("The king's address was broadcast at 8 p.m."), or an office's or a
-//!   helpline's hours.
+//!   in digits (`at half 9`, `half 8 tonight`), a zone-lettered time after an approximation mark or
+//!   a verb of movement or sighting (`c. 0215L`, `departed 0630L`, `sighted 2240L`; not `left 1000L
+//!   of diesel`). A part of the day ("the evening of 11 January", "at dawn") is a window, not a
+//!   clock time, and is not reported at any granularity; nor is the published time of a public
+//!   event stated as such ("The march will leave Trafalgar Square at midday"), of an advisory, a
+//!   patch or a report ("The vendor's advisory was published at 16:00 UTC and updated at 18:30
+//!   UTC"), of a public address or programme's broadcast ("The king's address was broadcast at 8
+//!   p.m."), an office's or a helpline's hours, or shift hours stated as advertised or published
+//!   ("The plant's night shift runs from 22:00 to 06:00, as advertised in its recruitment notices";
+//!   tenth round).
 //!
 //! Phrases of the vocabulary do not reach across sentences: a semicolon, a question or exclamation
 //! mark, a line break or a full stop before a space ends a match. A word with a clitic matches as
@@ -520,7 +528,7 @@ fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
         email: re(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b").expect("regex"),
-        handle: re(r"(?i)(?:^|[^\w@.])(@[a-z0-9_]{3,32})\b|\b(?:t\.me|telegram\.me|telegram\.dog|wa\.me|signal\.me|twitter\.com|x\.com|instagram\.com|facebook\.com|fb\.com|vk\.com|tiktok\.com|threads\.net|discord\.gg|discord\.com/invite|paypal\.me|cash\.app|revolut\.me|venmo\.com(?:/u)?|ko-fi\.com|buymeacoffee\.com|patreon\.com|youtube\.com|snapchat\.com/add|m\.me|chat\.whatsapp\.com|whatsapp\.com/(?:channel|invite)|signal\.group|matrix\.to|join\.skype\.com|invite\.viber\.com|line\.me|threema\.id|kik\.me|t\.snapchat\.com|session\.id|rocket\.chat|element\.io)/\$?[a-z0-9_.+@#-]{3,}").expect("regex"),
+        handle: re(r"(?i)(?:^|[^\w@.])(@[a-z0-9_]{3,32})\b|\b(?:t\.me|telegram\.me|telegram\.dog|wa\.me|signal\.me|twitter\.com|x\.com|instagram\.com|facebook\.com|fb\.com|vk\.com|tiktok\.com|threads\.net|discord\.gg|discord\.com/invite|paypal\.me|cash\.app|revolut\.me|venmo\.com(?:/u)?|ko-fi\.com|buymeacoffee\.com|patreon\.com|youtube\.com|snapchat\.com/add|m\.me|chat\.whatsapp\.com|whatsapp\.com/(?:channel|invite)|signal\.group|matrix\.to|join\.skype\.com|invite\.viber\.com|line\.me|threema\.id|kik\.me|t\.snapchat\.com|session\.id|rocket\.chat|element\.io|steamcommunity\.com/(?:id|profiles)|twitch\.tv|reddit\.com/(?:u|user)|roblox\.com/users|ok\.ru|gab\.com|kick\.com|bsky\.app/profile|truthsocial\.com|rumble\.com/(?:c|user)|odysee\.com|minds\.com)/\$?[a-z0-9_.+@#-]{3,}").expect("regex"),
         phone: re(r"(?i)(?:\+|\b0)[\d \-().]{6,22}\d\b|\b(?:numbers?|phones?|tel|telephone|mobile|cell|whatsapp|signal|viber|telegram|thuraya|satphone|sim|line|contact|dial(?:ed|led)?|called|texted|msisdn|reachable (?:on|at))(?:\s+(?:is|was|are|were))?\W{1,5}\d[\d \-().]{6,20}\d\b|(?:\([2-9]\d{2}\)\s?|\b[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}\b").expect("regex"),
         device: re(r"(?i)\b(?:\d{15}|\d{2}[- ]\d{6}[- ]\d{6}[- ]?\d|89\d{16,18}|[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b|\b(?:imei|imsi|iccid|msisdn|meid|esn|udid|android id|advertising id|idfa|serial(?: number| no\.?)?|mac(?: address)?)\b\W{0,3}[0-9a-f][0-9a-f \-:]{5,}[0-9a-f]\b").expect("regex"),
         clock: re(r"(?i)\b([01]?\d|2[0-3])(?::|\s?h\s?)([0-5]\d)(?::([0-5]\d))?\b").expect("regex"),
@@ -577,7 +585,7 @@ fn patterns() -> &'static Patterns {
         ish: re(r"(?i)\b(?:(?:at|around|about|by|until|till|from|before|after|say)\s+(?:[01]?\d|2[0-3])(?:[:.]?[0-5]\d)?|(?:[01]\d|2[0-3])[0-5]\d)\s?-?ish\b").expect("regex"),
         // Four digits after a time label and a colon, as in verbless notes: "RV: 2330, quarry
         // gate", "Time: 0415 departure from the farm".
-        labelled_hhmm: re(r"(?i)\b(?:time|times|timing|rv|rdv|rendezvous|meet|meeting|h\s?hour|eta|etd|departure|depart|arrival|pick\s?up|pickup|drop|drop\s?off|handover|hand\s?over|start|kick\s?off|window|when|hit|strike|move|exfil|infil|launch)\s*[:=]\s*((?:[01]\d|2[0-3])([0-5]\d))\b").expect("regex"),
+        labelled_hhmm: re(r"(?i)\b(?:time|times|timing|rv|rdv|rendezvous|meet|meeting|h[\s-]?hour|eta|etd|departure|depart|arrival|pick\s?up|pickup|drop|drop\s?off|handover|hand\s?over|start|kick\s?off|window|when|hit|strike|move|exfil|infil|launch)(?:\s+(?:at|on|to|in|over)(?:\s+[a-z'-]+){1,3}|\s*\((?:local|lt|zulu|utc|gmt|[a-z]{1,6})\))?\s*[:=]\s*((?:[01]\d|2[0-3])([0-5]\d))[ZLJ]?\b").expect("regex"),
         // Four digits after an approximation mark, as in notes: "handover ~2315", "c.2340",
         // "ca. 0130" (years 19xx and 20xx are left out; the caller rules out quantities).
         approx_hhmm: re(r"(?i)(?:^|[\s(\[,;:])(?:~|\u{2248}|c\.|ca\.?|circa)\s?((?:0\d|1[0-8]|2[1-3])([0-5]\d))(?:[ZLJ]|\s?(?:hrs|h|lt|local))?\b").expect("regex"),
@@ -592,7 +600,7 @@ fn patterns() -> &'static Patterns {
         // A mobile-money or bank account number after the service's or an account word: "EVC
         // Plus account 61 558 0412", "M-Pesa 0722 118 904", "IBAN AE07 0331 2345 ..." (ninth
         // round); the caller wants six digits at least.
-        money_account: re(r"(?i)\b(?:(?:evc(?:\s?plus)?|m-?pesa|zaad|sahal|e-?dahab|mtn\s?momo|momo|mtn\s?money|orange\s?money|airtel\s?money|mobile\s?money|tigo\s?pesa|bkash|nagad|jazzcash|easypaisa|gcash|paymaya|hawala|acct|a/c|account|bank\s+account)\b(?:\s+(?:account|wallet|no\.?|number|num|id))*\s*(?:(?:is|was)\s+)?[:#=]?\s*(\d[\d \-]{4,22}\d)|iban\b(?:\s+(?:no\.?|number))?\s*(?:(?:is|was)\s+)?[:#=,]?\s*([a-z]{2}\d{2}(?:\s?[a-z0-9]{2,4}){2,8}))\b").expect("regex"),
+        money_account: re(r"(?i)\b(?:(?:evc(?:\s?plus)?|m-?pesa|zaad|sahal|e-?dahab|mtn\s?momo|momo|mtn\s?money|orange\s?money|airtel\s?money|mobile\s?money|tigo\s?pesa|bkash|nagad|jazzcash|easypaisa|gcash|paymaya|hawala|acct|a/c|account|bank\s+account|clabe|cbu|cvu|bsb|sort\s?code|routing(?:\s+(?:no\.?|number))?|aba|nuban)\b(?:\s+(?:account|wallet|no\.?|number|num|id))*\s*(?:(?:is|was)\s+)?[:#=]?\s*(\d[\d \-]{4,22}\d)|iban\b(?:\s+(?:no\.?|number))?\s*(?:(?:is|was)\s+)?[:#=,]?\s*([a-z]{2}\d{2}(?:\s?[a-z0-9]{2,4}){2,8}))\b").expect("regex"),
         // IPv4 addresses, also defanged ("45.137.21[.]9").
         ipv4: re(r"\b(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:(?:\.|\[\.\]|\(\.\))(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\b").expect("regex"),
         window: re(r"(?i)\b(?:between|from|until|till|before|after|by|within|during|on)\b[^.]{0,40}?\b(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}|\d{4}-\d{2}-\d{2}|\d+\s+(?:hours|days|weeks)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of the (?:week|month))|\b(?:coming|next)\s+(?:days|weeks|hours|\d+\s+(?:hours|days))\b").expect("regex"),
@@ -861,12 +869,21 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     }
     for c in pt.labelled_hhmm.captures_iter(if has_digit && has_colon || text.contains('=') { text } else { "" }) {
         let (m, mm) = (c.get(1).expect("time"), c.get(2).expect("minutes"));
-        // Not a quantity: "window: 1500 metres".
-        let next = words(head(&text[m.end()..], 40)).next().map(|(_, _, w)| w).unwrap_or_default();
+        // Not a quantity: "window: 1500 metres" (a comma ends the number: "ETA at the crossing:
+        // 0530, per the driver").
+        let after = &text[m.end()..];
+        let next = if after.starts_with([',', ';', ')']) { String::new() } else { words(head(after, 40)).next().map(|(_, _, w)| w).unwrap_or_default() };
         // A year-like 19xx or 20xx needs a time word or the end of its clause after it ("Start:
         // 2024 budget review" is a year).
         let year_like = m.as_str().starts_with("19") || m.as_str().starts_with("20");
-        if !UNITS.contains(&next.as_str()) && !continues_a_number(&text[m.end()..]) && (!year_like || hhmm_followed_by_time_word(text, m.start(), m.end())) {
+        // A label with a qualifier ("ETA at target:", "H-hour (local):", tenth round) needs a
+        // zone letter, a time word, a parenthesis or the end of its clause after the time: not
+        // "Meeting at the ministry: 1200 participants".
+        let label = &text[c.get(0).expect("match").start()..m.start()];
+        let qualified = label.trim_end().trim_end_matches([':', '=']).trim_end().contains([' ', '(']);
+        let zone = after.starts_with(['Z', 'L', 'J']) && !after[1..].starts_with(|c: char| c.is_alphanumeric());
+        let plain_time = zone || after.trim_start().starts_with('(') || hhmm_followed_by_time_word(text, m.start(), m.end());
+        if !UNITS.contains(&next.as_str()) && !continues_a_number(after) && (!year_like || hhmm_followed_by_time_word(text, m.start(), m.end())) && (!qualified || plain_time) {
             time(m.start(), m.end(), if mm.as_str() == "00" { Granularity::Hour } else { Granularity::Minute }, &mut times);
         }
     }
@@ -1984,5 +2001,27 @@ mod tests {
         assert!(codes("He called the driver, 'we leave at dawn and nobody talks'.").contains(&QUOTE));
         assert!(codes("The official in charge told the members that the operation is 'revenge for the martyrs and will be in the capital'.").contains(&QUOTE));
         assert!(codes("The operation 'Desert Shield of the Faithful' was announced in March.").is_empty());
+    }
+
+    #[test]
+    fn profile_links_bank_account_words_and_labels_with_a_qualifier() {
+        assert!(codes("His Steam profile is steamcommunity.com/id/kr1eg_77.").contains(&HANDLE));
+        assert!(codes("He streams on twitch.tv/sturmwolf_88 most nights.").contains(&HANDLE));
+        assert!(codes("He posts at reddit.com/user/blood_n_soil_44.").contains(&HANDLE));
+        assert!(codes("Paid via CLABE 002180700123456789 in a cousin's name.").contains(&WALLET));
+        assert!(codes("Sort code 20-45-77 was used for the rent.").contains(&WALLET));
+        assert!(codes("Funds went through CBU 2850590940090418135201.").contains(&WALLET));
+        assert!(codes("- ETA at target: 1340L (unconfirmed)").contains(&TIME_PRECISION));
+        assert!(codes("Time on target: 0215").contains(&TIME_PRECISION));
+        assert!(codes("H-hour (local): 0400.").contains(&TIME_PRECISION));
+        assert!(codes("RV: 2330, per the driver.").contains(&TIME_PRECISION));
+        assert!(codes("Window: 1500 per cent of the quota.").is_empty());
+        assert!(codes("Start of the campaign: 2019").is_empty());
+        assert!(codes("Routing of the traffic: see annex.").is_empty());
+        assert!(codes("Meeting at the ministry: 1200 participants expected.").is_empty());
+        // Never a panic, whatever follows a label or a link.
+        for t in ["ETA at \u{00e9}t\u{00e9}: 1340\u{00c9}", "ETA (loc\u{00e9}): 0", "twitch.tv/\u{00e9}\u{00e9}\u{00e9}", "CLABE \u{00e9}", "H-hour (", "time on:", "Time: 2359,"] {
+            let _ = codes(t);
+        }
     }
 }

@@ -65,7 +65,7 @@
 //!   in yet other styles; never tuned on. Sixth-round vocabulary: 0.886 / 0.765 and 0.890 /
 //!   0.802; seventh: 0.889 / 0.790 and 0.929 / 0.802 (`blind9` + `blind10` + `blind11` together
 //!   after the seventh round: precision 0.923, recall 0.787, tp 192 fp 16 fn 52 tn 280); eighth:
-//!   0.901 / 0.790 and 0.943 / 0.815; ninth: 0.903 / 0.802 and 0.944 / 0.840.
+//!   0.901 / 0.790 and 0.943 / 0.815; ninth: 0.903 / 0.802 and 0.944 / 0.840; tenth: the same.
 //! - `blind12.jsonl`, `blind13.jsonl`: by a new independent writer (who never saw the
 //!   vocabulary, the code or any earlier set) after the seventh round, in yet other styles.
 //!   Seventh-round vocabulary: 0.886 / 0.765 and 0.852 / 0.852; eighth: 0.887 / 0.778 and 0.852
@@ -86,15 +86,36 @@
 //!   published hotlines and freephone numbers, characterisations after "called the strike" or
 //!   "described the raid as" and the words of public figures, inscriptions ("'...' is painted
 //!   above the gate"), a group's claims on its official channel, the broadcast time of a public
-//!   address): 1.000 / 1.000 after it, now a regression guard. `blind13` is still unseen:
-//!   ninth-round vocabulary 0.863 / 0.852.
+//!   address): 1.000 / 1.000 after it, now a regression guard. `blind13` stayed unseen through
+//!   the ninth round (0.863 / 0.852 after it) and was tuned on by class in the tenth round
+//!   (physical surveillance jargon: countersurveillance officers, follow and foot teams that
+//!   "housed" a subject, static observation posts; cameras concealed by us; insider-threat
+//!   monitoring of a person's workstation, keystrokes logged, screenshots taken for us; a member
+//!   of their group who "is ours" or "one of ours", someone who has been reporting to or helping
+//!   the police or a security officer, "a source of the Service" and a source placed in a
+//!   leader's entourage, a turncoat who now gives the police what he knows, confidences told
+//!   quietly to corporate security or the police; bank account numbers after CLABE, CBU, BSB,
+//!   sort code and routing words, profile links on Steam, Twitch, Reddit and other platforms; a
+//!   time label with a qualifier before its colon ("ETA at target: 1340L", "H-hour (local):");
+//!   and, for precision, intelligence disciplines named in general discussion ("signals
+//!   intelligence alone rarely ..."), organisations' notices to all staff or to passengers,
+//!   the insider as the threat ("insider sabotage"), partners as the addressees of a
+//!   recommendation or of sharing ("a non-allied service"), things photographed by the press or
+//!   followed on public flight-tracking sites, open-source geolocation of published videos, a
+//!   defector's published memoir, published shift hours): 1.000 / 1.000 after it, now a
+//!   regression guard.
 //!
-//! The current estimate for unseen text is `blind10`, `blind11` and `blind13` together (540
-//! sentences, 243 blocking) after the ninth round: precision 0.902, recall 0.831 (tp 202 fp 22
-//! fn 41 tn 275); the same three after the eighth round: 0.896 / 0.819 (tp 199 fp 23 fn 44 tn
-//! 274). (After the eighth round `blind10` to `blind13` together: 0.894 / 0.809, tp 262 fp 31 fn
-//! 62 tn 365.) A round tuned on one set by class moves the sets it never saw by about a point of
-//! recall.
+//! - `blind14.jsonl`, `blind15.jsonl`: by a third independent writer after the ninth round, in
+//!   yet other styles, with more hard negatives (about 55 a set); never tuned on. Ninth-round
+//!   vocabulary: 0.817 / 0.827 and 0.855 / 0.793; tenth: 0.838 / 0.827 and 0.857 / 0.805.
+//!
+//! The current estimate for unseen text is the four sets never tuned on, `blind10`, `blind11`,
+//! `blind14` and `blind15` together (720 sentences, 325 blocking, by two writers), after the
+//! tenth round: precision 0.884, recall 0.818 (tp 266 fp 35 fn 59 tn 360). (`blind10` and
+//! `blind11` alone: 0.924 / 0.821, the same as after the ninth round; `blind10`, `blind11` and
+//! `blind13` after the ninth: 0.902 / 0.831; `blind10` to `blind13` after the eighth: 0.894 /
+//! 0.809.) A round tuned on one set by class moves the sets it never saw by about a point of
+//! recall, or not at all: a vocabulary learns the phrasing it has seen.
 //! - `round7.jsonl`: 60 sentences written in the seventh round (56 of them before its changes)
 //!   as variants of its classes in other words and registers, with hard negatives (the
 //!   vocabulary before the round: precision 0.158, recall 0.083). Not a blind set: written by
@@ -106,6 +127,10 @@
 //! - `round9.jsonl`: 62 sentences written in the ninth round, all before its changes, as
 //!   variants of its classes in other words and registers, with hard negatives (the vocabulary
 //!   before the round: precision 0.143, recall 0.054). Not a blind set: written by the engineer
+//!   who tuned the round.
+//! - `round10.jsonl`: 53 sentences written in the tenth round, all before its changes, as
+//!   variants of its classes in other words and registers, with hard negatives (the vocabulary
+//!   before the round: precision 0.308, recall 0.276). Not a blind set: written by the engineer
 //!   who tuned the round.
 //!
 //! The gap between the tuned sets (about 1.0) and each new blind set's first figure (0.65, 0.58,
@@ -439,7 +464,8 @@ fn blind10_set_precision_and_recall() {
     // exercise injects). Never tuned on. Sixth-round vocabulary: precision 0.886, recall 0.765
     // (tp 62 fp 8 fn 19 tn 91); seventh: precision 0.889, recall 0.790 (tp 64 fp 8 fn 17 tn 91);
     // eighth (tuned on blind9 only): precision 0.901, recall 0.790 (tp 64 fp 7 fn 17 tn 92);
-    // ninth (tuned on blind12 only): precision 0.903, recall 0.802 (tp 65 fp 7 fn 16 tn 92).
+    // ninth (tuned on blind12 only): precision 0.903, recall 0.802 (tp 65 fp 7 fn 16 tn 92);
+    // tenth (tuned on blind13 only): the same.
     let s = independent("blind10.jsonl");
     assert!(s.recall() >= 0.75 && s.precision() >= 0.85, "blind10 set below its floors");
 }
@@ -453,7 +479,8 @@ fn blind11_set_precision_and_recall() {
     // comments). Never tuned on. Sixth-round vocabulary: precision 0.890, recall 0.802 (tp 65
     // fp 8 fn 16 tn 91); seventh: precision 0.929, recall 0.802 (tp 65 fp 5 fn 16 tn 94);
     // eighth (tuned on blind9 only): precision 0.943, recall 0.815 (tp 66 fp 4 fn 15 tn 95);
-    // ninth (tuned on blind12 only): precision 0.944, recall 0.840 (tp 68 fp 4 fn 13 tn 95).
+    // ninth (tuned on blind12 only): precision 0.944, recall 0.840 (tp 68 fp 4 fn 13 tn 95);
+    // tenth (tuned on blind13 only): the same.
     let s = independent("blind11.jsonl");
     assert!(s.recall() >= 0.77 && s.precision() >= 0.88, "blind11 set below its floors");
 }
@@ -529,9 +556,29 @@ fn blind13_set_precision_and_recall() {
     // podcast transcript; Indian, Filipino and South African English). Never tuned on.
     // Seventh-round vocabulary: precision 0.852, recall 0.852 (tp 69 fp 12 fn 12 tn 87); the
     // same after the eighth (tuned on blind9 only); ninth (tuned on blind12 only): precision
-    // 0.863, recall 0.852 (tp 69 fp 11 fn 12 tn 88).
-    let s = independent("blind13.jsonl");
-    assert!(s.recall() >= 0.82 && s.precision() >= 0.82, "blind13 set below its floors");
+    // 0.863, recall 0.852 (tp 69 fp 11 fn 12 tn 88). Its misses by class, which the tenth round
+    // tuned on (by class, not by sentence): a Discord member who "is ours" and screenshots the
+    // planning channel for us, a ramp agent who has been reporting to the airport police, a
+    // committee member who has been helping the regional security officer, "a source of the
+    // Service, placed in the immediate entourage", a halcón who switched sides and now gives the
+    // state police the lookouts' positions, a colleague who confidentially told corporate
+    // security; countersurveillance officers and a follow team that housed a man, a concealed
+    // camera fitted by a security team, endpoint monitoring on an engineer's workstation and his
+    // keystrokes logged; a CLABE account number, a Steam profile link; "ETA at target: 1340L".
+    // False alarms: signals intelligence discussed in an academic study, an all-staff e-mail
+    // and an airport notice in quotation marks, a headline's "Insider Sabotage", a recommendation
+    // to the partner service, a banner photographed by the press, a plant's advertised shift
+    // hours, a defector's published memoir, an aircraft followed on public flight-tracking
+    // sites, open-source researchers geolocating a video, a "non-allied service" in a tabletop
+    // objective. Labels all look right under the lint definitions.
+    let s = evaluate("blind13.jsonl");
+    for m in &s.misses {
+        eprintln!("blind13 {m}");
+    }
+    eprintln!("blind13: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    // After the tenth round: precision 1.000, recall 1.000 (tp 81 fp 0 fn 0 tn 99). A
+    // regression guard now, with floors just below that.
+    assert!(s.recall() >= 0.97 && s.precision() >= 0.97, "blind13 set regressed");
 }
 
 #[test]
@@ -609,7 +656,8 @@ fn blind14_set_precision_and_recall() {
     // court transcripts in question and answer, sentencing remarks, duty officers' texts,
     // spreadsheet rows pasted as text; Australian and Kenyan English; "8 o'clock 30 minutes",
     // "15 hours 20 minutes", "3 in the arvo"). Never tuned on. Ninth-round vocabulary:
-    // precision 0.817, recall 0.827 (tp 67 fp 15 fn 14 tn 84).
+    // precision 0.817, recall 0.827 (tp 67 fp 15 fn 14 tn 84); tenth (tuned on blind13 only):
+    // precision 0.838, recall 0.827 (tp 67 fp 13 fn 14 tn 86).
     let s = independent("blind14.jsonl");
     assert!(s.recall() >= 0.80 && s.precision() >= 0.80, "blind14 set below its floors");
 }
@@ -622,7 +670,39 @@ fn blind15_set_precision_and_recall() {
     // trust-and-safety escalations, parliamentary evidence, memoirs, numbered lists, questions,
     // conditionals and negations; Jamaican, Pakistani and Malaysian English; public hotlines,
     // flight, train and vessel numbers and timetables as hard negatives). Never tuned on.
-    // Ninth-round vocabulary: precision 0.855, recall 0.793 (tp 65 fp 11 fn 17 tn 87).
+    // Ninth-round vocabulary: precision 0.855, recall 0.793 (tp 65 fp 11 fn 17 tn 87); tenth
+    // (tuned on blind13 only): precision 0.857, recall 0.805 (tp 66 fp 11 fn 16 tn 87).
     let s = independent("blind15.jsonl");
     assert!(s.recall() >= 0.77 && s.precision() >= 0.83, "blind15 set below its floors");
+}
+
+#[test]
+fn round10_set_precision_and_recall() {
+    // 29 blocking / 24 clean sentences written in the tenth round, all before its changes, as
+    // variants of its classes in other words (an admin of the group who is ours, a quartermaster
+    // who is one of ours, a baggage handler passing information to the border police, a cleaner
+    // reporting to a hotel's security manager, a student assisting the embassy's security
+    // officer, a source of the Directorate, a source placed in a commander's entourage, a lookout
+    // who changed sides and now feeds the army, a co-worker who quietly told compliance, a
+    // neighbour who discreetly informed the gendarmes; a follow team that housed a courier,
+    // counter-surveillance officers, a foot team and a static observation post, a pinhole camera
+    // hidden by investigators, a concealed camera, user-activity monitoring on a laptop, a
+    // keylogger on his terminal, his keystrokes logged, screenshots for us; CLABE, sort code and
+    // CBU numbers, Twitch, Steam and Reddit profile links; "Time on target: 0215", "Arrival at
+    // the RV: 2340L", "ETA at the border crossing: 0530", "H-hour (local): 0400") and hard
+    // negatives (human intelligence and SIGINT in general, a company-wide e-mail, station signs
+    // and a ministry circular in quotation marks, insider threat and insider sabotage, partner
+    // services and a liaison partner advised, graffiti photographed by reporters, a car filmed
+    // by bystanders, advertised and posted shift hours, a former informant's memoir and a
+    // defector's autobiography, ships and jets tracked on public sites, open-source
+    // geolocation of videos and photos, a non-allied service, officers who switched sides in a
+    // mutiny, a confidential ethics hotline, a follow-up team, endpoint monitoring recommended in
+    // a vendor's guide). Before the round: precision 0.308, recall 0.276 (tp 8 fp 18 fn 21 tn 6);
+    // after: 1.000 / 1.000. Tuned alongside, so a regression guard, not an estimate.
+    let s = evaluate("round10.jsonl");
+    for m in &s.misses {
+        eprintln!("round10 {m}");
+    }
+    eprintln!("round10: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "round10 set regressed");
 }
