@@ -58,8 +58,9 @@
 //!   code", "routing number", "NUBAN": tenth round) as `TL-WALLET`; profile links on Steam
 //!   (`steamcommunity.com/id/...`), Twitch, Reddit, Roblox, OK, Gab, Kick, Bluesky, Truth
 //!   Social, Rumble, Odysee and Minds as `TL-HANDLE` (tenth round)). A published public line is
-//!   not a selector: a freephone or toll-free number, or one after "hotline", "helpline",
-//!   "public", "enquiry" ... within six words. IP addresses and domains are not selectors here:
+//!   not a selector: a freephone or toll-free number, or one after "hotline", "helpline" ...
+//!   within six words, or after "public", "enquiry", "switchboard" ... followed by a line word
+//!   ("the public safety line", "the enquiry desk"; alone those words fail closed). IP addresses and domains are not selectors here:
 //!   indicators are released on purpose; but an IP address that its sentence attributes to a
 //!   person (`ip_attribution` phrases: "rented by the accused under his own name", "the
 //!   suspect's home connection"; or a possessor's home connection: "Musa Garba's home
@@ -1538,22 +1539,34 @@ const OUR_DOCUMENTS: [&str; 14] = [
 const WRITING: [&str; 11] = ["written", "scrawled", "scribbled", "handwritten", "inscribed", "jotted", "pencilled", "penciled", "etched", "carved", "daubed"];
 
 /// Words before a phone number that make it a published line: "the anti-terrorist hotline on
-/// 0800 789 321", "the festival's public safety line, ..." (ninth round).
-const PUBLIC_LINES: [&str; 16] = [
-    "hotline", "hotlines", "helpline", "helplines", "tipline", "tiplines", "freephone", "freefone", "switchboard", "crimestoppers", "enquiry", "enquiries", "inquiry",
-    "inquiries", "public", "toll",
-];
+/// 0800 789 321" (ninth round).
+const PUBLIC_LINES: [&str; 9] = ["hotline", "hotlines", "helpline", "helplines", "tipline", "tiplines", "freephone", "freefone", "crimestoppers"];
+
+/// Words that make a published line only with a line word right after them ("the festival's
+/// public safety line", "the embassy's public enquiry line", "the enquiry desk"): alone they
+/// say nothing about the number ("called the public prosecutor from ...", "the inquiry heard
+/// he used ..."), and a selector that is missed can burn a source, so they fail closed.
+const PUBLIC_LINE_QUALIFIERS: [&str; 7] = ["public", "enquiry", "enquiries", "inquiry", "inquiries", "toll", "switchboard"];
+
+/// Line words after a [`PUBLIC_LINE_QUALIFIERS`] word (within two words).
+const LINE_WORDS: [&str; 9] = ["line", "lines", "number", "numbers", "desk", "hotline", "helpline", "free", "operator"];
 
 /// Whether the phone number `m` at `s` is a published public line: a freephone or toll-free
-/// number, or a `PUBLIC_LINES` word within six words before it in its sentence.
+/// number, a `PUBLIC_LINES` word within six words before it in its sentence, or a
+/// `PUBLIC_LINE_QUALIFIERS` word there with a line word right after it.
 fn public_line(text: &str, s: usize, m: &str) -> bool {
     let digits: String = m.chars().filter(char::is_ascii_digit).collect();
     let toll_free = ["0800", "0808", "0500", "1800"].iter().any(|p| digits.starts_with(p))
         || (digits.len() == 11 && digits.starts_with('1') && ["800", "888", "877", "866", "855", "844", "833"].contains(&&digits[1..4]));
-    let before = tail(&text[..s], 80);
+    // The words before the number itself (a match may open with a label: "line, +254 ...").
+    let lead = m.find(|c: char| c.is_ascii_digit() || c == '+').unwrap_or(0);
+    let before = tail(&text[..s + lead], 80);
     let from = before.rfind(['.', '!', '?', ';', '\n']).map_or(0, |i| i + 1);
     let ws: Vec<String> = words(&before[from..]).map(|(_, _, w)| w).collect();
-    toll_free || ws.iter().rev().take(6).any(|w| PUBLIC_LINES.contains(&w.as_str()))
+    let near = ws.len().saturating_sub(6);
+    toll_free
+        || ws[near..].iter().any(|w| PUBLIC_LINES.contains(&w.as_str()))
+        || (near..ws.len()).any(|i| PUBLIC_LINE_QUALIFIERS.contains(&ws[i].as_str()) && ws[i + 1..].iter().take(2).any(|w| LINE_WORDS.contains(&w.as_str())))
 }
 
 /// Whether the words of a sentence hold a possessor and a home connection: "Musa Garba's home
@@ -1960,6 +1973,11 @@ mod tests {
         assert!(codes("The embassy's public enquiry line, +254 20 363 6000, is staffed.").is_empty());
         assert!(codes("Toll-free: 1-800-225-5324.").is_empty());
         assert!(codes("The coordinator uses +971 52 684 3190 for all contact.").contains(&PHONE));
+        assert!(codes("The festival's public safety line is +44 20 7946 0321.").is_empty());
+        assert!(codes("The enquiry desk on +44 161 496 0000 takes reports.").is_empty());
+        // "public" or "inquiry" alone says nothing about the number: fail closed.
+        assert!(codes("He called the public prosecutor's office from +44 7700 900123.").contains(&PHONE));
+        assert!(codes("The inquiry heard that he used +44 7700 900456 to reach the cell.").contains(&PHONE));
     }
 
     #[test]
