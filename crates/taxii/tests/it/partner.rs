@@ -346,6 +346,46 @@ async fn the_first_retrieval_of_a_release_by_each_member_is_recorded_once() {
     assert_eq!(fx.store.retrievals(None).await.unwrap().len(), 2);
 }
 
+/// Rounds and calls per round of the `BENCH_MICRO` timings.
+const MICRO_REPS: usize = 20;
+const MICRO_CALLS: usize = 200;
+
+/// Mean µs of `call(k)` for k = 0 and 1: `MICRO_CALLS` calls in a row each, the two taking turns
+/// going first for `MICRO_REPS` rounds.
+async fn mean_us<F: std::future::Future<Output = ()>>(mut call: impl FnMut(usize) -> F) -> [f64; 2] {
+    let mut mean = [0f64; 2];
+    for rep in 0..MICRO_REPS {
+        for k in [rep % 2, (rep + 1) % 2] {
+            let t = std::time::Instant::now();
+            for _ in 0..MICRO_CALLS {
+                call(k).await;
+            }
+            mean[k] += t.elapsed().as_secs_f64() * 1e6 / (MICRO_REPS * MICRO_CALLS) as f64;
+        }
+    }
+    mean
+}
+
+/// Mean µs of a whole request by each reader (its name, Authorization header and objects URL)
+/// to the URL `url` makes of its objects URL ([`mean_us`]).
+async fn request_cost(app: &axum::Router, readers: &[(&str, String, String); 2], url: impl Fn(&str) -> String) -> [f64; 2] {
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let url = &url;
+    mean_us(|k| {
+        let (_, auth, base) = &readers[k];
+        let req = axum::http::Request::get(url(base)).header("accept", TAXII).header("authorization", auth).body(Body::empty()).unwrap();
+        let app = app.clone();
+        async move {
+            let resp = app.oneshot(req).await.unwrap();
+            assert_eq!(resp.status(), 200);
+            std::hint::black_box(resp.into_body().collect().await.unwrap().to_bytes());
+        }
+    })
+    .await
+}
+
 /// Reading a partner's delivery collection costs no more than reading any collection: the
 /// same `BENCH_OBJECTS` (10,000) TLP:CLEAR indicators released to a partner and held in an
 /// ordinary collection, paged with `limit=BENCH_LIMIT` (100) by a partner member and by a
@@ -356,24 +396,6 @@ async fn the_first_retrieval_of_a_release_by_each_member_is_recorded_once() {
 /// `cargo test --release -p tearline-taxii --test it -- --ignored --nocapture partner_read_cost`
 /// (`BENCH_MICRO=1` adds the cost of one page read again and again, by step; `BENCH_CONTROL=1`
 /// puts a producer reading a copy of its holdings in the partner's place).
-/// Mean µs to read the first page of each collection as stored ([`Store::objects`]), the two
-/// taking turns.
-async fn first_page_cost(store: &dyn tearline_store::Store, colls: [&str; 2], filter: &tearline_store::ObjectFilter) -> [f64; 2] {
-    const REPS: usize = 20;
-    const CALLS: usize = 200;
-    let mut mean = [0f64; 2];
-    for rep in 0..REPS {
-        for k in [rep % 2, (rep + 1) % 2] {
-            let t = std::time::Instant::now();
-            for _ in 0..CALLS {
-                std::hint::black_box(store.objects(colls[k], filter, true).await.unwrap());
-            }
-            mean[k] += t.elapsed().as_secs_f64() * 1e6 / (REPS * CALLS) as f64;
-        }
-    }
-    mean
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "timing: run by hand, see bench/README.md"]
 async fn partner_read_cost() {
@@ -453,8 +475,15 @@ async fn partner_read_cost() {
     let one_page = tearline_store::ObjectFilter { limit, types: vec!["indicator".into()], ..Default::default() };
     let colls = [partner.collection_id.as_str(), holdings.as_str()];
     let micro = std::env::var("BENCH_MICRO").is_ok();
+    // Each collection's first page as stored ([`Store::objects`]).
+    let first_page_cost = || {
+        let (st, filter) = (&*store, &one_page);
+        mean_us(move |k| async move {
+            std::hint::black_box(st.objects(colls[k], filter, true).await.unwrap());
+        })
+    };
     if micro {
-        let [p, q] = first_page_cost(&*store, colls, &one_page).await;
+        let [p, q] = first_page_cost().await;
         println!("first page of each collection as stored, before any decision is stored: {p:.1} µs partner's / {q:.1} µs producer's");
     }
     // As approval does (`BENCH_LIVE=1`: skip it, so the first pass decides every object live).
@@ -615,15 +644,13 @@ async fn partner_read_cost() {
     // The first page again and again (`BENCH_MICRO=1`): each collection's page as stored, now
     // that decisions are stored (they must not slow the partner's collection down), and the
     // egress steps for each audience: the audience, its page, the envelope.
-    let [p, q] = first_page_cost(&*store, colls, &one_page).await;
+    let [p, q] = first_page_cost().await;
     println!("first page of each collection as stored, decisions stored: {p:.1} µs partner's / {q:.1} µs producer's");
     let mut steps = [[0f64; 3]; 2];
-    const REPS: usize = 20;
-    const CALLS: usize = 200;
-    for rep in 0..REPS {
+    for rep in 0..MICRO_REPS {
         for k in [rep % 2, (rep + 1) % 2] {
             let (account, coll) = step(k);
-            for _ in 0..CALLS {
+            for _ in 0..MICRO_CALLS {
                 let t = Instant::now();
                 let audience = tearline_taxii::egress::Audience::of(account, Some(&decision), Some(&recorder), Some(&admissions));
                 let t_of = t.elapsed();
@@ -632,54 +659,25 @@ async fn partner_read_cost() {
                 std::hint::black_box(tearline_taxii::egress::objects(shown, &audience));
                 let t_all = t.elapsed();
                 for (i, d) in [t_of, t_page - t_of, t_all - t_page].into_iter().enumerate() {
-                    steps[k][i] += d.as_secs_f64() * 1e6 / (REPS * CALLS) as f64;
+                    steps[k][i] += d.as_secs_f64() * 1e6 / (MICRO_REPS * MICRO_CALLS) as f64;
                 }
             }
         }
     }
-    // The whole request for the first page (router, authentication, handler, egress).
-    let mut whole = [0f64; 2];
-    for rep in 0..REPS {
-        for k in [rep % 2, (rep + 1) % 2] {
-            let (_, auth, url) = &readers[k];
-            let uri = format!("{url}?match[type]=indicator&limit={limit}");
-            let t = Instant::now();
-            for _ in 0..CALLS {
-                let req = axum::http::Request::get(&uri).header("accept", TAXII).header("authorization", auth).body(Body::empty()).unwrap();
-                let resp = app.clone().oneshot(req).await.unwrap();
-                std::hint::black_box(resp.into_body().collect().await.unwrap().to_bytes());
-            }
-            whole[k] += t.elapsed().as_secs_f64() * 1e6 / (REPS * CALLS) as f64;
-        }
-    }
+    // A whole request (router, authentication, handler, egress) to each reader's URL as `url(k)`
+    // makes it: the first page, then the collection resource.
+    // Whole requests (router, authentication, handler, egress): the first page, then the
+    // collection resource.
+    let whole = request_cost(&app, &readers, |base| format!("{base}?match[type]=indicator&limit={limit}")).await;
     println!("whole request for the first page, mean µs: partner member {:.1}, producer {:.1}", whole[0], whole[1]);
-    let mut coll_req = [0f64; 2];
-    for rep in 0..REPS {
-        for k in [rep % 2, (rep + 1) % 2] {
-            let (_, auth, url) = &readers[k];
-            let uri = url.trim_end_matches("objects/").to_owned();
-            let t = Instant::now();
-            for _ in 0..CALLS {
-                let req = axum::http::Request::get(&uri).header("accept", TAXII).header("authorization", auth).body(Body::empty()).unwrap();
-                let resp = app.clone().oneshot(req).await.unwrap();
-                assert_eq!(resp.status(), 200);
-                std::hint::black_box(resp.into_body().collect().await.unwrap().to_bytes());
-            }
-            coll_req[k] += t.elapsed().as_secs_f64() * 1e6 / (REPS * CALLS) as f64;
-        }
-    }
+    let coll_req = request_cost(&app, &readers, |base| base.trim_end_matches("objects/").to_owned()).await;
     println!("collection resource request, mean µs: partner member {:.1}, producer {:.1}", coll_req[0], coll_req[1]);
     // The account lookup authentication makes (a partner member's comes with its profile).
-    let mut auth = [0f64; 2];
-    for rep in 0..REPS {
-        for k in [rep % 2, (rep + 1) % 2] {
-            let t = Instant::now();
-            for _ in 0..CALLS {
-                std::hint::black_box(store.account_by_name(["ally-1", "alice"][k]).await.unwrap());
-            }
-            auth[k] += t.elapsed().as_secs_f64() * 1e6 / (REPS * CALLS) as f64;
-        }
-    }
+    let st = &*store;
+    let auth = mean_us(move |k| async move {
+        std::hint::black_box(st.account_by_name(["ally-1", "alice"][k]).await.unwrap());
+    })
+    .await;
     println!("account lookup, mean µs: partner member {:.1}, producer {:.1}", auth[0], auth[1]);
     let [p, q] = steps;
     println!(
