@@ -93,6 +93,16 @@
 //! mark, a line break or a full stop before a space ends a match. A word with a clitic matches as
 //! the word ("leader's" as "leader", "we've" / "we're" / "we'd" as "we").
 //!
+//! `TL-MODALITY` and `TL-SOURCE` also come from a statistical second opinion ([`model`]): per
+//! sentence of five words or more where the phrases found nothing of that class, a logistic
+//! regression trained on the labelled sentences the vocabulary was tuned on. Its findings span the
+//! sentence and carry a `reason`: the probability and the words that weighed most. On text
+//! nobody had tuned or trained on it raised recall from 0.82 to 0.92 at the same precision (0.84;
+//! `tests/it/lints_eval.rs`). The vocabulary's `[model]` table turns it on, sets its thresholds
+//! and may add an organisation's own labelled sentences. Leak tracing's interchangeable phrases
+//! are read as one ([`LintConfig::with_equivalent_phrases`]), so every partner's variant of a
+//! release gets the same findings.
+//!
 //! Warnings (never block): `TL-NO-LOCATION` and `TL-NO-WINDOW`, for releases that give no place or
 //! no time window: recipients dismiss such warnings as "too general".
 //!
@@ -108,6 +118,8 @@ use serde_json::Value;
 
 use crate::ids;
 use crate::recipient::Granularity;
+
+pub mod model;
 
 pub const MODALITY: &str = "TL-MODALITY";
 pub const SOURCE: &str = "TL-SOURCE";
@@ -138,6 +150,10 @@ pub struct Finding {
     pub blocking: bool,
     /// The matched text (internal: for the release officer).
     pub matched: String,
+    /// Why, when the matched text alone does not say: the model's probability and the words
+    /// that weighed most.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// An approver's override of one blocking finding.
@@ -212,6 +228,10 @@ struct Vocab {
     #[serde(default)]
     private_speech: Vec<String>,
     skip_keys: Vec<String>,
+    /// The statistical second opinion on modality and sources (`[model]`, optional: a
+    /// vocabulary without it has none). See [`model`].
+    #[serde(default)]
+    model: Option<model::Settings>,
 }
 
 #[derive(Debug, Clone)]
@@ -274,7 +294,15 @@ struct Phrase {
 }
 
 /// Raw hits of one text: (code, start, end).
-type Hits = std::sync::Arc<Vec<(&'static str, usize, usize)>>;
+type Hits = std::sync::Arc<Scanned>;
+
+/// What one text's scan found: (code, start, end) hits, and the reasons given for some of them
+/// (by index: the model's findings).
+#[derive(Debug)]
+struct Scanned {
+    hits: Vec<(&'static str, usize, usize)>,
+    reasons: Vec<(usize, String)>,
+}
 
 /// Texts already linted under one configuration: releases of one report to many recipients
 /// share most of their text. Bounded; cleared when full.
@@ -292,6 +320,8 @@ pub struct LintConfig {
     inner: std::sync::Arc<Compiled>,
     cache: std::sync::Arc<Cache>,
     pub granularity: Granularity,
+    /// Phrases the model reads as one ([`LintConfig::with_equivalent_phrases`]).
+    equivalents: Option<std::sync::Arc<model::Equivalents>>,
 }
 
 #[derive(Debug)]
@@ -314,6 +344,7 @@ struct Compiled {
     quote_min_words: usize,
     quote_min_after_verb: usize,
     skip_keys: HashSet<String>,
+    model: Option<model::Model>,
 }
 
 /// A node of a [`PrefixTrie`]: its children by byte, and the phrases whose prefix ends there.
@@ -394,6 +425,7 @@ impl LintConfig {
             quote_min_words: v.quote_min_words.max(1),
             quote_min_after_verb: v.quote_min_words_after_verb.max(1),
             skip_keys: v.skip_keys.into_iter().collect(),
+            model: v.model.as_ref().map(model::Settings::train).transpose().map_err(ConfigError)?,
         };
         for (list, code) in [(&v.modality, MODALITY), (&v.source, SOURCE), (&v.allow, ALLOW)] {
             for p in list {
@@ -416,7 +448,16 @@ impl LintConfig {
                 c.phrases.push(Phrase { toks, code });
             }
         }
-        Ok(LintConfig { inner: std::sync::Arc::new(c), cache: Default::default(), granularity: Granularity::Day })
+        Ok(LintConfig { inner: std::sync::Arc::new(c), cache: Default::default(), granularity: Granularity::Day, equivalents: None })
+    }
+
+    /// Groups of interchangeable phrases (leak tracing's phrase table) that the model reads as
+    /// each group's first phrase, so every partner's variant of a release gets the same
+    /// findings. The phrases and patterns are not affected.
+    pub fn with_equivalent_phrases<'a, G: IntoIterator<Item = &'a str>>(mut self, groups: impl IntoIterator<Item = G>) -> LintConfig {
+        self.equivalents = Some(std::sync::Arc::new(model::Equivalents::new(groups)));
+        self.cache = Default::default();
+        self
     }
 
     pub fn with_granularity(mut self, g: Granularity) -> LintConfig {
@@ -638,9 +679,13 @@ pub fn lint_text(text: &str, object_id: &str, path: &str, cfg: &LintConfig, out:
     let hits = match cached {
         Some(h) => h,
         None => {
-            let mut raw = Vec::new();
-            scan(text, cfg, &mut raw);
-            let h: Hits = std::sync::Arc::new(raw);
+            let mut hits = Vec::new();
+            scan(text, cfg, &mut hits);
+            let mut reasons = Vec::new();
+            if let Some(m) = &cfg.inner.model {
+                second_opinion(text, m, cfg.equivalents.as_deref(), &mut hits, &mut reasons);
+            }
+            let h: Hits = std::sync::Arc::new(Scanned { hits, reasons });
             let mut m = cfg.cache.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if m.len() >= CACHE_MAX {
                 m.clear();
@@ -649,8 +694,36 @@ pub fn lint_text(text: &str, object_id: &str, path: &str, cfg: &LintConfig, out:
             h
         }
     };
-    for &(code, s, e) in hits.iter() {
-        out.push(Finding { code, object_id: object_id.to_owned(), path: path.to_owned(), span: Some((s, e)), blocking: true, matched: text[s..e].to_owned() });
+    for (i, &(code, s, e)) in hits.hits.iter().enumerate() {
+        let reason = hits.reasons.iter().find(|r| r.0 == i).map(|r| r.1.clone());
+        out.push(Finding { code, object_id: object_id.to_owned(), path: path.to_owned(), span: Some((s, e)), blocking: true, matched: text[s..e].to_owned(), reason });
+    }
+}
+
+/// The model's second opinion, per sentence, on the classes the vocabulary found nothing of in
+/// that sentence. Each finding's reason gives the probability and the words that weighed most.
+fn second_opinion(text: &str, m: &model::Model, equivalents: Option<&model::Equivalents>, hits: &mut Vec<(&'static str, usize, usize)>, reasons: &mut Vec<(usize, String)>) {
+    let vocab = hits.len();
+    let (mut words, mut feats) = (Vec::new(), Vec::new());
+    for (s, e) in model::sentences(text) {
+        let mut scored = false;
+        for head in &m.heads {
+            if hits[..vocab].iter().any(|&(c, a, b)| c == head.code && a < e && s < b) {
+                continue;
+            }
+            if !scored {
+                model::features(&text[s..e], equivalents, &mut words, &mut feats);
+                scored = true;
+            }
+            if words.len() < model::MIN_WORDS {
+                break;
+            }
+            let p = head.probability(&feats);
+            if p >= head.threshold {
+                reasons.push((hits.len(), format!("model: probability {p:.2} (threshold {:.2}); weighed most: {}", head.threshold, head.evidence(&words, 3).join(", "))));
+                hits.push((head.code, s, e));
+            }
+        }
     }
 }
 
@@ -1832,10 +1905,10 @@ pub fn lint_objects(objects: &[Value], skip_ids: &[&str], cfg: &LintConfig) -> V
         }, cfg);
     }
     if has_content && !has_location {
-        out.push(Finding { code: NO_LOCATION, object_id: String::new(), path: String::new(), span: None, blocking: false, matched: String::new() });
+        out.push(Finding { code: NO_LOCATION, object_id: String::new(), path: String::new(), span: None, blocking: false, matched: String::new(), reason: None });
     }
     if has_content && !has_window {
-        out.push(Finding { code: NO_WINDOW, object_id: String::new(), path: String::new(), span: None, blocking: false, matched: String::new() });
+        out.push(Finding { code: NO_WINDOW, object_id: String::new(), path: String::new(), span: None, blocking: false, matched: String::new(), reason: None });
     }
     out
 }
@@ -1873,6 +1946,68 @@ mod tests {
         let mut out = Vec::new();
         lint_text(text, "x", "description", &LintConfig::default(), &mut out);
         out.iter().filter(|f| f.blocking).map(|f| f.code).collect()
+    }
+
+    fn findings(text: &str, cfg: &LintConfig) -> Vec<Finding> {
+        let mut out = Vec::new();
+        lint_text(text, "x", "description", cfg, &mut out);
+        out
+    }
+
+    /// The default vocabulary without its `[model]` table.
+    fn vocabulary_alone() -> LintConfig {
+        LintConfig::from_toml(&DEFAULT_TOML[..DEFAULT_TOML.find("\n[model]").expect("[model]")]).expect("parses")
+    }
+
+    #[test]
+    fn the_model_reports_wording_no_phrase_lists_and_says_why() {
+        // Sources and collection said in words the phrases do not hold: the vocabulary alone
+        // passes them, the model reports them with its probability and the words that weighed.
+        for (text, code) in [
+            ("A cousin of the driver, who visits us every few weeks, says the brothers have left the farm.", SOURCE),
+            ("Everything he typed into the tablet went straight to our analysts for the last month.", MODALITY),
+        ] {
+            assert!(findings(text, &vocabulary_alone()).is_empty(), "{text}");
+            let got = findings(text, &LintConfig::default());
+            let f = got.iter().find(|f| f.code == code).unwrap_or_else(|| panic!("{text}: {got:?}"));
+            assert_eq!(f.matched, text);
+            let reason = f.reason.as_deref().expect("a model finding says why");
+            assert!(reason.starts_with("model: probability") && reason.contains("weighed most: '"), "{reason}");
+        }
+        // Threat prose of the same length and topic stays clean, and so do short fragments.
+        for text in ["The brothers have left the farm and are believed to be moving towards the border crossing.", "Operation Dry Farm", "Brothers left the farm."] {
+            assert!(findings(text, &LintConfig::default()).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_organisations_own_examples_teach_the_model() {
+        // A false alarm of the default model (a plotter's relative as a fact about the plot, not
+        // as a source)...
+        let text = "The cell leader's cousin works as a driver at the hotel.";
+        assert!(findings(text, &LintConfig::default()).iter().any(|f| f.code == SOURCE && f.reason.is_some()));
+        // ...is not reported once the organisation adds such sentences as clean examples.
+        let own = format!("{DEFAULT_TOML}examples = [\n  {{ text = \"The cell leader's cousin works as a driver at the hotel.\", cat = \"clean\" }},\n  {{ text = \"The bomb-maker's brother runs a shop near the station.\", cat = \"clean\" }},\n]\n");
+        assert!(findings(text, &LintConfig::from_toml(&own).expect("own examples")).is_empty());
+        // Bad settings are refused with the reason.
+        let bad_class = format!("{DEFAULT_TOML}examples = [{{ text = \"x y z\", cat = \"selector\" }}]\n");
+        assert!(LintConfig::from_toml(&bad_class).expect_err("class").to_string().contains("class must be one of"));
+        let bad_threshold = DEFAULT_TOML.replace("threshold_source = 0.5", "threshold_source = 1.5");
+        assert!(LintConfig::from_toml(&bad_threshold).expect_err("threshold").to_string().contains("threshold"));
+    }
+
+    #[test]
+    fn the_model_scores_each_sentence_and_defers_to_the_vocabulary() {
+        // A sentence the vocabulary already reports for a class gets no second finding of that
+        // class; another sentence of the same text is scored on its own.
+        let text = "An informant inside the cell reported the move. A cousin of the driver, who visits us every few weeks, says the brothers have left the farm.";
+        let second = text.find("A cousin").expect("second sentence");
+        let got = findings(text, &LintConfig::default());
+        let sources: Vec<&Finding> = got.iter().filter(|f| f.code == SOURCE).collect();
+        assert!(sources.iter().any(|f| f.reason.is_none() && f.span.is_some_and(|(s, _)| s < second)), "{got:?}");
+        let model: Vec<&Finding> = sources.iter().copied().filter(|f| f.reason.is_some()).collect();
+        assert_eq!(model.len(), 1, "{got:?}");
+        assert_eq!(model[0].span, Some((second, text.len())));
     }
 
     #[test]

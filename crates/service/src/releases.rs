@@ -92,7 +92,9 @@ pub struct Releaser {
     pub organisation: Organisation,
     pub settings: ReleaseSettings,
     pub key_file: PathBuf,
-    lint: Option<LintConfig>,
+    /// The lint vocabulary (the organisation's, or the embedded default), its model reading
+    /// leak tracing's interchangeable phrases as one.
+    lint: LintConfig,
 }
 
 impl Releaser {
@@ -102,10 +104,13 @@ impl Releaser {
         let lint = match &settings.lint_vocabulary {
             Some(p) => {
                 let text = std::fs::read_to_string(p).map_err(|e| ServiceError::Invalid(format!("cannot read lint vocabulary {}: {e}", p.display())))?;
-                Some(LintConfig::from_toml(&text).map_err(|e| ServiceError::Invalid(format!("lint vocabulary {}: {e}", p.display())))?)
+                LintConfig::from_toml(&text).map_err(|e| ServiceError::Invalid(format!("lint vocabulary {}: {e}", p.display())))?
             }
-            None => None,
+            None => LintConfig::default(),
         };
+        // A partner's variant (leak tracing) then gets the findings every other partner's gets.
+        let phrases = tearline_trace::PhraseTable::default();
+        let lint = lint.with_equivalent_phrases(phrases.groups().iter().map(|g| g.phrases.iter().map(String::as_str)));
         if let Some(id) = &organisation.identity {
             let ok = tearline_stix::Identifier::parse(id).is_ok_and(|i| i.object_type() == "identity");
             if !ok {
@@ -152,11 +157,11 @@ impl Releaser {
     }
 
     fn options(&self) -> ReleaseOptions {
-        ReleaseOptions { lint: self.lint.clone(), ..Default::default() }
+        ReleaseOptions { lint: Some(self.lint.clone()), ..Default::default() }
     }
 
     fn lint_config(&self) -> LintConfig {
-        self.lint.clone().unwrap_or_default().with_granularity(self.settings.granularity)
+        self.lint.clone().with_granularity(self.settings.granularity)
     }
 
     /// Whether releases to this partner need a second person.

@@ -109,9 +109,30 @@
 //!   yet other styles, with more hard negatives (about 55 a set); never tuned on. Ninth-round
 //!   vocabulary: 0.817 / 0.827 and 0.855 / 0.793; tenth: 0.838 / 0.827 and 0.857 / 0.805.
 //!
-//! The current estimate for unseen text is the four sets never tuned on, `blind10`, `blind11`,
-//! `blind14` and `blind15` together (720 sentences, 325 blocking, by two writers), after the
-//! tenth round: precision 0.884, recall 0.818 (tp 266 fp 35 fn 59 tn 360). (`blind10` and
+//! - `blind16.jsonl`, `blind17.jsonl`: by a fourth independent writer after the tenth round, in
+//!   yet other styles, with about 63 hard negatives a set; never tuned on, never trained on.
+//!   First measurement: the tenth-round vocabulary alone 0.767 / 0.815 and 0.770 / 0.827; with
+//!   the model 0.771 / 0.914 and 0.779 / 0.914 (after `round11`: 0.781 / 0.926 and 0.787 /
+//!   0.914).
+//!
+//! **The model (eleventh round).** The vocabulary now has a statistical second opinion on
+//! modality and sources (`src/lints/model.rs`): a logistic regression per class trained on every
+//! set above that was tuned on (and `round6`-`round10`), never on `blind10`, `blind11` or
+//! `blind14`-`blind17`; its thresholds were chosen by leave-one-set-out cross-validation over the
+//! training sets before any unseen set was scored with it. On the six sets never tuned or trained
+//! on (1,080 sentences, 487 blocking, three writers): the vocabulary alone precision 0.842, recall
+//! 0.819 (tp 399 fp 75 fn 88 tn 518); with the model precision 0.838, recall 0.914 (tp 445 fp 86
+//! fn 42 tn 507); once the model was also trained on `round11` (a release's own analytic prose,
+//! which the first model flagged: "Reporting indicates that ..."), precision 0.845, recall 0.916
+//! (tp 446 fp 82 fn 41 tn 511). Misses by class before the model: modality 19, source 18, quote
+//! 8, selector 7, time 7 on the four older sets; after: modality 4, source 5, quote 6, selector
+//! 6, time 7. Each unseen set's test prints both figures.
+//!
+//! Before the model, the estimate for unseen text was the four sets never tuned on, `blind10`,
+//! `blind11`, `blind14` and `blind15` together (720 sentences, 325 blocking, by two writers),
+//! after the tenth round: precision 0.884, recall 0.818 (tp 266 fp 35 fn 59 tn 360); with the
+//! model: precision 0.874, recall 0.914 (tp 297 fp 43 fn 28 tn 352); after `round11`: 0.879 /
+//! 0.914 (tp 297 fp 41 fn 28 tn 354). (`blind10` and
 //! `blind11` alone: 0.924 / 0.821, the same as after the ninth round; `blind10`, `blind11` and
 //! `blind13` after the ninth: 0.902 / 0.831; `blind10` to `blind13` after the eighth: 0.894 /
 //! 0.809.) A round tuned on one set by class moves the sets it never saw by about a point of
@@ -132,13 +153,19 @@
 //!   variants of its classes in other words and registers, with hard negatives (the vocabulary
 //!   before the round: precision 0.308, recall 0.276). Not a blind set: written by the engineer
 //!   who tuned the round.
+//! - `round11.jsonl`: 64 sentences written in the eleventh round (13 of them probed with the
+//!   first model before the set was written): a release's own analytic prose as hard negatives,
+//!   modality and sources in the same register. Trained on by the model; not a blind set.
 //!
 //! The gap between the tuned sets (about 1.0) and each new blind set's first figure (0.65, 0.58,
 //! 0.44 recall; the independent sets 0.75-0.81 together) is the real finding: a vocabulary learns
-//! the phrasing it has seen, and a new style of writing brings new phrasing.
+//! the phrasing it has seen, and a new style of writing brings new phrasing. The model, which
+//! generalises from all the labelled sentences rather than from phrases taken out of them, closed
+//! most of that gap for modality and sources (19 and 18 misses on the four older unseen sets to
+//! 4 and 5); what it leaves is quotations, selectors and clock times in forms nobody listed.
 //!
 //! `blind` to `blind7` were written by the engineers who maintain the vocabulary, who know what
-//! it matches; `blind8` to `blind13` by two others, the fairer test.
+//! it matches; `blind8` to `blind17` by three others, the fairer test.
 //!
 //! Add a new blind set after every vocabulary change and record its first measurement. Run:
 //! `cargo test -p tearline-policy --test it lints_eval -- --nocapture`.
@@ -164,15 +191,25 @@ impl Score {
 }
 
 fn evaluate(file: &str) -> Score {
+    evaluate_with(file, &LintConfig::default())
+}
+
+/// The default vocabulary without its `[model]` table: the phrases and patterns alone.
+fn vocabulary_alone() -> LintConfig {
+    let toml = tearline_policy::lints::DEFAULT_TOML;
+    let cut = toml.find("\n[model]").expect("the default vocabulary has a [model] table");
+    LintConfig::from_toml(&toml[..cut]).expect("the vocabulary parses without the model")
+}
+
+fn evaluate_with(file: &str, cfg: &LintConfig) -> Score {
     let text = std::fs::read_to_string(format!("{}/tests/lints/{file}", env!("CARGO_MANIFEST_DIR"))).expect("labelled set");
-    let cfg = LintConfig::default();
     let mut s = Score { tp: 0, fp: 0, fn_: 0, tn: 0, misses: Vec::new() };
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: Value = serde_json::from_str(line).expect("jsonl");
         let sentence = v["text"].as_str().expect("text");
         let expected = v["block"].as_bool().expect("block");
         let mut out = Vec::new();
-        lint_text(sentence, "x", "description", &cfg, &mut out);
+        lint_text(sentence, "x", "description", cfg, &mut out);
         let blocked = out.iter().any(|f| f.blocking);
         match (expected, blocked) {
             (true, true) => s.tp += 1,
@@ -394,8 +431,16 @@ fn lints_never_panic_on_any_slice_of_the_labelled_sentences() {
 /// Precision and recall of an independent set, without printing its sentences (the set below
 /// stays unseen by whoever tunes the vocabulary: only the figures are shown).
 fn independent(file: &str) -> Score {
+    let alone = evaluate_with(file, &vocabulary_alone());
+    eprintln!("{file}, vocabulary alone: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", alone.precision(), alone.recall(), alone.tp, alone.fp, alone.fn_, alone.tn);
     let s = evaluate(file);
     eprintln!("{file}: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    // Misses by class only (the class is the label's, not a sentence).
+    let mut by_class = std::collections::BTreeMap::<String, usize>::new();
+    for m in s.misses.iter().filter_map(|m| m.strip_prefix("FN [")) {
+        *by_class.entry(m.split(']').next().unwrap_or("").trim_matches('"').to_owned()).or_default() += 1;
+    }
+    eprintln!("{file}: missed by class {by_class:?}");
     s
 }
 
@@ -465,9 +510,11 @@ fn blind10_set_precision_and_recall() {
     // (tp 62 fp 8 fn 19 tn 91); seventh: precision 0.889, recall 0.790 (tp 64 fp 8 fn 17 tn 91);
     // eighth (tuned on blind9 only): precision 0.901, recall 0.790 (tp 64 fp 7 fn 17 tn 92);
     // ninth (tuned on blind12 only): precision 0.903, recall 0.802 (tp 65 fp 7 fn 16 tn 92);
-    // tenth (tuned on blind13 only): the same.
+    // tenth (tuned on blind13 only): the same. With the model (eleventh round; never trained on
+    // this set): precision 0.890, recall 0.901 (tp 73 fp 9 fn 8 tn 90); unchanged once it was
+    // also trained on `round11`.
     let s = independent("blind10.jsonl");
-    assert!(s.recall() >= 0.75 && s.precision() >= 0.85, "blind10 set below its floors");
+    assert!(s.recall() >= 0.88 && s.precision() >= 0.86, "blind10 set below its floors");
 }
 
 #[test]
@@ -480,9 +527,11 @@ fn blind11_set_precision_and_recall() {
     // fp 8 fn 16 tn 91); seventh: precision 0.929, recall 0.802 (tp 65 fp 5 fn 16 tn 94);
     // eighth (tuned on blind9 only): precision 0.943, recall 0.815 (tp 66 fp 4 fn 15 tn 95);
     // ninth (tuned on blind12 only): precision 0.944, recall 0.840 (tp 68 fp 4 fn 13 tn 95);
-    // tenth (tuned on blind13 only): the same.
+    // tenth (tuned on blind13 only): the same. With the model (eleventh round; never trained on
+    // this set): precision 0.938, recall 0.938 (tp 76 fp 5 fn 5 tn 94); unchanged once it was
+    // also trained on `round11`.
     let s = independent("blind11.jsonl");
-    assert!(s.recall() >= 0.77 && s.precision() >= 0.88, "blind11 set below its floors");
+    assert!(s.recall() >= 0.92 && s.precision() >= 0.91, "blind11 set below its floors");
 }
 
 #[test]
@@ -657,9 +706,11 @@ fn blind14_set_precision_and_recall() {
     // spreadsheet rows pasted as text; Australian and Kenyan English; "8 o'clock 30 minutes",
     // "15 hours 20 minutes", "3 in the arvo"). Never tuned on. Ninth-round vocabulary:
     // precision 0.817, recall 0.827 (tp 67 fp 15 fn 14 tn 84); tenth (tuned on blind13 only):
-    // precision 0.838, recall 0.827 (tp 67 fp 13 fn 14 tn 86).
+    // precision 0.838, recall 0.827 (tp 67 fp 13 fn 14 tn 86). With the model (eleventh round;
+    // never trained on this set): precision 0.806, recall 0.926 (tp 75 fp 18 fn 6 tn 81); also
+    // trained on `round11`: precision 0.824, recall 0.926 (tp 75 fp 16 fn 6 tn 83).
     let s = independent("blind14.jsonl");
-    assert!(s.recall() >= 0.80 && s.precision() >= 0.80, "blind14 set below its floors");
+    assert!(s.recall() >= 0.90 && s.precision() >= 0.78, "blind14 set below its floors");
 }
 
 #[test]
@@ -671,9 +722,11 @@ fn blind15_set_precision_and_recall() {
     // conditionals and negations; Jamaican, Pakistani and Malaysian English; public hotlines,
     // flight, train and vessel numbers and timetables as hard negatives). Never tuned on.
     // Ninth-round vocabulary: precision 0.855, recall 0.793 (tp 65 fp 11 fn 17 tn 87); tenth
-    // (tuned on blind13 only): precision 0.857, recall 0.805 (tp 66 fp 11 fn 16 tn 87).
+    // (tuned on blind13 only): precision 0.857, recall 0.805 (tp 66 fp 11 fn 16 tn 87). With the
+    // model (eleventh round; never trained on this set): precision 0.869, recall 0.890 (tp 73 fp
+    // 11 fn 9 tn 87); unchanged once it was also trained on `round11`.
     let s = independent("blind15.jsonl");
-    assert!(s.recall() >= 0.77 && s.precision() >= 0.83, "blind15 set below its floors");
+    assert!(s.recall() >= 0.87 && s.precision() >= 0.84, "blind15 set below its floors");
 }
 
 #[test]
@@ -705,4 +758,54 @@ fn round10_set_precision_and_recall() {
     }
     eprintln!("round10: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
     assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "round10 set regressed");
+}
+
+#[test]
+fn blind16_set_precision_and_recall() {
+    // 81 blocking / 99 clean sentences (64 hard negatives) by a fourth independent writer who
+    // never saw the vocabulary, the code or any earlier set, written after the tenth round
+    // (Spanish-, Brazilian-Portuguese- and Japanese-translated police prose, prosecutors' memos,
+    // Polish and Czech liaison notes, kidnap-and-ransom consultants, casino and anti-money-
+    // laundering compliance, campus threat assessment, wildlife and antiquities trafficking,
+    // transit police radio logs, analysts' chat threads, SMS-style notes). Never tuned on, never
+    // trained on. First measurement: tenth-round vocabulary alone, precision 0.767, recall 0.815
+    // (tp 66 fp 20 fn 15 tn 79); with the model, precision 0.771, recall 0.914 (tp 74 fp 22 fn 7
+    // tn 77); the model also trained on `round11`: 0.781 / 0.926 (tp 75 fp 21 fn 6 tn 78).
+    let s = independent("blind16.jsonl");
+    assert!(s.recall() >= 0.89 && s.precision() >= 0.75, "blind16 set below its floors");
+}
+
+#[test]
+fn blind17_set_precision_and_recall() {
+    // 81 blocking / 99 clean sentences (62 hard negatives) by the same writer (Thai-, Malay-,
+    // Turkish- and Amharic-translated service prose, ship security officers' logs, oil and gas
+    // site security, online child-protection investigators, extortion of shop owners, notices,
+    // parliamentary questions, lawyers' disclosure letters, handover bullets, long sentences
+    // with subordinate clauses, Australian, New Zealand and Caribbean English). Never tuned on,
+    // never trained on. First measurement: tenth-round vocabulary alone, precision 0.770, recall
+    // 0.827 (tp 67 fp 20 fn 14 tn 79); with the model, precision 0.779, recall 0.914 (tp 74 fp 21
+    // fn 7 tn 78); the model also trained on `round11`: 0.787 / 0.914 (tp 74 fp 20 fn 7 tn 79).
+    let s = independent("blind17.jsonl");
+    assert!(s.recall() >= 0.89 && s.precision() >= 0.76, "blind17 set below its floors");
+}
+
+#[test]
+fn round11_set_precision_and_recall() {
+    // 24 blocking / 40 clean sentences written in the eleventh round: a release's own analytic
+    // prose ("Reporting indicates that ...", "we assess", "the cell has been tasked by its
+    // leadership", the plotters' own phones), which the first model flagged (13 of the clean
+    // ones were probed with it before the set was written), and modality and sources said in
+    // the same register. Before the model was trained on it: vocabulary alone precision 0.880,
+    // recall 0.917 (tp 22 fp 3 fn 2 tn 37); with the first model 0.727 / 1.000 (tp 24 fp 9 fn 0
+    // tn 31). Trained on since (so a regression guard, not an estimate): 0.889 / 1.000, the
+    // three false alarms left the vocabulary's ("Reliable reporting", "Members of the cell",
+    // "encrypted messaging"), left alone.
+    let alone = evaluate_with("round11.jsonl", &vocabulary_alone());
+    eprintln!("round11, vocabulary alone: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", alone.precision(), alone.recall(), alone.tp, alone.fp, alone.fn_, alone.tn);
+    let s = evaluate("round11.jsonl");
+    for m in &s.misses {
+        eprintln!("round11 {m}");
+    }
+    eprintln!("round11: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.85, "round11 set regressed");
 }

@@ -160,7 +160,10 @@ fn variants_are_valid_stix() {
 
 #[test]
 fn variants_raise_no_new_sanitiser_findings() {
-    let cfg = tearline_policy::LintConfig::default();
+    // As the release service configures the lints: the model reads each group of the phrase
+    // table as one phrase.
+    let table = PhraseTable::default();
+    let cfg = tearline_policy::LintConfig::default().with_equivalent_phrases(table.groups().iter().map(|g| g.phrases.iter().map(String::as_str)));
     let codes = |objs: &[Value]| -> Vec<&'static str> {
         let mut c: Vec<&'static str> = tearline_policy::lints::lint_objects(objs, &[ORG], &cfg).into_iter().map(|f| f.code).collect();
         c.sort_unstable();
