@@ -93,12 +93,13 @@
 //! mark, a line break or a full stop before a space ends a match. A word with a clitic matches as
 //! the word ("leader's" as "leader", "we've" / "we're" / "we'd" as "we").
 //!
-//! `TL-MODALITY` and `TL-SOURCE` also come from a statistical second opinion ([`model`]): per
-//! sentence of five words or more where the phrases found nothing of that class, a logistic
-//! regression trained on the labelled sentences the vocabulary was tuned on. Its findings span the
-//! sentence and carry a `reason`: the probability and the words that weighed most. On text
-//! nobody had tuned or trained on it raised recall from 0.82 to 0.92 at the same precision (0.84;
-//! `tests/it/lints_eval.rs`). The vocabulary's `[model]` table turns it on, sets its thresholds
+//! `TL-MODALITY`, `TL-SOURCE`, `TL-QUOTE` and `TL-TIME-PRECISION` also come from a statistical
+//! second opinion ([`model`]): per sentence of five words or more where the phrases and patterns
+//! found nothing of that class, a logistic regression trained on the labelled sentences the
+//! vocabulary was tuned on. Its findings span the sentence and carry a `reason`: the probability
+//! and the words that weighed most. On the eight sets nobody had tuned or trained on it raised
+//! recall from 0.818 to 0.955 for less than a point of precision (0.827 to 0.821; on the two
+//! written after it, 0.815 to 0.963 for three points: `tests/it/lints_eval.rs`). The vocabulary's `[model]` table turns it on, sets its thresholds
 //! and may add an organisation's own labelled sentences. Leak tracing's interchangeable phrases
 //! are read as one ([`LintConfig::with_equivalent_phrases`]), so every partner's variant of a
 //! release gets the same findings.
@@ -683,7 +684,7 @@ pub fn lint_text(text: &str, object_id: &str, path: &str, cfg: &LintConfig, out:
             scan(text, cfg, &mut hits);
             let mut reasons = Vec::new();
             if let Some(m) = &cfg.inner.model {
-                second_opinion(text, m, cfg.equivalents.as_deref(), &mut hits, &mut reasons);
+                second_opinion(text, m, cfg, &mut hits, &mut reasons);
             }
             let h: Hits = std::sync::Arc::new(Scanned { hits, reasons });
             let mut m = cfg.cache.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -702,25 +703,37 @@ pub fn lint_text(text: &str, object_id: &str, path: &str, cfg: &LintConfig, out:
 
 /// The model's second opinion, per sentence, on the classes the vocabulary found nothing of in
 /// that sentence. Each finding's reason gives the probability and the words that weighed most.
-fn second_opinion(text: &str, m: &model::Model, equivalents: Option<&model::Equivalents>, hits: &mut Vec<(&'static str, usize, usize)>, reasons: &mut Vec<(usize, String)>) {
+fn second_opinion(text: &str, m: &model::Model, cfg: &LintConfig, hits: &mut Vec<(&'static str, usize, usize)>, reasons: &mut Vec<(usize, String)>) {
     let vocab = hits.len();
-    let (mut words, mut feats) = (Vec::new(), Vec::new());
+    let (mut mwords, mut feats) = (Vec::new(), Vec::new());
     for (s, e) in model::sentences(text) {
         let mut scored = false;
         for head in &m.heads {
+            // Clock times are findings only at a day's granularity, and a time in digits is the
+            // patterns' to judge (they tell "1000L of diesel" and "1200 participants" from times):
+            // the model reads times in words ("a little after eight"). Speech in a sentence that
+            // makes it a public statement ("the minister told reporters") is not the plotters'.
+            let skip = match head.code {
+                TIME_PRECISION => cfg.granularity != Granularity::Day || text[s..e].bytes().any(|b| b.is_ascii_digit()),
+                QUOTE => public_speech(&words(&text[s..e]).collect::<Vec<_>>(), cfg),
+                _ => false,
+            };
+            if skip {
+                continue;
+            }
             if hits[..vocab].iter().any(|&(c, a, b)| c == head.code && a < e && s < b) {
                 continue;
             }
             if !scored {
-                model::features(&text[s..e], equivalents, &mut words, &mut feats);
+                model::features(&text[s..e], cfg.equivalents.as_deref(), &mut mwords, &mut feats);
                 scored = true;
             }
-            if words.len() < model::MIN_WORDS {
+            if mwords.len() < model::MIN_WORDS {
                 break;
             }
             let p = head.probability(&feats);
             if p >= head.threshold {
-                reasons.push((hits.len(), format!("model: probability {p:.2} (threshold {:.2}); weighed most: {}", head.threshold, head.evidence(&words, 3).join(", "))));
+                reasons.push((hits.len(), format!("model, {} head: probability {p:.2} (threshold {:.2}); weighed most: {}", head.class, head.threshold, head.evidence(&mwords, 3).join(", "))));
                 hits.push((head.code, s, e));
             }
         }
@@ -1832,9 +1845,14 @@ fn public_sentence(text: &str, qs: usize, qe: usize, cfg: &LintConfig) -> bool {
     let start = [". ", "! ", "? ", "\n"].iter().filter_map(|t| before.rfind(t).map(|i| i + t.len())).max().unwrap_or(0);
     let end = [". ", "! ", "? ", "\n"].iter().filter_map(|t| after.find(t)).min().unwrap_or(after.len());
     let outside: Vec<(usize, usize, String)> = words(&before[start..]).chain(words(&after[..end])).collect();
-    let any = |list: &[Vec<Tok>]| list.iter().any(|toks| (0..outside.len()).any(|i| match_at(toks, &outside, i).is_some_and(|e| e > i)));
-    // A speech verb with a subordinate as addressee ("the club president told his members")
-    // is private speech whatever else the sentence has.
+    public_speech(&outside, cfg)
+}
+
+/// Whether words have a phrase of `public_speech` and none of `private_speech`: a speech verb
+/// with a subordinate as addressee ("the club president told his members") is private speech
+/// whatever else the sentence has.
+fn public_speech(ws: &[(usize, usize, String)], cfg: &LintConfig) -> bool {
+    let any = |list: &[Vec<Tok>]| list.iter().any(|toks| (0..ws.len()).any(|i| match_at(toks, ws, i).is_some_and(|e| e > i)));
     any(&cfg.inner.public_speech) && !any(&cfg.inner.private_speech)
 }
 
@@ -1972,12 +1990,26 @@ mod tests {
             let f = got.iter().find(|f| f.code == code).unwrap_or_else(|| panic!("{text}: {got:?}"));
             assert_eq!(f.matched, text);
             let reason = f.reason.as_deref().expect("a model finding says why");
-            assert!(reason.starts_with("model: probability") && reason.contains("weighed most: '"), "{reason}");
+            assert!(reason.starts_with("model, ") && reason.contains(" head: probability ") && reason.contains("weighed most: '"), "{reason}");
         }
         // Threat prose of the same length and topic stays clean, and so do short fragments.
         for text in ["The brothers have left the farm and are believed to be moving towards the border crossing.", "Operation Dry Farm", "Brothers left the farm."] {
             assert!(findings(text, &LintConfig::default()).is_empty(), "{text}");
         }
+    }
+
+    #[test]
+    fn the_model_reads_reported_speech_and_clock_times_in_words() {
+        let speech = "The leader then told the boys that nobody leaves the house until the car comes back, and that phones stay off.";
+        let time = "The convoy is due to leave the depot once the evening prayer ends, a little after eight.";
+        for (text, code) in [(speech, QUOTE), (time, TIME_PRECISION)] {
+            assert!(findings(text, &vocabulary_alone()).is_empty(), "{text}");
+            assert!(findings(text, &LintConfig::default()).iter().any(|f| f.code == code && f.reason.is_some()), "{text}");
+        }
+        // A clock time is no finding at an hour's granularity, and a public statement's reported
+        // speech is not the plotters'.
+        assert!(findings(time, &LintConfig::default().with_granularity(Granularity::Hour)).is_empty());
+        assert!(findings("The minister told parliament that the government would not be intimidated by terrorists.", &LintConfig::default()).is_empty());
     }
 
     #[test]

@@ -1,10 +1,11 @@
-//! A statistical second opinion on the two lints a vocabulary cannot enumerate: collection
-//! modality (`TL-MODALITY`) and descriptions of sources (`TL-SOURCE`).
+//! A statistical second opinion on the lints a vocabulary cannot enumerate: collection modality
+//! (`TL-MODALITY`), descriptions of sources (`TL-SOURCE`), the plotters' speech without
+//! quotation marks (`TL-QUOTE`) and clock times in words (`TL-TIME-PRECISION`).
 //!
 //! Why: ten rounds of vocabulary tuning reached about 1.0 recall on every set they were tuned on,
-//! but each new writer's set started near 0.8, and most of what it missed was these two classes,
-//! said in words nobody had listed ("the technical take", "a person close to the family who
-//! keeps us updated"). A linear model over words, word stems and word pairs, trained on every
+//! but each new writer's set started near 0.8, and most of what it missed was modality and
+//! sources said in words nobody had listed ("the technical take", "a person close to the family
+//! who keeps us updated"). A linear model over words, word stems and word pairs, trained on every
 //! labelled sentence the vocabulary was tuned on, generalises from the whole of that material
 //! rather than from the phrases someone extracted from it.
 //!
@@ -13,20 +14,23 @@
 //! trained against the clean sentences (class-balanced, L2-regularised, full-batch AdaGrad with a
 //! fixed number of steps and a fixed order, so the same examples give the same weights on every
 //! machine). A sentence scoring at or above the class's threshold is reported under that class's
-//! code, unless the vocabulary already reported that code in the sentence. The thresholds live
-//! in the vocabulary's `[model]` table; they were chosen by cross-validation over the training
-//! sets (see the ignored test `cross_validation` below), never on a held-out set.
+//! code, unless the phrases or patterns already reported that code in the sentence. Selectors
+//! have no head: a sentence-level guess cannot say which kind of identifier it saw. The
+//! thresholds live in the vocabulary's `[model]` table; they were chosen by cross-validation over
+//! the training sets (see the ignored test `cross_validation` below), never on a held-out set.
 //!
 //! Cross-validation (each independent writer's set trained on held out in turn, with the round
 //! set written as variants of its misses): at the chosen thresholds the modality head caught 109
-//! of 136 modality sentences and flagged 4 of 575 clean ones; the source head 93 of 103 and 6 of
-//! 575. Without the stems, or without the word pairs, or trained against quote, selector and time
-//! sentences as well as clean ones, the heads caught fewer for as many false alarms. Of the L2
-//! weights tried (1e-5, 1e-4, 3e-4, 1e-3, 1e-2), 1e-4 came within one sentence of 3e-4 and the
-//! others caught fewer.
+//! of 136 modality sentences and flagged 4 of 575 clean ones; the source head 92 of 103 and 6;
+//! the quote head 76 of 86 and 6; the time head 71 of 89 and 6. Without the stems, or without
+//! the word pairs, or trained against the other classes as well as clean sentences, the heads
+//! caught fewer for as many false alarms. Of the L2 weights tried (1e-5, 1e-4, 3e-4, 1e-3,
+//! 1e-2), 1e-4 came within one sentence of 3e-4 and the others caught fewer. Scaling a
+//! sentence's features by one over the square root of their number caught fewer too.
 //!
 //! The model is trained when a configuration that enables it is first compiled (tens of
-//! milliseconds in a release build); no opaque weights ship: the examples are the data.
+//! milliseconds in a release build, about a second in a debug build); no opaque weights ship:
+//! the examples are the data.
 
 use std::collections::HashMap;
 
@@ -70,6 +74,14 @@ pub(crate) struct Settings {
     pub threshold_modality: f32,
     /// Report a sentence as describing a source at or above this probability.
     pub threshold_source: f32,
+    /// Report a sentence as the plotters' speech at or above this probability (optional: no
+    /// quote head without it).
+    #[serde(default)]
+    pub threshold_quote: Option<f32>,
+    /// Report a sentence as giving a clock time at or above this probability, when the
+    /// granularity is a day (optional: no time head without it).
+    #[serde(default)]
+    pub threshold_time: Option<f32>,
     /// An organisation's own labelled sentences (`{ text = "...", cat = "source" }`; classes
     /// `modality`, `source` and `clean`), trained on with the embedded sets: the model learns
     /// the organisation's phrasing, and its false alarms become clean examples.
@@ -78,12 +90,12 @@ pub(crate) struct Settings {
 }
 
 /// The classes a model is trained on.
-pub(crate) const CLASSES: [&str; 3] = ["modality", "source", "clean"];
+pub(crate) const CLASSES: [&str; 5] = ["modality", "source", "quote", "time", "clean"];
 
 impl Settings {
     /// Trains the model these settings describe, on the embedded sets and their own examples.
     pub fn train(&self) -> Result<Model, String> {
-        for t in [self.threshold_modality, self.threshold_source] {
+        for t in [Some(self.threshold_modality), Some(self.threshold_source), self.threshold_quote, self.threshold_time].into_iter().flatten() {
             if !(t > 0.0 && t <= 1.0) {
                 return Err(format!("a model threshold must be above 0 and at most 1, not {t}"));
             }
@@ -113,6 +125,8 @@ pub(crate) fn parse_set(jsonl: &str) -> Result<Vec<Example>, String> {
 #[derive(Debug)]
 pub(crate) struct Head {
     pub code: &'static str,
+    /// The class of labelled sentences it was trained on.
+    pub class: &'static str,
     weights: HashMap<u64, f32>,
     bias: f32,
     pub threshold: f32,
@@ -308,7 +322,7 @@ const RATE: f32 = 0.5;
 const L2: f32 = 3e-4;
 
 /// Trains one head: `positive` against `negative` sentences.
-fn train_head(code: &'static str, threshold: f32, positive: &[&str], negative: &[&str]) -> Head {
+fn train_head(code: &'static str, class: &'static str, threshold: f32, positive: &[&str], negative: &[&str]) -> Head {
     // Dense indices for the features seen, in the order first seen (deterministic).
     let mut index: HashMap<u64, usize> = HashMap::new();
     let mut keys: Vec<u64> = Vec::new();
@@ -350,20 +364,22 @@ fn train_head(code: &'static str, threshold: f32, positive: &[&str], negative: &
         b -= RATE * gb / bsq.sqrt();
     }
     let weights = keys.into_iter().zip(w).filter(|(_, x)| x.abs() > 1e-4).collect();
-    Head { code, weights, bias: b, threshold }
+    Head { code, class, weights, bias: b, threshold }
 }
 
-/// Trains both heads on labelled sentences (classes `modality`, `source` against `clean`; the
-/// other classes are the selector, quote and time lints' business and are left out).
+/// Trains a head per class with a threshold (`modality`, `source`, and `quote` and `time` when
+/// set), each against the clean sentences. Selectors are left to the patterns: a sentence-level
+/// guess cannot say which kind of identifier it saw.
 pub(crate) fn train(examples: &[Example], settings: &Settings) -> Model {
     let of = |cat: &str| examples.iter().filter(|e| e.cat == cat).map(|e| e.text.as_str()).collect::<Vec<_>>();
     let clean = of("clean");
-    Model {
-        heads: vec![
-            train_head(super::MODALITY, settings.threshold_modality, &of("modality"), &clean),
-            train_head(super::SOURCE, settings.threshold_source, &of("source"), &clean),
-        ],
-    }
+    let heads = [
+        (super::MODALITY, "modality", Some(settings.threshold_modality)),
+        (super::SOURCE, "source", Some(settings.threshold_source)),
+        (super::QUOTE, "quote", settings.threshold_quote),
+        (super::TIME_PRECISION, "time", settings.threshold_time),
+    ];
+    Model { heads: heads.into_iter().filter_map(|(code, class, t)| Some(train_head(code, class, t?, &of(class), &clean))).collect() }
 }
 
 /// The default model's examples: every training set.
@@ -426,7 +442,7 @@ mod tests {
     #[test]
     fn training_is_deterministic() {
         let ex = default_examples();
-        let s = Settings { threshold_modality: 0.5, threshold_source: 0.5, examples: vec![] };
+        let s = Settings { threshold_modality: 0.5, threshold_source: 0.5, threshold_quote: Some(0.5), threshold_time: Some(0.5), examples: vec![] };
         let (a, b) = (train(&ex, &s), train(&ex, &s));
         let mut f = (Vec::new(), Vec::new());
         features("our people have been reading his mail for weeks", None, &mut f.0, &mut f.1);
@@ -439,7 +455,7 @@ mod tests {
     fn a_sentence_of_unknown_words_is_not_reported() {
         // Its probability is the prior alone, which must sit below both thresholds: the model
         // reports what resembles its classes, not what it has never seen.
-        let m = train(&default_examples(), &Settings { threshold_modality: 0.6, threshold_source: 0.5, examples: vec![] });
+        let m = train(&default_examples(), &Settings { threshold_modality: 0.6, threshold_source: 0.5, threshold_quote: Some(0.3), threshold_time: Some(0.6), examples: vec![] });
         let (mut w, mut f) = (Vec::new(), Vec::new());
         features("Zorblat quexified the vimmering plonks yesterday", None, &mut w, &mut f);
         for h in &m.heads {
@@ -465,7 +481,7 @@ mod tests {
         // The sets kept unseen to estimate the lints on new text: training on them would make
         // that estimate a lie.
         for (name, _) in TRAINING_SETS.iter().chain(&MORE_TRAINING_SETS) {
-            assert!(!["blind10", "blind11", "blind14", "blind15", "blind16", "blind17"].contains(name), "{name}");
+            assert!(!["blind10", "blind11", "blind14", "blind15", "blind16", "blind17", "blind18", "blind19"].contains(name), "{name}");
         }
     }
 
@@ -478,7 +494,7 @@ mod tests {
     fn cross_validation() {
         let folds = ["blind6", "blind7", "blind8", "blind9", "blind12", "blind13"];
         let all: Vec<(&str, &str)> = TRAINING_SETS.iter().chain(&MORE_TRAINING_SETS).copied().collect();
-        let s = Settings { threshold_modality: 0.5, threshold_source: 0.5, examples: vec![] };
+        let s = Settings { threshold_modality: 0.5, threshold_source: 0.5, threshold_quote: Some(0.5), threshold_time: Some(0.5), examples: vec![] };
         // (head, probability, is that head's class, is clean)
         let mut scored: Vec<(usize, f32, bool, bool)> = Vec::new();
         for fold in folds {
@@ -499,15 +515,14 @@ mod tests {
             for e in &test_ex {
                 features(&e.text, None, &mut w, &mut f);
                 for (h, head) in model.heads.iter().enumerate() {
-                    let class = if h == 0 { "modality" } else { "source" };
-                    scored.push((h, head.probability(&f), e.cat == class, e.cat == "clean"));
+                    scored.push((h, head.probability(&f), e.cat == head.class, e.cat == "clean"));
                 }
             }
         }
-        for (h, name) in ["modality", "source"].iter().enumerate() {
+        for (h, name) in ["modality", "source", "quote", "time"].iter().enumerate() {
             let pos = scored.iter().filter(|x| x.0 == h && x.2).count();
             let neg = scored.iter().filter(|x| x.0 == h && x.3).count();
-            for t in [0.3f32, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] {
+            for t in [0.1f32, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] {
                 let tp = scored.iter().filter(|x| x.0 == h && x.2 && x.1 >= t).count();
                 let fp = scored.iter().filter(|x| x.0 == h && x.3 && x.1 >= t).count();
                 eprintln!("{name} t={t:.2}: caught {tp}/{pos} ({:.3}), clean flagged {fp}/{neg} ({:.3})", tp as f32 / pos as f32, fp as f32 / neg as f32);

@@ -112,27 +112,43 @@
 //! - `blind16.jsonl`, `blind17.jsonl`: by a fourth independent writer after the tenth round, in
 //!   yet other styles, with about 63 hard negatives a set; never tuned on, never trained on.
 //!   First measurement: the tenth-round vocabulary alone 0.767 / 0.815 and 0.770 / 0.827; with
-//!   the model 0.771 / 0.914 and 0.779 / 0.914 (after `round11`: 0.781 / 0.926 and 0.787 /
-//!   0.914).
+//!   the model's first two heads 0.771 / 0.914 and 0.779 / 0.914; the model now 0.788 / 0.963
+//!   and 0.794 / 0.951.
 //!
-//! **The model (eleventh round).** The vocabulary now has a statistical second opinion on
-//! modality and sources (`src/lints/model.rs`): a logistic regression per class trained on every
-//! set above that was tuned on (and `round6`-`round10`), never on `blind10`, `blind11` or
-//! `blind14`-`blind17`; its thresholds were chosen by leave-one-set-out cross-validation over the
-//! training sets before any unseen set was scored with it. On the six sets never tuned or trained
-//! on (1,080 sentences, 487 blocking, three writers): the vocabulary alone precision 0.842, recall
-//! 0.819 (tp 399 fp 75 fn 88 tn 518); with the model precision 0.838, recall 0.914 (tp 445 fp 86
-//! fn 42 tn 507); once the model was also trained on `round11` (a release's own analytic prose,
-//! which the first model flagged: "Reporting indicates that ..."), precision 0.845, recall 0.916
-//! (tp 446 fp 82 fn 41 tn 511). Misses by class before the model: modality 19, source 18, quote
-//! 8, selector 7, time 7 on the four older sets; after: modality 4, source 5, quote 6, selector
-//! 6, time 7. Each unseen set's test prints both figures.
+//! **The model (eleventh round).** The vocabulary now has a statistical second opinion
+//! (`src/lints/model.rs`): a logistic regression per class (modality, source, quote, time)
+//! trained on every set above that was tuned on (and `round6`-`round11`), never on `blind10`,
+//! `blind11` or `blind14` and later; each head's threshold was chosen by leave-one-set-out
+//! cross-validation over the training sets, before any unseen set was scored with that head.
+//! On the six sets never tuned or trained on (1,080 sentences, 487 blocking, three writers):
+//!
+//! | | precision | recall | tp / fp / fn / tn |
+//! |---|---|---|---|
+//! | the vocabulary alone (tenth round) | 0.842 | 0.819 | 399 / 75 / 88 / 518 |
+//! | model: modality and source heads | 0.838 | 0.914 | 445 / 86 / 42 / 507 |
+//! | and trained on `round11` | 0.845 | 0.916 | 446 / 82 / 41 / 511 |
+//! | and quote and time heads (now) | **0.845** | **0.953** | 464 / 85 / 23 / 508 |
+//!
+//! Misses by class on the four older unseen sets, vocabulary alone: modality 19, source 18,
+//! quote 8, selector 7, time 7; now: modality 3, source 3, quote 1, selector 5, time 4. These
+//! figures were taken after each of those steps, so the sets saw the steps; the quote and time
+//! heads' gates (public statements; times in digits left to the patterns) came from unit tests
+//! of the patterns' hard negatives, not from these sets. Each unseen set's test prints both
+//! figures.
+//!
+//! `blind18.jsonl`, `blind19.jsonl`: by a fifth independent writer after the model's last change,
+//! measured once (the writer's brief named kinds of hard negatives, among them some the first
+//! model had flagged: a plotter's relative or driver as a fact about the plot, the plotters' own
+//! phones, quantities in four digits). **The model as committed: precision 0.757, recall 0.963**
+//! (tp 156 fp 50 fn 6 tn 148); the vocabulary alone 0.786 / 0.815 (tp 132 fp 36 fn 30 tn 162).
+//! All eight unseen sets together: 0.821 / 0.955, against 0.827 / 0.818 for the vocabulary
+//! alone. The model trades about a point of precision on text like the training sets' (three
+//! on `blind18`-`blind19`) for thirteen to fifteen of recall.
 //!
 //! Before the model, the estimate for unseen text was the four sets never tuned on, `blind10`,
 //! `blind11`, `blind14` and `blind15` together (720 sentences, 325 blocking, by two writers),
 //! after the tenth round: precision 0.884, recall 0.818 (tp 266 fp 35 fn 59 tn 360); with the
-//! model: precision 0.874, recall 0.914 (tp 297 fp 43 fn 28 tn 352); after `round11`: 0.879 /
-//! 0.914 (tp 297 fp 41 fn 28 tn 354). (`blind10` and
+//! model now: precision 0.875, recall 0.951 (tp 309 fp 44 fn 16 tn 351). (`blind10` and
 //! `blind11` alone: 0.924 / 0.821, the same as after the ninth round; `blind10`, `blind11` and
 //! `blind13` after the ninth: 0.902 / 0.831; `blind10` to `blind13` after the eighth: 0.894 /
 //! 0.809.) A round tuned on one set by class moves the sets it never saw by about a point of
@@ -511,10 +527,10 @@ fn blind10_set_precision_and_recall() {
     // eighth (tuned on blind9 only): precision 0.901, recall 0.790 (tp 64 fp 7 fn 17 tn 92);
     // ninth (tuned on blind12 only): precision 0.903, recall 0.802 (tp 65 fp 7 fn 16 tn 92);
     // tenth (tuned on blind13 only): the same. With the model (eleventh round; never trained on
-    // this set): precision 0.890, recall 0.901 (tp 73 fp 9 fn 8 tn 90); unchanged once it was
-    // also trained on `round11`.
+    // this set): precision 0.890, recall 0.901 (tp 73 fp 9 fn 8 tn 90) with its first two heads;
+    // 0.876 / 0.963 (tp 78 fp 11 fn 3 tn 88) with the quote and time heads.
     let s = independent("blind10.jsonl");
-    assert!(s.recall() >= 0.88 && s.precision() >= 0.86, "blind10 set below its floors");
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.86, "blind10 set below its floors");
 }
 
 #[test]
@@ -528,10 +544,10 @@ fn blind11_set_precision_and_recall() {
     // eighth (tuned on blind9 only): precision 0.943, recall 0.815 (tp 66 fp 4 fn 15 tn 95);
     // ninth (tuned on blind12 only): precision 0.944, recall 0.840 (tp 68 fp 4 fn 13 tn 95);
     // tenth (tuned on blind13 only): the same. With the model (eleventh round; never trained on
-    // this set): precision 0.938, recall 0.938 (tp 76 fp 5 fn 5 tn 94); unchanged once it was
-    // also trained on `round11`.
+    // this set): precision 0.938, recall 0.938 (tp 76 fp 5 fn 5 tn 94) with its first two heads;
+    // 0.940 / 0.975 (tp 79 fp 5 fn 2 tn 94) with the quote and time heads.
     let s = independent("blind11.jsonl");
-    assert!(s.recall() >= 0.92 && s.precision() >= 0.91, "blind11 set below its floors");
+    assert!(s.recall() >= 0.96 && s.precision() >= 0.92, "blind11 set below its floors");
 }
 
 #[test]
@@ -707,10 +723,10 @@ fn blind14_set_precision_and_recall() {
     // "15 hours 20 minutes", "3 in the arvo"). Never tuned on. Ninth-round vocabulary:
     // precision 0.817, recall 0.827 (tp 67 fp 15 fn 14 tn 84); tenth (tuned on blind13 only):
     // precision 0.838, recall 0.827 (tp 67 fp 13 fn 14 tn 86). With the model (eleventh round;
-    // never trained on this set): precision 0.806, recall 0.926 (tp 75 fp 18 fn 6 tn 81); also
-    // trained on `round11`: precision 0.824, recall 0.926 (tp 75 fp 16 fn 6 tn 83).
+    // never trained on this set): precision 0.806, recall 0.926 (tp 75 fp 18 fn 6 tn 81) with its
+    // first two heads; 0.817 / 0.938 (tp 76 fp 17 fn 5 tn 82) with the quote and time heads.
     let s = independent("blind14.jsonl");
-    assert!(s.recall() >= 0.90 && s.precision() >= 0.78, "blind14 set below its floors");
+    assert!(s.recall() >= 0.92 && s.precision() >= 0.80, "blind14 set below its floors");
 }
 
 #[test]
@@ -724,9 +740,10 @@ fn blind15_set_precision_and_recall() {
     // Ninth-round vocabulary: precision 0.855, recall 0.793 (tp 65 fp 11 fn 17 tn 87); tenth
     // (tuned on blind13 only): precision 0.857, recall 0.805 (tp 66 fp 11 fn 16 tn 87). With the
     // model (eleventh round; never trained on this set): precision 0.869, recall 0.890 (tp 73 fp
-    // 11 fn 9 tn 87); unchanged once it was also trained on `round11`.
+    // 11 fn 9 tn 87) with its first two heads; 0.874 / 0.927 (tp 76 fp 11 fn 6 tn 87) with the
+    // quote and time heads.
     let s = independent("blind15.jsonl");
-    assert!(s.recall() >= 0.87 && s.precision() >= 0.84, "blind15 set below its floors");
+    assert!(s.recall() >= 0.91 && s.precision() >= 0.86, "blind15 set below its floors");
 }
 
 #[test]
@@ -770,9 +787,10 @@ fn blind16_set_precision_and_recall() {
     // transit police radio logs, analysts' chat threads, SMS-style notes). Never tuned on, never
     // trained on. First measurement: tenth-round vocabulary alone, precision 0.767, recall 0.815
     // (tp 66 fp 20 fn 15 tn 79); with the model, precision 0.771, recall 0.914 (tp 74 fp 22 fn 7
-    // tn 77); the model also trained on `round11`: 0.781 / 0.926 (tp 75 fp 21 fn 6 tn 78).
+    // tn 77) with its first two heads; 0.788 / 0.963 (tp 78 fp 21 fn 3 tn 78) with the quote and
+    // time heads.
     let s = independent("blind16.jsonl");
-    assert!(s.recall() >= 0.89 && s.precision() >= 0.75, "blind16 set below its floors");
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.77, "blind16 set below its floors");
 }
 
 #[test]
@@ -784,9 +802,10 @@ fn blind17_set_precision_and_recall() {
     // with subordinate clauses, Australian, New Zealand and Caribbean English). Never tuned on,
     // never trained on. First measurement: tenth-round vocabulary alone, precision 0.770, recall
     // 0.827 (tp 67 fp 20 fn 14 tn 79); with the model, precision 0.779, recall 0.914 (tp 74 fp 21
-    // fn 7 tn 78); the model also trained on `round11`: 0.787 / 0.914 (tp 74 fp 20 fn 7 tn 79).
+    // fn 7 tn 78) with its first two heads; 0.794 / 0.951 (tp 77 fp 20 fn 4 tn 79) with the
+    // quote and time heads.
     let s = independent("blind17.jsonl");
-    assert!(s.recall() >= 0.89 && s.precision() >= 0.76, "blind17 set below its floors");
+    assert!(s.recall() >= 0.94 && s.precision() >= 0.78, "blind17 set below its floors");
 }
 
 #[test]
@@ -808,4 +827,32 @@ fn round11_set_precision_and_recall() {
     }
     eprintln!("round11: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
     assert!(s.recall() >= 0.95 && s.precision() >= 0.85, "round11 set regressed");
+}
+
+#[test]
+fn blind18_set_precision_and_recall() {
+    // 81 blocking / 99 clean sentences (about 74 hard negatives) by a fifth independent writer
+    // who never saw the vocabulary, the model, the code or any earlier set, written after the
+    // model's last change (Korean-, Vietnamese-, Farsi- and Hausa-translated police and service
+    // prose, customs and border bulletins, airline, airport and hotel security, football
+    // intelligence, organised retail crime, drone incidents, municipal emergency management,
+    // analysts' short posts; Indian and Nigerian English). Never tuned or trained on. Measured
+    // once, with the model as committed: precision 0.780, recall 0.963 (tp 78 fp 22 fn 3 tn 77);
+    // the vocabulary alone 0.756 / 0.802 (tp 65 fp 21 fn 16 tn 78).
+    let s = independent("blind18.jsonl");
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.76, "blind18 set below its floors");
+}
+
+#[test]
+fn blind19_set_precision_and_recall() {
+    // 81 blocking / 99 clean sentences (about 70 hard negatives) by the same writer (Georgian-,
+    // Serbian-, Maghreb-Arabic- and Tagalog-translated prose, inquest findings, press-office
+    // drafts before redaction, an internal audit of a counter-terrorism unit, prison liaison
+    // notes, church and synagogue security committees, port-state control, sanctions screening,
+    // unpunctuated voice-to-text; South African and Irish English). Never tuned or trained on.
+    // Measured once, with the model as committed: precision 0.736, recall 0.963 (tp 78 fp 28 fn
+    // 3 tn 71); the vocabulary alone 0.817 / 0.827 (tp 67 fp 15 fn 14 tn 84): the model's false
+    // alarms outnumber the vocabulary's here.
+    let s = independent("blind19.jsonl");
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.72, "blind19 set below its floors");
 }
