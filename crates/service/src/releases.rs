@@ -655,7 +655,10 @@ pub async fn approve(store: &dyn Store, actor: &Actor, rel: &Releaser, input: Ap
             let inverse: HashMap<&str, &str> = projection.id_map.iter().map(|(s, r)| (r.as_str(), s.as_str())).collect();
             let list = open
                 .iter()
-                .map(|f| format!("{} in {} (source {}) at {}: '{}'", f.code, f.object_id, inverse.get(f.object_id.as_str()).unwrap_or(&"-"), f.path, f.matched))
+                .map(|f| {
+                    let why = f.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+                    format!("{} in {} (source {}) at {}: '{}'{why}", f.code, f.object_id, inverse.get(f.object_id.as_str()).unwrap_or(&"-"), f.path, f.matched)
+                })
                 .collect::<Vec<_>>()
                 .join("; ");
             return Err(ServiceError::Invalid(format!("{} unresolved blocking lint finding(s): {list}; remove the text at the source or override each with a justification", open.len())));

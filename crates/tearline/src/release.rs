@@ -222,6 +222,9 @@ fn print_preview(p: &Value) {
             f["path"].as_str().unwrap_or(""),
             f["matched"].as_str().unwrap_or("")
         );
+        if let Some(why) = f["reason"].as_str() {
+            println!("      why: {why}");
+        }
     }
     if let Some(v) = p.get("variants").filter(|v| v.is_object()) {
         let partners: Vec<&str> = v["partners"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
