@@ -96,13 +96,14 @@
 //! `TL-MODALITY`, `TL-SOURCE`, `TL-QUOTE` and `TL-TIME-PRECISION` also come from a statistical
 //! second opinion ([`model`]): per sentence of five words or more where the phrases and patterns
 //! found nothing of that class, a logistic regression trained on the labelled sentences the
-//! vocabulary was tuned on. Its findings span the sentence and carry a `reason`: the probability
-//! and the words that weighed most. On the eight sets nobody had tuned or trained on it raised
-//! recall from 0.818 to 0.955 for less than a point of precision (0.827 to 0.821; on the two
-//! written after it, 0.815 to 0.963 for three points: `tests/it/lints_eval.rs`). The vocabulary's `[model]` table turns it on, sets its thresholds
-//! and may add an organisation's own labelled sentences. Leak tracing's interchangeable phrases
-//! are read as one ([`LintConfig::with_equivalent_phrases`]), so every partner's variant of a
-//! release gets the same findings.
+//! vocabulary was tuned on. Its findings span the sentence and carry a `reason`: the head, the
+//! probability and the words that weighed most. On the eight sets nobody had tuned or trained on
+//! it raised recall from 0.818 to 0.955 for less than a point of precision (0.827 to 0.821; on
+//! the two written after it, 0.815 to 0.963 for three points: `tests/it/lints_eval.rs`). The
+//! vocabulary's `[model]` table turns it on, sets its thresholds and may add an organisation's
+//! own labelled sentences. Leak tracing's interchangeable phrases are read as one
+//! ([`LintConfig::with_equivalent_phrases`]), so every partner's variant of a release gets the
+//! same findings.
 //!
 //! Warnings (never block): `TL-NO-LOCATION` and `TL-NO-WINDOW`, for releases that give no place or
 //! no time window: recipients dismiss such warnings as "too general".
@@ -151,8 +152,8 @@ pub struct Finding {
     pub blocking: bool,
     /// The matched text (internal: for the release officer).
     pub matched: String,
-    /// Why, when the matched text alone does not say: the model's probability and the words
-    /// that weighed most.
+    /// Why, when the matched text alone does not say: for the model's findings, the head, the
+    /// probability and the words that weighed most.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -229,8 +230,8 @@ struct Vocab {
     #[serde(default)]
     private_speech: Vec<String>,
     skip_keys: Vec<String>,
-    /// The statistical second opinion on modality and sources (`[model]`, optional: a
-    /// vocabulary without it has none). See [`model`].
+    /// The statistical second opinion on modality, sources, speech and clock times in words
+    /// (`[model]`, optional: a vocabulary without it has none). See [`model`].
     #[serde(default)]
     model: Option<model::Settings>,
 }
@@ -701,8 +702,9 @@ pub fn lint_text(text: &str, object_id: &str, path: &str, cfg: &LintConfig, out:
     }
 }
 
-/// The model's second opinion, per sentence, on the classes the vocabulary found nothing of in
-/// that sentence. Each finding's reason gives the probability and the words that weighed most.
+/// The model's second opinion, per sentence, on the classes the phrases and patterns found
+/// nothing of in that sentence. Each finding's reason gives the head, the probability and the
+/// words that weighed most.
 fn second_opinion(text: &str, m: &model::Model, cfg: &LintConfig, hits: &mut Vec<(&'static str, usize, usize)>, reasons: &mut Vec<(usize, String)>) {
     let vocab = hits.len();
     let (mut mwords, mut feats) = (Vec::new(), Vec::new());
