@@ -489,7 +489,7 @@ mod tests {
     #[ignore]
     fn cross_validation() {
         let folds = ["blind6", "blind7", "blind8", "blind9", "blind12", "blind13"];
-        let all: Vec<(&str, &str)> = TRAINING_SETS.iter().copied().collect();
+        let all: Vec<(&str, &str)> = TRAINING_SETS.to_vec();
         let s = Settings { threshold_modality: 0.5, threshold_source: 0.5, threshold_quote: Some(0.5), threshold_time: Some(0.5), examples: vec![] };
         // (head, probability, is that head's class, is clean)
         let mut scored: Vec<(usize, f32, bool, bool)> = Vec::new();
