@@ -295,16 +295,11 @@ struct Phrase {
     code: &'static str,
 }
 
-/// Raw hits of one text: (code, start, end).
-type Hits = std::sync::Arc<Scanned>;
+/// One hit: code, start, end, and the reason the model gives (none for phrases and patterns).
+type Hit = (&'static str, usize, usize, Option<String>);
 
-/// What one text's scan found: (code, start, end) hits, and the reasons given for some of them
-/// (by index: the model's findings).
-#[derive(Debug)]
-struct Scanned {
-    hits: Vec<(&'static str, usize, usize)>,
-    reasons: Vec<(usize, String)>,
-}
+/// The hits of one text.
+type Hits = std::sync::Arc<Vec<Hit>>;
 
 /// Texts already linted under one configuration: releases of one report to many recipients
 /// share most of their text. Bounded; cleared when full.
@@ -324,6 +319,8 @@ pub struct LintConfig {
     pub granularity: Granularity,
     /// Phrases the model reads as one ([`LintConfig::with_equivalent_phrases`]).
     equivalents: Option<std::sync::Arc<model::Equivalents>>,
+    /// The statistical second opinion, when the vocabulary has a `[model]` table.
+    model: Option<std::sync::Arc<model::Model>>,
 }
 
 #[derive(Debug)]
@@ -346,7 +343,6 @@ struct Compiled {
     quote_min_words: usize,
     quote_min_after_verb: usize,
     skip_keys: HashSet<String>,
-    model: Option<model::Model>,
 }
 
 /// A node of a [`PrefixTrie`]: its children by byte, and the phrases whose prefix ends there.
@@ -427,8 +423,8 @@ impl LintConfig {
             quote_min_words: v.quote_min_words.max(1),
             quote_min_after_verb: v.quote_min_words_after_verb.max(1),
             skip_keys: v.skip_keys.into_iter().collect(),
-            model: v.model.as_ref().map(model::Settings::train).transpose().map_err(ConfigError)?,
         };
+        let model = v.model.as_ref().map(model::Settings::train).transpose().map_err(ConfigError)?.map(std::sync::Arc::new);
         for (list, code) in [(&v.modality, MODALITY), (&v.source, SOURCE), (&v.allow, ALLOW)] {
             for p in list {
                 let toks = parse_phrase(p)?;
@@ -450,7 +446,13 @@ impl LintConfig {
                 c.phrases.push(Phrase { toks, code });
             }
         }
-        Ok(LintConfig { inner: std::sync::Arc::new(c), cache: Default::default(), granularity: Granularity::Day, equivalents: None })
+        Ok(LintConfig { inner: std::sync::Arc::new(c), cache: Default::default(), granularity: Granularity::Day, equivalents: None, model })
+    }
+
+    /// The same vocabulary without its model: the phrases and patterns alone (to measure what
+    /// the model adds).
+    pub fn without_model(&self) -> LintConfig {
+        LintConfig { model: None, cache: Default::default(), ..self.clone() }
     }
 
     /// Groups of interchangeable phrases (leak tracing's phrase table) that the model reads as
@@ -681,13 +683,13 @@ pub fn lint_text(text: &str, object_id: &str, path: &str, cfg: &LintConfig, out:
     let hits = match cached {
         Some(h) => h,
         None => {
-            let mut hits = Vec::new();
-            scan(text, cfg, &mut hits);
-            let mut reasons = Vec::new();
-            if let Some(m) = &cfg.inner.model {
-                second_opinion(text, m, cfg, &mut hits, &mut reasons);
+            let mut raw = Vec::new();
+            scan(text, cfg, &mut raw);
+            let mut hits: Vec<Hit> = raw.into_iter().map(|(code, s, e)| (code, s, e, None)).collect();
+            if let Some(m) = &cfg.model {
+                second_opinion(text, m, cfg, &mut hits);
             }
-            let h: Hits = std::sync::Arc::new(Scanned { hits, reasons });
+            let h: Hits = std::sync::Arc::new(hits);
             let mut m = cfg.cache.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if m.len() >= CACHE_MAX {
                 m.clear();
@@ -696,16 +698,15 @@ pub fn lint_text(text: &str, object_id: &str, path: &str, cfg: &LintConfig, out:
             h
         }
     };
-    for (i, &(code, s, e)) in hits.hits.iter().enumerate() {
-        let reason = hits.reasons.iter().find(|r| r.0 == i).map(|r| r.1.clone());
-        out.push(Finding { code, object_id: object_id.to_owned(), path: path.to_owned(), span: Some((s, e)), blocking: true, matched: text[s..e].to_owned(), reason });
+    for (code, s, e, reason) in hits.iter() {
+        out.push(Finding { code, object_id: object_id.to_owned(), path: path.to_owned(), span: Some((*s, *e)), blocking: true, matched: text[*s..*e].to_owned(), reason: reason.clone() });
     }
 }
 
 /// The model's second opinion, per sentence, on the classes the phrases and patterns found
 /// nothing of in that sentence. Each finding's reason gives the head, the probability and the
 /// words that weighed most.
-fn second_opinion(text: &str, m: &model::Model, cfg: &LintConfig, hits: &mut Vec<(&'static str, usize, usize)>, reasons: &mut Vec<(usize, String)>) {
+fn second_opinion(text: &str, m: &model::Model, cfg: &LintConfig, hits: &mut Vec<Hit>) {
     let vocab = hits.len();
     let (mut mwords, mut feats) = (Vec::new(), Vec::new());
     for (s, e) in model::sentences(text) {
@@ -723,7 +724,7 @@ fn second_opinion(text: &str, m: &model::Model, cfg: &LintConfig, hits: &mut Vec
             if skip {
                 continue;
             }
-            if hits[..vocab].iter().any(|&(c, a, b)| c == head.code && a < e && s < b) {
+            if hits[..vocab].iter().any(|&(c, a, b, _)| c == head.code && a < e && s < b) {
                 continue;
             }
             if !scored {
@@ -735,8 +736,8 @@ fn second_opinion(text: &str, m: &model::Model, cfg: &LintConfig, hits: &mut Vec
             }
             let p = head.probability(&feats);
             if p >= head.threshold {
-                reasons.push((hits.len(), format!("model, {} head: probability {p:.2} (threshold {:.2}); weighed most: {}", head.class, head.threshold, head.evidence(&mwords, 3).join(", "))));
-                hits.push((head.code, s, e));
+                let why = format!("model, {} head: probability {p:.2} (threshold {:.2}); weighed most: {}", head.class, head.threshold, head.evidence(&mwords, 3).join(", "));
+                hits.push((head.code, s, e, Some(why)));
             }
         }
     }
@@ -1974,9 +1975,8 @@ mod tests {
         out
     }
 
-    /// The default vocabulary without its `[model]` table.
     fn vocabulary_alone() -> LintConfig {
-        LintConfig::from_toml(&DEFAULT_TOML[..DEFAULT_TOML.find("\n[model]").expect("[model]")]).expect("parses")
+        LintConfig::default().without_model()
     }
 
     #[test]
