@@ -201,6 +201,8 @@ struct Score {
     fn_: usize,
     tn: usize,
     misses: Vec<String>,
+    /// Blocking findings on clean sentences, by code (`model TL-...` for the model's).
+    alarms: std::collections::BTreeMap<String, usize>,
 }
 
 impl Score {
@@ -223,7 +225,7 @@ fn vocabulary_alone() -> LintConfig {
 
 fn evaluate_with(file: &str, cfg: &LintConfig) -> Score {
     let text = std::fs::read_to_string(format!("{}/tests/lints/{file}", env!("CARGO_MANIFEST_DIR"))).expect("labelled set");
-    let mut s = Score { tp: 0, fp: 0, fn_: 0, tn: 0, misses: Vec::new() };
+    let mut s = Score { tp: 0, fp: 0, fn_: 0, tn: 0, misses: Vec::new(), alarms: Default::default() };
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: Value = serde_json::from_str(line).expect("jsonl");
         let sentence = v["text"].as_str().expect("text");
@@ -235,6 +237,10 @@ fn evaluate_with(file: &str, cfg: &LintConfig) -> Score {
             (true, true) => s.tp += 1,
             (false, true) => {
                 s.fp += 1;
+                for f in out.iter().filter(|f| f.blocking) {
+                    let by = if f.reason.is_some() { format!("model {}", f.code) } else { f.code.to_owned() };
+                    *s.alarms.entry(by).or_default() += 1;
+                }
                 s.misses.push(format!("FP {sentence} -> {:?}", out.iter().map(|f| (f.code, &f.matched)).collect::<Vec<_>>()));
             }
             (true, false) => {
@@ -461,6 +467,8 @@ fn independent(file: &str) -> Score {
         *by_class.entry(m.split(']').next().unwrap_or("").trim_matches('"').to_owned()).or_default() += 1;
     }
     eprintln!("{file}: missed by class {by_class:?}");
+    // False alarms by what raised them (a code, or the model's head), never the sentences.
+    eprintln!("{file}: false alarms by code {:?}", s.alarms);
     s
 }
 
