@@ -1,7 +1,7 @@
 //! Read queries over the objects table.
 
 use rusqlite::types::Value as Sql;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, params};
 use tearline_stix::Timestamp;
 use tearline_store::*;
 
@@ -53,15 +53,19 @@ pub(crate) fn objects(conn: &Connection, collection_id: &str, filter: &ObjectFil
     Ok(page(conn, collection_id, filter, with_body, None)?.page)
 }
 
-/// The decision column of a partner member's page (`?2` partner, `?3` the number of the
-/// admission key, see [`admission_key`], looked up once per page): the number of the names
-/// of the admission stored for the row under the key (an integer, from `admissions`, one
-/// primary-key lookup), else the releases that published exactly this (id, version) to the
-/// partner (text, `m1,m2`), else NULL ([`RowColumn`]).
-const DECISION: &str = ", COALESCE((SELECT names FROM admissions WHERE obj = objects.date_added AND key = ?3),
-        (SELECT group_concat(r.manifest_id) FROM release_objects r WHERE r.partner = ?2 AND r.object_id = objects.stix_id AND r.version = objects.version))";
+/// The releases that published exactly this (id, version) to the partner (`m1,m2`, NULL for
+/// none): a partner member's row without a stored admission is decided live from them.
+const PUBLISHED: &str = "SELECT group_concat(manifest_id) FROM release_objects WHERE partner = ?1 AND object_id = ?2 AND version = ?3";
 
-/// One page, with each row's decision column for a partner member's read.
+/// The admissions stored under a key (its number, see [`admission_key`]) for the rows of a
+/// page's cursor range: one range read of `admissions` (primary key `(obj, key)`), beside the
+/// page in cursor order.
+const STORED: &str = "SELECT obj, names FROM admissions WHERE obj BETWEEN ?1 AND ?2 AND key = ?3 ORDER BY obj";
+
+/// One page; for a partner member's read, each row's decision ([`RowColumn`]). The page is read
+/// exactly as a producer's (the same statement and plan); then the admissions stored under the
+/// read's key for the page's cursor range are read at once ([`STORED`]), and only a row without
+/// one is looked up in `release_objects` ([`PUBLISHED`]).
 pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: Option<(&PartnerRead, &AdmissionSets)>) -> StoreResult<PartnerPage> {
     let coll: Option<i64> = conn
         .prepare_cached("SELECT pk FROM collections WHERE id = ?1")
@@ -72,19 +76,8 @@ pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter
     let Some(coll) = coll else {
         return Ok(PartnerPage::default());
     };
-    let mut sql = format!(
-        "SELECT date_added, stix_id, type, version, spec_version{}{} FROM objects WHERE coll = ?1",
-        if with_body { ", body" } else { ", NULL" },
-        if read.is_some() { DECISION } else { "" }
-    );
+    let mut sql = format!("SELECT date_added, stix_id, type, version, spec_version{} FROM objects WHERE coll = ?1", if with_body { ", body" } else { ", NULL" });
     let mut args: Vec<Sql> = vec![coll.into()];
-    if let Some((r, _)) = read {
-        // An unknown key (nothing stored under it) is no number: every row is decided live.
-        let key: Option<i64> =
-            conn.prepare_cached("SELECT id FROM admission_keys WHERE key = ?1").map_err(db_err)?.query_row([admission_key(r)], |row| row.get(0)).optional().map_err(db_err)?;
-        args.push(r.partner.clone().into());
-        args.push(key.unwrap_or(-1).into());
-    }
     let after = filter.after.map(|c| c.0).max(filter.added_after.map(|t| t.as_micros()));
     if let Some(after) = after {
         args.push(after.into());
@@ -112,7 +105,8 @@ pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter
     let mut st = conn.prepare_cached(&sql).map_err(db_err)?;
     let mut rows = st.query(rusqlite::params_from_iter(args)).map_err(db_err)?;
     let mut items = Vec::with_capacity(limit.min(1024));
-    let mut decisions = Vec::new();
+    // A partner member's rows' versions as stored (the text `release_objects` holds).
+    let mut versions: Vec<String> = Vec::new();
     let mut more = false;
     let mut bytes = 0usize;
     while let Some(row) = rows.next().map_err(db_err)? {
@@ -138,14 +132,12 @@ pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter
             cursor: Cursor(date_added),
         });
         if read.is_some() {
-            decisions.push(match row.get_ref(6).map_err(db_err)? {
-                rusqlite::types::ValueRef::Integer(n) => RowColumn::Admitted(n),
-                other => RowColumn::published(other.as_str_or_null().map_err(|e| StoreError::Internal(e.to_string()))?),
-            });
+            versions.push(version);
         }
     }
     drop(rows);
-    let Some((_, sets)) = read else { return Ok(PartnerPage { page: Page { items, more }, rows: Vec::new() }) };
+    let Some((r, sets)) = read else { return Ok(PartnerPage { page: Page { items, more }, rows: Vec::new() }) };
+    let decisions = decide_rows(conn, r, &items, &versions)?;
     let missing = sets.missing(&decisions);
     if !missing.is_empty() {
         let mut st = conn.prepare_cached("SELECT names FROM admission_sets WHERE id = ?1").map_err(db_err)?;
@@ -156,4 +148,33 @@ pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter
         }
     }
     Ok(PartnerPage { page: Page { items, more }, rows: sets.decide(decisions)? })
+}
+
+/// Each row's decision column for a partner member's read of a page (rows in cursor order):
+/// the number of the names stored for it under the read's key, else the releases that
+/// published it.
+fn decide_rows(conn: &Connection, read: &PartnerRead, items: &[StoredObject], versions: &[String]) -> StoreResult<Vec<RowColumn>> {
+    let (Some(first), Some(last)) = (items.first(), items.last()) else { return Ok(Vec::new()) };
+    // An unknown key (nothing stored under it) has no admissions: every row is decided live.
+    let key: Option<i64> =
+        conn.prepare_cached("SELECT id FROM admission_keys WHERE key = ?1").map_err(db_err)?.query_row([admission_key(read)], |row| row.get(0)).optional().map_err(db_err)?;
+    let mut stored: Vec<(i64, i64)> = Vec::new();
+    if let Some(key) = key {
+        let mut st = conn.prepare_cached(STORED).map_err(db_err)?;
+        let rows = st.query_map(params![first.cursor.0, last.cursor.0, key], |r| Ok((r.get(0)?, r.get(1)?))).map_err(db_err)?;
+        stored = rows.collect::<Result<_, _>>().map_err(db_err)?;
+    }
+    let mut stored = stored.into_iter().peekable();
+    let mut out = Vec::with_capacity(items.len());
+    for (o, version) in items.iter().zip(versions) {
+        while stored.next_if(|(obj, _)| *obj < o.cursor.0).is_some() {}
+        if let Some((_, names)) = stored.next_if(|(obj, _)| *obj == o.cursor.0) {
+            out.push(RowColumn::Admitted(names));
+            continue;
+        }
+        let mut st = conn.prepare_cached(PUBLISHED).map_err(db_err)?;
+        let text: Option<String> = st.query_row(params![read.partner, o.id, version], |r| r.get(0)).map_err(db_err)?;
+        out.push(RowColumn::published(text.as_deref()));
+    }
+    Ok(out)
 }
