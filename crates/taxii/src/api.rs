@@ -196,6 +196,28 @@ pub(crate) fn predecide(state: &AppState, partner: &str) {
     });
 }
 
+/// At start: every partner's delivery collection decided ahead of reads, one partner after
+/// another, so that after a restart members' reads find their admissions kept in memory
+/// rather than only stored ([`egress::Audience::predecide`]; each partner's as after a
+/// publication to it). Returns the objects considered.
+pub async fn decide_ahead_all(state: &AppState) -> u64 {
+    let partners = match state.store.partners().await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list partners to decide ahead of reads; reads decide from stored admissions");
+            return 0;
+        }
+    };
+    let mut considered = 0;
+    for p in partners.iter().filter(|p| !p.removed) {
+        match crate::egress::Audience::predecide(&*state.store, &p.profile.name, state.decision.as_ref(), &state.admissions).await {
+            Ok(n) => considered += n,
+            Err(e) => tracing::warn!(partner = %p.profile.name, error = ?e, "deciding ahead of reads failed; reads decide live"),
+        }
+    }
+    considered
+}
+
 /// Approve (compile, sign, store, publish) a release.
 pub async fn approve_release(State(state): State<AppState>, Caller(actor): Caller, headers: HeaderMap, body: Body) -> Result<Response, MgmtError> {
     let input: releases::ApproveInput = json_body(&headers, body).await?;

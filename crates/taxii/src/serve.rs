@@ -30,6 +30,12 @@ pub async fn serve(
     on_bound: impl FnOnce(SocketAddr) + Send + 'static,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Partners' collections decided ahead of reads, in the background (reads never wait).
+    let warm = state.clone();
+    tokio::spawn(async move {
+        let n = crate::api::decide_ahead_all(&warm).await;
+        tracing::debug!(objects = n, "partners' collections decided ahead of reads");
+    });
     let app = router(state).into_make_service();
     let handle: Handle<SocketAddr> = Handle::new();
     let h = handle.clone();

@@ -386,6 +386,66 @@ async fn request_cost(app: &axum::Router, readers: &[(&str, String, String); 2],
     .await
 }
 
+/// Pages through each reader's collection (`match[type]=indicator&limit=limit`), page for
+/// page alternately, `rounds` passes each: each reader's latencies (ms), objects and bytes
+/// served, and how many pages its first pass took.
+async fn paged(app: &axum::Router, readers: &[(&str, String, String); 2], limit: usize, rounds: usize) -> Paged {
+    use std::time::Instant;
+
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    let mut out = Paged::default();
+    let mut next: [Option<String>; 2] = [None, None];
+    let mut passes = [0usize; 2];
+    // Who reads first alternates, so neither audience always follows the other.
+    let mut turn = 0usize;
+    while passes.iter().any(|p| *p < rounds) {
+        turn += 1;
+        for k in [turn % 2, (turn + 1) % 2] {
+            let (_, auth, url) = &readers[k];
+            if passes[k] >= rounds {
+                continue;
+            }
+            let mut uri = format!("{url}?match[type]=indicator&limit={limit}");
+            if let Some(t) = &next[k] {
+                uri.push_str(&format!("&next={t}"));
+            }
+            let req = axum::http::Request::get(&uri).header("accept", TAXII).header("authorization", auth).body(Body::empty()).unwrap();
+            let start = Instant::now();
+            let resp = app.clone().oneshot(req).await.unwrap();
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            out.lat[k].push(start.elapsed().as_secs_f64() * 1000.0);
+            let v: Value = serde_json::from_slice(&body).unwrap();
+            out.bytes[k] += body.len();
+            out.served[k] += v["objects"].as_array().map_or(0, Vec::len);
+            next[k] = if v["more"] == json!(true) { v["next"].as_str().map(str::to_owned) } else { None };
+            if next[k].is_none() {
+                passes[k] += 1;
+                if passes[k] == 1 {
+                    out.first_pass_pages[k] = out.lat[k].len();
+                }
+            }
+        }
+    }
+    out
+}
+
+#[derive(Default)]
+struct Paged {
+    lat: [Vec<f64>; 2],
+    served: [usize; 2],
+    bytes: [usize; 2],
+    first_pass_pages: [usize; 2],
+}
+
+/// The `q` quantile of `v` (sorted in place).
+fn quantile(v: &mut [f64], q: f64) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[((v.len() as f64 - 1.0) * q).round() as usize]
+}
+
 /// Reading a partner's delivery collection costs no more than reading any collection: the
 /// same `BENCH_OBJECTS` (10,000) TLP:CLEAR indicators released to a partner and held in an
 /// ordinary collection, paged with `limit=BENCH_LIMIT` (100) by a partner member and by a
@@ -395,16 +455,15 @@ async fn request_cost(app: &axum::Router, readers: &[(&str, String, String); 2],
 /// `TEARLINE_TEST_DATABASE_URL`. Run:
 /// `cargo test --release -p tearline-taxii --test it -- --ignored --nocapture partner_read_cost`
 /// (`BENCH_MICRO=1` adds the cost of one page read again and again, by step; `BENCH_CONTROL=1`
-/// puts a producer reading a copy of its holdings in the partner's place).
+/// puts a producer reading a copy of its holdings in the partner's place). Then one pass more
+/// each on a fresh server over the same store, as after a restart: first with the partner's
+/// decisions stored but none yet kept in memory, then once the start-up pass has kept them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "timing: run by hand, see bench/README.md"]
 async fn partner_read_cost() {
     use std::time::Instant;
 
-    use axum::body::Body;
-    use http_body_util::BodyExt;
     use tearline_store::{NewCollection, PartnerProfile, ReleaseRecord, ReleaseState, Role, secret};
-    use tower::ServiceExt;
 
     let env = |k: &str, d: usize| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     let (n, limit, rounds) = (env("BENCH_OBJECTS", 10_000), env("BENCH_LIMIT", 100), env("BENCH_ROUNDS", 3));
@@ -469,8 +528,12 @@ async fn partner_read_cost() {
     store.add_release(record, subs(&objects)).await.unwrap();
 
     let keys = tempfile::tempdir().unwrap();
-    let releaser = tearline_service::releases::Releaser::new(org, Default::default(), keys.path().join("k")).unwrap();
-    let state = tearline_taxii::AppState::new(store.clone(), Default::default()).with_releaser(releaser);
+    // A server on the store (and, below, another on the same store, as after a restart).
+    let serve = || {
+        let releaser = tearline_service::releases::Releaser::new(org.clone(), Default::default(), keys.path().join("k")).unwrap();
+        tearline_taxii::AppState::new(store.clone(), Default::default()).with_releaser(releaser)
+    };
+    let state = serve();
     let decision = state.decision.clone().expect("a decision policy");
     let one_page = tearline_store::ObjectFilter { limit, types: vec!["indicator".into()], ..Default::default() };
     let colls = [partner.collection_id.as_str(), holdings.as_str()];
@@ -517,52 +580,12 @@ async fn partner_read_cost() {
         readers[0] = ("control", basic("alice", &producer_secret), objects_url("default", &copy));
         println!("control: the first column is a producer reading a copy of its holdings");
     }
-    let mut lat: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
-    let mut next: [Option<String>; 2] = [None, None];
-    let mut passes = [0usize; 2];
-    let mut served = [0usize; 2];
-    let mut bytes = [0usize; 2];
-    // Pages of each audience's first pass (cold; the partner's decided live with
-    // `BENCH_LIVE=1`) and of the later ones.
-    let mut first_pass_pages = [0usize; 2];
     let live_before = tearline_taxii::egress::DECIDED_LIVE.load(std::sync::atomic::Ordering::Relaxed);
-    // Who reads first alternates, so neither audience always follows the other.
-    let mut turn = 0usize;
-    while passes.iter().any(|p| *p < rounds) {
-        turn += 1;
-        for k in [turn % 2, (turn + 1) % 2] {
-            let (_, auth, url) = &readers[k];
-            if passes[k] >= rounds {
-                continue;
-            }
-            let mut uri = format!("{url}?match[type]=indicator&limit={limit}");
-            if let Some(t) = &next[k] {
-                uri.push_str(&format!("&next={t}"));
-            }
-            let req = axum::http::Request::get(&uri).header("accept", TAXII).header("authorization", auth).body(Body::empty()).unwrap();
-            let start = Instant::now();
-            let resp = app.clone().oneshot(req).await.unwrap();
-            let body = resp.into_body().collect().await.unwrap().to_bytes();
-            lat[k].push(start.elapsed().as_secs_f64() * 1000.0);
-            let v: Value = serde_json::from_slice(&body).unwrap();
-            bytes[k] += body.len();
-            served[k] += v["objects"].as_array().map_or(0, Vec::len);
-            next[k] = if v["more"] == json!(true) { v["next"].as_str().map(str::to_owned) } else { None };
-            if next[k].is_none() {
-                passes[k] += 1;
-                if passes[k] == 1 {
-                    first_pass_pages[k] = lat[k].len();
-                }
-            }
-        }
-    }
+    let Paged { lat, served, bytes, first_pass_pages } = paged(&app, &readers, limit, rounds).await;
     assert_eq!(served[0], served[1], "both read the same objects");
     assert_eq!(served[0], n * rounds);
     eprintln!("bytes served: {bytes:?}");
-    let pct = |v: &mut Vec<f64>, q: f64| {
-        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        v[((v.len() as f64 - 1.0) * q).round() as usize]
-    };
+    let pct = quantile;
     let backend = store.backend();
     let (mut a, mut b) = (lat[0].clone(), lat[1].clone());
     let (p50a, p99a, p50b, p99b) = (pct(&mut a, 0.5), pct(&mut a, 0.99), pct(&mut b, 0.5), pct(&mut b, 0.99));
@@ -587,6 +610,29 @@ async fn partner_read_cost() {
             served[0],
             admissions.kept_pages.load(std::sync::atomic::Ordering::Relaxed)
         );
+    }
+    // After a restart: a fresh server on the same store, the decisions stored but none kept in
+    // memory, so each page's stored decisions are read from the store; then again once the
+    // server's start-up pass (`api::decide_ahead_all`, which `serve` runs in the background)
+    // has kept them.
+    if readers[0].0 == "partner" && env("BENCH_LIVE", 0) == 0 {
+        for warmed in [false, true] {
+            let state = serve();
+            if warmed {
+                assert_eq!(tearline_taxii::api::decide_ahead_all(&state).await, n as u64);
+            }
+            let kept = state.admissions.clone();
+            let restarted = tearline_taxii::router(state);
+            let Paged { mut lat, served, .. } = paged(&restarted, &readers, limit, 1).await;
+            assert_eq!(served, [n, n]);
+            let (p, q) = (pct(&mut lat[0], 0.5), pct(&mut lat[1], 0.5));
+            println!(
+                "after a restart ({}), first pass p50: partner {p:.2} ms, producer {q:.2} ms: {:.2}x; partner pages read as a producer's: {}",
+                if warmed { "once the start-up pass kept the stored decisions" } else { "decisions stored, none kept yet" },
+                p / q,
+                kept.kept_pages.load(std::sync::atomic::Ordering::Relaxed)
+            );
+        }
     }
     // Where the time goes, without HTTP and authentication: for each audience, over its own
     // collection, the store's page alone (with the decision column for the partner) and the
@@ -664,8 +710,6 @@ async fn partner_read_cost() {
             }
         }
     }
-    // A whole request (router, authentication, handler, egress) to each reader's URL as `url(k)`
-    // makes it: the first page, then the collection resource.
     // Whole requests (router, authentication, handler, egress): the first page, then the
     // collection resource.
     let whole = request_cost(&app, &readers, |base| format!("{base}?match[type]=indicator&limit={limit}")).await;
