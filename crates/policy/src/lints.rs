@@ -584,7 +584,7 @@ fn patterns() -> &'static Patterns {
         // 10.15 after a time preposition, or followed by a part of the day: decimals elsewhere.
         dotted: re(r"(?i)\b(?:at|around|about|approximately|approx\.?|roughly|circa|towards?|by|from|until|till|after|before)\s+(?:around |about |approximately |roughly )?([01]?\d|2[0-3])\.([0-5]\d)\b(?:[^\d%]|$)|\b([01]?\d|2[0-3])\.([0-5]\d)\s*(?:h|hrs|hours|in the (?:morning|afternoon|evening)|at night|local|tonight|sharp|uhr|horas|heures|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the \d{1,2}(?:st|nd|rd|th)?\b|\d{1,2}\s+[a-z]{3}))\b").expect("regex"),
         // Clock times in words: half past eight, quarter to nine, nine o'clock, noon / midnight.
-        spelled: re(r"(?i)\b(?:(half\s+(?:past|after)|quarter\s+(?:past|to|after)|(?:five|ten|twenty|twenty[- ]five)\s+(?:minutes\s+)?past|(?:five|ten|twenty|twenty[- ]five)\s+minutes\s+to|(?:at|around|about|approximately|by|until|till|before|after|from)\s+(?:about\s+|around\s+|approximately\s+)?(?:five|ten|twenty|twenty[- ]five)\s+to)\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midday|midnight|\d{1,2})\b|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:o'clock|o\u{2019}clock|oclock|(?:thirty|fifteen|forty[- ]five)\b|(?:a\.?m\.?|p\.?m\.?)\B|(?:am|pm)\b|in the (?:morning|afternoon|evening)|at night)|(?:at|around|about|shortly (?:before|after)|just (?:before|after)|right after)\s+(?:noon|midday|midnight)\b|\d{1,2}\s+o\u{2019}clock)").expect("regex"),
+        spelled: re(r"(?i)\b(?:(half\s+(?:past|after)|quarter\s+(?:past|to|after)|(?:five|ten|twenty|twenty[- ]five)\s+(?:minutes\s+)?past|(?:five|ten|twenty|twenty[- ]five)\s+minutes\s+to|(?:at|around|about|approximately|by|until|till|before|after|from)\s+(?:about\s+|around\s+|approximately\s+)?(?:five|ten|twenty|twenty[- ]five)\s+to)\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midday|midnight|\d{1,2})\b|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:o'clock|o\u{2019}clock|oclock|(?:thirty|fifteen|forty[- ]five)\b|(?:a\.?m\.?|p\.?m\.?)\B|(?:am|pm)\b|in the (?:morning|afternoon|evening)|at night)|(?:at|around|about|shortly (?:before|after)|just (?:before|after)|right after)\s+(?:12\s+)?(?:noon|midday|midnight)\b|\d{1,2}\s+o\u{2019}clock)").expect("regex"),
         // Bitcoin (bech32 and base58), Ethereum, Tron and Monero addresses.
         wallet: re(r"\b(?:bc1[ac-hj-np-z02-9]{25,87}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33}|[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}|[a-z]{2,10}1[ac-hj-np-z02-9]{38,100}|(?:bitcoincash:)?[qp][ac-hj-np-z02-9]{41}|[LMDrXt][1-9A-HJ-NP-Za-km-z]{25,34})\b").expect("regex"),
         // An account name after an account word: the Telegram user abu_layth77.
@@ -599,7 +599,7 @@ fn patterns() -> &'static Patterns {
         // Any base58 address right after a wallet word (Litecoin, Dogecoin, Solana, ...).
         wallet_after_word: re(r"(?i:wallet|address|addr)\s*(?:(?i:is|was)\s+)?[:=]?\s*([1-9A-HJ-NP-Za-km-z]{26,50})\b").expect("regex"),
         // An hour in digits with a part of the day: "shortly after 3 in the morning".
-        hour_of_day: re(r"(?i)\b(?:at|around|about|approximately|after|before|until|till|by|from)\s+(?:about\s+|around\s+)?(1[0-2]|0?[1-9])\s+(?:in the (?:morning|afternoon|evening)|at night|tonight|sharp|(?:tomorrow|this|on \w+day|\w+day) (?:morning|afternoon|evening|night))\b|\b(?:at|around|about|towards?|from|until|till)\s+(?:[01]?\d|2[0-3])\s?h\b").expect("regex"),
+        hour_of_day: re(r"(?i)\b(?:at|around|about|approximately|after|before|until|till|by|from)\s+(?:about\s+|around\s+)?(1[0-2]|0?[1-9])\s+(?:hours?\s+(?:(?:[0-5]?\d)\s+minutes\s+)?)?(?:in the (?:morning|afternoon|evening)|at night|tonight|sharp|(?:tomorrow|this|on \w+day|\w+day) (?:morning|afternoon|evening|night))\b|\b(?:at|around|about|towards?|from|until|till)\s+(?:[01]?\d|2[0-3])\s?h\b").expect("regex"),
         // Four digits after a time preposition: "at 0430", "until 1630" (not years: 19xx and
         // 20xx are left out, and a following word other than a time word rules it out).
         bare_hhmm: re(r"(?i)\b(?:at|until|till|before|by|from|after|around|approximately|approx\.?|roughly|circa|eta|etd|rv|nlt|meet|muster|depart|departs|arrive|arrives|leave|leaves|move|moves|start|starts)\s+((?:0\d|1[0-8]|2[1-3])([0-5]\d))\b").expect("regex"),
@@ -2318,6 +2318,10 @@ mod tests {
         ] {
             assert!(!vocabulary_codes(t).contains(&QUOTE), "{t}");
         }
+        // Hours counted in words, and "12 noon" (twelfth round).
+        assert!(vocabulary_codes("They will cross at 6 hours 15 minutes in the morning.").contains(&TIME_PRECISION));
+        assert!(vocabulary_codes("The device is set to go off at 12 noon.").contains(&TIME_PRECISION));
+        assert!(!vocabulary_codes("The shelling lasted 6 hours in the morning and stopped by noon.").contains(&TIME_PRECISION));
         for t in [
             "The courier told the driver, \"park at the back and wait for my call.\"",
             "The leader wrote to his men: \"we go on the night of the match.\"",

@@ -40,7 +40,7 @@ use serde::Deserialize;
 /// The labelled sets the default model is trained on: every set the vocabulary was tuned on.
 /// The sets kept unseen to estimate how the lints do on new text (`blind10`, `blind11`,
 /// `blind14`, `blind15` and any later independent set) are not here, and must never be.
-pub(crate) const TRAINING_SETS: [(&str, &str); 19] = [
+pub(crate) const TRAINING_SETS: [(&str, &str); 24] = [
     ("dev", include_str!("../../tests/lints/dev.jsonl")),
     ("heldout", include_str!("../../tests/lints/heldout.jsonl")),
     ("blind", include_str!("../../tests/lints/blind.jsonl")),
@@ -60,6 +60,11 @@ pub(crate) const TRAINING_SETS: [(&str, &str); 19] = [
     ("round9", include_str!("../../tests/lints/round9.jsonl")),
     ("round10", include_str!("../../tests/lints/round10.jsonl")),
     ("round11", include_str!("../../tests/lints/round11.jsonl")),
+    ("blind16", include_str!("../../tests/lints/blind16.jsonl")),
+    ("blind17", include_str!("../../tests/lints/blind17.jsonl")),
+    ("blind18", include_str!("../../tests/lints/blind18.jsonl")),
+    ("blind19", include_str!("../../tests/lints/blind19.jsonl")),
+    ("round12", include_str!("../../tests/lints/round12.jsonl")),
 ];
 
 /// The `[model]` table of a vocabulary.
@@ -477,7 +482,7 @@ mod tests {
         // The sets kept unseen to estimate the lints on new text: training on them would make
         // that estimate a lie.
         for (name, _) in TRAINING_SETS.iter() {
-            assert!(!["blind10", "blind11", "blind14", "blind15", "blind16", "blind17", "blind18", "blind19", "blind20", "blind21"].contains(name), "{name}");
+            assert!(!["blind10", "blind11", "blind14", "blind15", "blind20", "blind21"].contains(name), "{name}");
         }
     }
 
@@ -488,7 +493,7 @@ mod tests {
     #[test]
     #[ignore]
     fn cross_validation() {
-        let folds = ["blind6", "blind7", "blind8", "blind9", "blind12", "blind13"];
+        let folds = ["blind6", "blind7", "blind8", "blind9", "blind12", "blind13", "blind16", "blind17", "blind18", "blind19"];
         let all: Vec<(&str, &str)> = TRAINING_SETS.to_vec();
         let s = Settings { threshold_modality: 0.5, threshold_source: 0.5, threshold_quote: Some(0.5), threshold_time: Some(0.5), examples: vec![] };
         // (head, probability, is that head's class, is clean)
