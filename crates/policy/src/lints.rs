@@ -87,7 +87,12 @@
 //!   UTC"), of a public address or programme's broadcast ("The king's address was broadcast at 8
 //!   p.m."), an office's or a helpline's hours, or shift hours stated as advertised or published
 //!   ("The plant's night shift runs from 22:00 to 06:00, as advertised in its recruitment notices";
-//!   tenth round).
+//!   tenth round), nor a programme's airing time, a line's or an office's hours, a published
+//!   timetable, a fixture's kick-off, a siren test, a service's start, a notice to staff, or a time
+//!   the sentence attributes to a published timetable or website ("..., according to the
+//!   organisers' website"); of the public clauses at a sentence's start the one reaching furthest
+//!   counts, and "and" between two times joins a range (twelfth round). `12 noon` and hours
+//!   counted in words (`at 6 hours 15 minutes in the morning`) are clock times.
 //!
 //! Phrases of the vocabulary do not reach across sentences: a semicolon, a question or exclamation
 //! mark, a line break or a full stop before a space ends a match. A word with a clitic matches as
