@@ -21,9 +21,13 @@
 //! the training sets (see the ignored test `cross_validation` below), never on a held-out set.
 //!
 //! Cross-validation (each independent writer's set trained on held out in turn, with the round
-//! set written as variants of its misses): at the chosen thresholds the modality head caught 109
-//! of 136 modality sentences and flagged 4 of 575 clean ones; the source head 92 of 103 and 6;
-//! the quote head 76 of 86 and 6; the time head 71 of 89 and 6. Without the stems, or without
+//! set written as variants of its misses; `round11` and `round12`, written across several sets,
+//! stay in training for every fold): at the chosen thresholds, over the ten folds of the twelfth
+//! round (`blind6`-`blind9`, `blind12`, `blind13`, `blind16`-`blind19`; 971 clean sentences, so an
+//! allowance of about 1%, 10), the modality head (0.6) caught 165 of 203 modality sentences and
+//! flagged 7 clean ones; the source head (0.5) 149 of 168 and 8; the quote head (0.3) 137 of 150
+//! and 8; the time head (0.7) 117 of 153 and 8. (Eleventh round, six folds, 575 clean: 109 of
+//! 136 and 4; 92 of 103 and 6; 76 of 86 and 6 at 0.2; 71 of 89 and 6 at 0.6.) Without the stems, or without
 //! the word pairs, or trained against the other classes as well as clean sentences, the heads
 //! caught fewer for as many false alarms. Of the L2 weights tried (1e-5, 1e-4, 3e-4, 1e-3,
 //! 1e-2), 1e-4 came within one sentence of 3e-4 and the others caught fewer. Scaling a
@@ -39,8 +43,9 @@ use serde::Deserialize;
 
 /// The labelled sets the default model is trained on: every set the vocabulary was tuned on.
 /// The sets kept unseen to estimate how the lints do on new text (`blind10`, `blind11`,
-/// `blind14`, `blind15` and any later independent set) are not here, and must never be.
-pub(crate) const TRAINING_SETS: [(&str, &str); 19] = [
+/// `blind14`, `blind15`, `blind20`, `blind21` and any later independent set) are not here, and
+/// must never be. (`blind16`-`blind19` were unseen until the twelfth round tuned on them.)
+pub(crate) const TRAINING_SETS: [(&str, &str); 24] = [
     ("dev", include_str!("../../tests/lints/dev.jsonl")),
     ("heldout", include_str!("../../tests/lints/heldout.jsonl")),
     ("blind", include_str!("../../tests/lints/blind.jsonl")),
@@ -60,6 +65,11 @@ pub(crate) const TRAINING_SETS: [(&str, &str); 19] = [
     ("round9", include_str!("../../tests/lints/round9.jsonl")),
     ("round10", include_str!("../../tests/lints/round10.jsonl")),
     ("round11", include_str!("../../tests/lints/round11.jsonl")),
+    ("blind16", include_str!("../../tests/lints/blind16.jsonl")),
+    ("blind17", include_str!("../../tests/lints/blind17.jsonl")),
+    ("blind18", include_str!("../../tests/lints/blind18.jsonl")),
+    ("blind19", include_str!("../../tests/lints/blind19.jsonl")),
+    ("round12", include_str!("../../tests/lints/round12.jsonl")),
 ];
 
 /// The `[model]` table of a vocabulary.
@@ -477,7 +487,7 @@ mod tests {
         // The sets kept unseen to estimate the lints on new text: training on them would make
         // that estimate a lie.
         for (name, _) in TRAINING_SETS.iter() {
-            assert!(!["blind10", "blind11", "blind14", "blind15", "blind16", "blind17", "blind18", "blind19", "blind20", "blind21"].contains(name), "{name}");
+            assert!(!["blind10", "blind11", "blind14", "blind15", "blind20", "blind21"].contains(name), "{name}");
         }
     }
 
@@ -488,7 +498,7 @@ mod tests {
     #[test]
     #[ignore]
     fn cross_validation() {
-        let folds = ["blind6", "blind7", "blind8", "blind9", "blind12", "blind13"];
+        let folds = ["blind6", "blind7", "blind8", "blind9", "blind12", "blind13", "blind16", "blind17", "blind18", "blind19"];
         let all: Vec<(&str, &str)> = TRAINING_SETS.to_vec();
         let s = Settings { threshold_modality: 0.5, threshold_source: 0.5, threshold_quote: Some(0.5), threshold_time: Some(0.5), examples: vec![] };
         // (head, probability, is that head's class, is clean)

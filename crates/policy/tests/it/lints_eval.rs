@@ -110,7 +110,7 @@
 //!   vocabulary: 0.817 / 0.827 and 0.855 / 0.793; tenth: 0.838 / 0.827 and 0.857 / 0.805.
 //!
 //! - `blind16.jsonl`, `blind17.jsonl`: by a fourth independent writer after the tenth round, in
-//!   yet other styles, with about 63 hard negatives a set; never tuned on, never trained on.
+//!   yet other styles, with about 63 hard negatives a set; unseen until the twelfth round.
 //!   First measurement: the tenth-round vocabulary alone 0.767 / 0.815 and 0.770 / 0.827; with
 //!   the model's first two heads 0.771 / 0.914 and 0.779 / 0.914; the model now 0.788 / 0.963
 //!   and 0.794 / 0.951.
@@ -151,6 +151,31 @@
 //! ten unseen sets together (1,800 sentences, five writers): the model 0.828 / 0.958 (tp 777 fp
 //! 161 fn 34 tn 828), the vocabulary alone 0.837 / 0.840 (tp 681 fp 133 fn 130 tn 856).
 //!
+//! **Twelfth round (precision).** `blind16`-`blind19` became tuning sets (the vocabulary was tuned
+//! on their false alarms by class, and the model trained on them); `round12.jsonl` was written
+//! first as variants of their false alarms and misses. Vocabulary: "recorded" as record keeping
+//! (statistics, verdicts, inventories, data recorders); vessels and people intercepted by patrols
+//! and forces, distress calls; tapping laws and scandals; pictures, recordings and footage
+//! published by others; the duty to file suspicious transaction reports, SIM registration, the
+//! adversary's own burner phones and encrypted apps, drones as goods; whistleblower laws,
+//! informant reward schemes, defectors and former members in public interviews and lectures,
+//! undercover journalists, dog handlers, a newspaper's sources; published times (programmes
+//! that air, office and line hours, published timetables, times attributed to a website,
+//! fixtures, siren tests, services; the public clause that reaches furthest wins, and "and"
+//! between two times joins a range); public quotations (services and churches, spokesmen after
+//! "according to", press interviews, parliament, banners carried by protesters, legal texts,
+//! our own wording for a partner's version; a characterisation after "calling it" following
+//! another naming verb); and for recall "12 noon" and hours counted in words. Model: trained on
+//! `blind16`-`blind19` and `round12`, thresholds re-derived over ten folds (modality 0.6, source
+//! 0.5, quote 0.3, time 0.7). Before → after (with the model): `blind16` 0.788 / 0.963 → 0.963 /
+//! 0.963; `blind17` 0.794 / 0.951 → 0.964 / 0.988; `blind18` 0.780 / 0.963 → 0.964 / 0.988;
+//! `blind19` 0.736 / 0.963 → 0.988 / 0.988; `round12` 0.377 / 0.833 → 0.957 / 0.917 (tuned and
+//! trained on, so these are regression guards now, not estimates). The six sets still unseen
+//! (`blind10`, `blind11`, `blind14`, `blind15`, `blind20`, `blind21`; 1,080 sentences, 487
+//! blocking, three writers), measured once at the end: precision 0.864 → **0.892**, recall 0.955 →
+//! **0.949** (tp 446 fp 70 fn 21 tn 523 → tp 462 fp 56 fn 25 tn 537): short of 0.9 precision,
+//! and four blocking sentences fewer caught.
+//!
 //! Before the model, the estimate for unseen text was the four sets never tuned on, `blind10`,
 //! `blind11`, `blind14` and `blind15` together (720 sentences, 325 blocking, by two writers),
 //! after the tenth round: precision 0.884, recall 0.818 (tp 266 fp 35 fn 59 tn 360); with the
@@ -187,7 +212,7 @@
 //! 4 and 5); what it leaves is quotations, selectors and clock times in forms nobody listed.
 //!
 //! `blind` to `blind7` were written by the engineers who maintain the vocabulary, who know what
-//! it matches; `blind8` to `blind17` by three others, the fairer test.
+//! it matches; `blind8` to `blind21` by five others, the fairer test.
 //!
 //! Add a new blind set after every vocabulary change and record its first measurement. Run:
 //! `cargo test -p tearline-policy --test it lints_eval -- --nocapture`.
@@ -469,6 +494,16 @@ fn independent(file: &str) -> Score {
     eprintln!("{file}: missed by class {by_class:?}");
     // False alarms by what raised them (a code, or the model's head), never the sentences.
     eprintln!("{file}: false alarms by code {:?}", s.alarms);
+    s
+}
+
+/// Precision and recall of a set that was an independent set and is now tuned and trained on:
+/// both figures, as for an independent set, and its misses (it is no longer unseen).
+fn tuned_on(file: &str) -> Score {
+    let s = independent(file);
+    for m in &s.misses {
+        eprintln!("{file} {m}");
+    }
     s
 }
 
@@ -796,13 +831,14 @@ fn blind16_set_precision_and_recall() {
     // (Spanish-, Brazilian-Portuguese- and Japanese-translated police prose, prosecutors' memos,
     // Polish and Czech liaison notes, kidnap-and-ransom consultants, casino and anti-money-
     // laundering compliance, campus threat assessment, wildlife and antiquities trafficking,
-    // transit police radio logs, analysts' chat threads, SMS-style notes). Never tuned on, never
-    // trained on. First measurement: tenth-round vocabulary alone, precision 0.767, recall 0.815
+    // transit police radio logs, analysts' chat threads, SMS-style notes). Unseen until the
+    // twelfth round. First measurement: tenth-round vocabulary alone, precision 0.767, recall 0.815
     // (tp 66 fp 20 fn 15 tn 79); with the model, precision 0.771, recall 0.914 (tp 74 fp 22 fn 7
     // tn 77) with its first two heads; 0.788 / 0.963 (tp 78 fp 21 fn 3 tn 78) with the quote and
-    // time heads.
-    let s = independent("blind16.jsonl");
-    assert!(s.recall() >= 0.95 && s.precision() >= 0.77, "blind16 set below its floors");
+    // time heads. Tuned and trained on in the twelfth round (no longer unseen): vocabulary alone
+    // 0.957 / 0.815, with the model 0.963 / 0.963 (tp 78 fp 3 fn 3 tn 96).
+    let s = tuned_on("blind16.jsonl");
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "blind16 set below its floors");
 }
 
 #[test]
@@ -811,13 +847,14 @@ fn blind17_set_precision_and_recall() {
     // Turkish- and Amharic-translated service prose, ship security officers' logs, oil and gas
     // site security, online child-protection investigators, extortion of shop owners, notices,
     // parliamentary questions, lawyers' disclosure letters, handover bullets, long sentences
-    // with subordinate clauses, Australian, New Zealand and Caribbean English). Never tuned on,
-    // never trained on. First measurement: tenth-round vocabulary alone, precision 0.770, recall
+    // with subordinate clauses, Australian, New Zealand and Caribbean English). Unseen until
+    // the twelfth round. First measurement: tenth-round vocabulary alone, precision 0.770, recall
     // 0.827 (tp 67 fp 20 fn 14 tn 79); with the model, precision 0.779, recall 0.914 (tp 74 fp 21
     // fn 7 tn 78) with its first two heads; 0.794 / 0.951 (tp 77 fp 20 fn 4 tn 79) with the
-    // quote and time heads.
-    let s = independent("blind17.jsonl");
-    assert!(s.recall() >= 0.94 && s.precision() >= 0.78, "blind17 set below its floors");
+    // quote and time heads. Tuned and trained on in the twelfth round (no longer unseen):
+    // vocabulary alone 0.957 / 0.827, with the model 0.964 / 0.988 (tp 80 fp 3 fn 1 tn 96).
+    let s = tuned_on("blind17.jsonl");
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "blind17 set below its floors");
 }
 
 #[test]
@@ -842,17 +879,49 @@ fn round11_set_precision_and_recall() {
 }
 
 #[test]
+fn round12_set_precision_and_recall() {
+    // 24 blocking / 39 clean sentences written in the twelfth round, all before its changes, as
+    // variants in other words of the false alarms and misses of `blind16`-`blind19` (record
+    // keeping and statistics, verdicts and inventories with "recorded"; vessels and people
+    // intercepted by patrols, a mayday call; scandals and laws about tapping; published
+    // satellite photos, photographs and briefings; regulators' suspicious activity reports, SIM
+    // registration, the adversary's burner handsets and encrypted apps, stolen and converted
+    // drones; whistleblower laws, informant reward programmes, a defector and a former militant
+    // speaking in public, an undercover journalist, a dog handler, a newspaper's sources;
+    // broadcast, office, ferry, fixture and siren times; a commissioner, an opposition leader, a
+    // church and a spokesman quoted, our own wording for a partner) and the same classes said
+    // as blocking. Before the round: vocabulary alone precision 0.380, recall 0.792 (tp 19 fp
+    // 31 fn 5 tn 8); with the model 0.377 / 0.833 (tp 20 fp 33 fn 4 tn 6). After the round
+    // (trained on since, so a regression guard, not an estimate): vocabulary alone 0.955 /
+    // 0.875, with the model 0.957 / 0.917 (tp 22 fp 1 fn 2 tn 38); the false alarm left is an
+    // air-raid siren test ("raid" is an attack word, so its time stays reported).
+    let alone = evaluate_with("round12.jsonl", &vocabulary_alone());
+    eprintln!("round12, vocabulary alone: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", alone.precision(), alone.recall(), alone.tp, alone.fp, alone.fn_, alone.tn);
+    for m in &alone.misses {
+        eprintln!("round12 alone {m}");
+    }
+    let s = evaluate("round12.jsonl");
+    for m in &s.misses {
+        eprintln!("round12 {m}");
+    }
+    eprintln!("round12: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
+    assert!(s.recall() >= 0.9 && s.precision() >= 0.95, "round12 set regressed");
+}
+
+#[test]
 fn blind18_set_precision_and_recall() {
     // 81 blocking / 99 clean sentences (about 74 hard negatives) by a fifth independent writer
     // who never saw the vocabulary, the model, the code or any earlier set, written after the
     // model's last change (Korean-, Vietnamese-, Farsi- and Hausa-translated police and service
     // prose, customs and border bulletins, airline, airport and hotel security, football
     // intelligence, organised retail crime, drone incidents, municipal emergency management,
-    // analysts' short posts; Indian and Nigerian English). Never tuned or trained on. Measured
+    // analysts' short posts; Indian and Nigerian English). Unseen until the twelfth round. Measured
     // once, with the model as committed: precision 0.780, recall 0.963 (tp 78 fp 22 fn 3 tn 77);
-    // the vocabulary alone 0.756 / 0.802 (tp 65 fp 21 fn 16 tn 78).
-    let s = independent("blind18.jsonl");
-    assert!(s.recall() >= 0.95 && s.precision() >= 0.76, "blind18 set below its floors");
+    // the vocabulary alone 0.756 / 0.802 (tp 65 fp 21 fn 16 tn 78). Tuned and trained on in the
+    // twelfth round (no longer unseen): vocabulary alone 0.957 / 0.815, with the model 0.964 /
+    // 0.988 (tp 80 fp 3 fn 1 tn 96).
+    let s = tuned_on("blind18.jsonl");
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "blind18 set below its floors");
 }
 
 #[test]
@@ -861,12 +930,14 @@ fn blind19_set_precision_and_recall() {
     // Serbian-, Maghreb-Arabic- and Tagalog-translated prose, inquest findings, press-office
     // drafts before redaction, an internal audit of a counter-terrorism unit, prison liaison
     // notes, church and synagogue security committees, port-state control, sanctions screening,
-    // unpunctuated voice-to-text; South African and Irish English). Never tuned or trained on.
+    // unpunctuated voice-to-text; South African and Irish English). Unseen until the twelfth round.
     // Measured once, with the model as committed: precision 0.736, recall 0.963 (tp 78 fp 28 fn
     // 3 tn 71); the vocabulary alone 0.817 / 0.827 (tp 67 fp 15 fn 14 tn 84): the model's false
-    // alarms outnumber the vocabulary's here.
-    let s = independent("blind19.jsonl");
-    assert!(s.recall() >= 0.95 && s.precision() >= 0.72, "blind19 set below its floors");
+    // alarms outnumber the vocabulary's here. Tuned and trained on in the twelfth round (no
+    // longer unseen): vocabulary alone 0.986 / 0.852, with the model 0.988 / 0.988 (tp 80 fp 1
+    // fn 1 tn 98).
+    let s = tuned_on("blind19.jsonl");
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.95, "blind19 set below its floors");
 }
 
 #[test]
