@@ -1776,8 +1776,14 @@ fn public_event_times(text: &str, ws: &[(usize, usize, String)], cfg: &LintConfi
                 while j < ws.len() && !breaks(j) && (!CLAUSE_WORDS.contains(&ws[j].2.as_str()) || shared_subject(j) || range(j)) {
                     j += 1;
                 }
-                // Not when the clause speaks of the attack: "Kick-off for the attack is 19.30".
-                if !ws[i..j].iter().any(|(_, _, w)| ATTACK_WORDS.iter().any(|a| w.starts_with(a))) && best.is_none_or(|(_, e)| ws[j - 1].1 > e) {
+                // Not when the sentence speaks of the attack, in the clause ("Kick-off for the
+                // attack is 19.30") or after it ("Prayers begin at 19:30, when the cell intends to
+                // detonate the device"): the public time is then the plot's.
+                let mut k = j;
+                while k < ws.len() && !text[ws[k - 1].1..ws[k].0].contains(['.', '!', '?', '\n', ';']) {
+                    k += 1;
+                }
+                if !ws[i..k].iter().any(|(_, _, w)| ATTACK_WORDS.iter().any(|a| w.starts_with(a))) && best.is_none_or(|(_, e)| ws[j - 1].1 > e) {
                     best = Some((ws[i].0, ws[j - 1].1));
                 }
             }
@@ -2307,6 +2313,8 @@ mod tests {
             assert!(!vocabulary_codes(t).contains(&TIME_PRECISION), "{t}");
         }
         for t in [
+            "Prayers begin at 19:30, when the cell intends to detonate the device.",
+            "The station is open from 08:30, and the bomber plans to arrive at 08:45.",
             "The courier's meeting is at 19:30 behind the mosque.",
             "The cell will strike the match when it kicks off at 7.45pm.",
             "They will meet at 21:00, and the attack follows at 21:30.",
@@ -2319,7 +2327,6 @@ mod tests {
             "According to the police spokesman, \"the roads will reopen by the evening.\"",
             "The Opposition Leader asked whether the minister had been 'asleep at the wheel'.",
             "The Coast Guard Service said the crew were \"safe and in good health.\"",
-            "for the partner version lets just say 'threat to shipping in the north, this summer'",
         ] {
             assert!(!vocabulary_codes(t).contains(&QUOTE), "{t}");
         }
@@ -2330,6 +2337,7 @@ mod tests {
         for t in [
             "The courier told the driver, \"park at the back and wait for my call.\"",
             "The leader wrote to his men: \"we go on the night of the match.\"",
+            "The partner version should not include his words: \"we hit them at the gate.\"",
         ] {
             assert!(vocabulary_codes(t).contains(&QUOTE), "{t}");
         }

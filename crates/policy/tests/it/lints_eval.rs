@@ -163,8 +163,8 @@
 //! that air, office and line hours, published timetables, times attributed to a website,
 //! fixtures, siren tests, services; the public clause that reaches furthest wins, and "and"
 //! between two times joins a range); public quotations (services and churches, spokesmen after
-//! "according to", press interviews, parliament, banners carried by protesters, legal texts,
-//! our own wording for a partner's version; a characterisation after "calling it" following
+//! "according to", press interviews, parliament, banners carried by protesters, legal texts; a
+//! characterisation after "calling it" following
 //! another naming verb); and for recall "12 noon" and hours counted in words. Model: trained on
 //! `blind16`-`blind19` and `round12`, thresholds re-derived over ten folds (modality 0.6, source
 //! 0.5, quote 0.3, time 0.7). Before → after (with the model): `blind16` 0.788 / 0.963 → 0.963 /
@@ -174,7 +174,12 @@
 //! (`blind10`, `blind11`, `blind14`, `blind15`, `blind20`, `blind21`; 1,080 sentences, 487
 //! blocking, three writers), measured once at the end: precision 0.864 → **0.892**, recall 0.955 →
 //! **0.949** (tp 446 fp 70 fn 21 tn 523 → tp 462 fp 56 fn 25 tn 537): short of 0.9 precision,
-//! and four blocking sentences fewer caught.
+//! and four blocking sentences fewer caught. On review three exemptions that failed open were
+//! narrowed, none of which moved the unseen sets: a quotation in a sentence naming "our own
+//! wording for a partner's version" ("The partner version should not include his words: '...'")
+//! is reported again; the police and the army after "according to" no longer make a quotation
+//! public; and a public time counts as the plot's when its sentence goes on to the attack
+//! ("Prayers begin at 19:30, when the cell intends to detonate the device").
 //!
 //! Before the model, the estimate for unseen text was the four sets never tuned on, `blind10`,
 //! `blind11`, `blind14` and `blind15` together (720 sentences, 325 blocking, by two writers),
@@ -894,7 +899,11 @@ fn round12_set_precision_and_recall() {
     // 31 fn 5 tn 8); with the model 0.377 / 0.833 (tp 20 fp 33 fn 4 tn 6). After the round
     // (trained on since, so a regression guard, not an estimate): vocabulary alone 0.955 /
     // 0.875, with the model 0.957 / 0.917 (tp 22 fp 1 fn 2 tn 38); the false alarm left is an
-    // air-raid siren test ("raid" is an attack word, so its time stays reported).
+    // air-raid siren test ("raid" is an attack word, so its time stays reported). On review the
+    // round's exemption for "our own wording for a partner" ("partner version", "let's say")
+    // was taken out: it let any quotation through in a sentence that named a partner version
+    // ("The partner version should not include his words: '...'"), which fails open. Since: with
+    // the model 0.917 / 0.917 (tp 22 fp 2 fn 2 tn 37), the second false alarm that sentence.
     let alone = evaluate_with("round12.jsonl", &vocabulary_alone());
     eprintln!("round12, vocabulary alone: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", alone.precision(), alone.recall(), alone.tp, alone.fp, alone.fn_, alone.tn);
     for m in &alone.misses {
@@ -905,7 +914,7 @@ fn round12_set_precision_and_recall() {
         eprintln!("round12 {m}");
     }
     eprintln!("round12: precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})", s.precision(), s.recall(), s.tp, s.fp, s.fn_, s.tn);
-    assert!(s.recall() >= 0.9 && s.precision() >= 0.95, "round12 set regressed");
+    assert!(s.recall() >= 0.9 && s.precision() >= 0.9, "round12 set regressed");
 }
 
 #[test]
