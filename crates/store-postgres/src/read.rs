@@ -72,9 +72,9 @@ pub(crate) fn parse_version(text: &str) -> StoreResult<Timestamp> {
 
 /// One page; for a partner member's read (`read`), each row with its decision columns: the
 /// number of the names of the admission stored for the row under the read's key (see
-/// [`admission_key`]; from `admissions`, one primary-key lookup; the key's own number is
-/// looked up once per query), else the releases that published exactly this (id, version) to
-/// the partner (`m1,m2`, NULL for none) ([`RowColumn`]).
+/// [`admission_key`]; from `admissions`, read for the page's cursor range at once; the key's
+/// own number is looked up once per query), else the releases that published exactly this
+/// (id, version) to the partner (`m1,m2`, NULL for none) ([`RowColumn`]).
 pub(crate) async fn page(
     client: &deadpool_postgres::Client,
     collection_id: &str,
@@ -84,28 +84,9 @@ pub(crate) async fn page(
 ) -> StoreResult<PartnerPage> {
     let mut p = Params::default();
     let coll = p.push(collection_id.to_owned());
-    // The stored admission's names for the row (one primary-key lookup); the releases that
-    // published the row are looked up only for rows without one, outside the page's own query
-    // (below), so the page keeps its plan: the index in date_added order, stopped at the limit.
-    let (admit, published) = match read {
-        Some((r, _)) => {
-            let (partner, key) = (p.push(r.partner.clone()), p.push(admission_key(r)));
-            (
-                format!(
-                    "(SELECT a.names FROM admissions a WHERE a.coll = objects.coll AND a.obj = objects.date_added
-                        AND a.key = (SELECT id FROM admission_keys WHERE key = {key}))"
-                ),
-                Some(format!(
-                    "CASE WHEN d.admit_set IS NULL THEN (SELECT string_agg(r.manifest_id, ',') FROM release_objects r
-                        WHERE r.partner = {partner} AND r.object_id = d.stix_id AND r.version = d.version) END"
-                )),
-            )
-        }
-        None => ("NULL::bigint".to_owned(), None),
-    };
     // An unknown collection selects nothing: an empty page, as for an empty collection.
     let mut sql = format!(
-        "SELECT date_added, stix_id, type, version, spec_version, {} AS body, {admit} AS admit_set, NULL::text AS published FROM objects WHERE coll = (SELECT pk FROM collections WHERE id = {coll})",
+        "SELECT date_added, stix_id, type, version, spec_version, {} AS body, NULL::bigint AS admit_set, NULL::text AS published FROM objects WHERE coll = (SELECT pk FROM collections WHERE id = {coll})",
         if with_body { "body" } else { "NULL::text" }
     );
     let after = filter.after.map(|c| c.0).max(filter.added_after.map(|t| t.as_micros()));
@@ -142,12 +123,23 @@ pub(crate) async fn page(
              ORDER BY date_added"
         );
     }
-
-    if let Some(published) = published {
+    if let Some((r, _)) = read {
+        // The page exactly as a producer's (materialised, so it keeps its plan: the index in
+        // date_added order, stopped at the limit); then the admissions stored under the read's
+        // key for the page's cursor range, one range scan of the primary key; the releases
+        // that published a row only for a row without one.
+        let (partner, key) = (p.push(r.partner.clone()), p.push(admission_key(r)));
         let total = if with_body { ", d.total" } else { "" };
         sql = format!(
-            "SELECT d.date_added, d.stix_id, d.type, d.version, d.spec_version, d.body, d.admit_set, {published} AS published{total}
-             FROM ({sql}) d ORDER BY d.date_added"
+            "WITH d AS MATERIALIZED ({sql}),
+                  a AS (SELECT obj, names FROM admissions
+                        WHERE coll = (SELECT pk FROM collections WHERE id = {coll})
+                          AND key = (SELECT id FROM admission_keys WHERE key = {key})
+                          AND obj BETWEEN (SELECT min(date_added) FROM d) AND (SELECT max(date_added) FROM d))
+             SELECT d.date_added, d.stix_id, d.type, d.version, d.spec_version, d.body, a.names AS admit_set,
+                 CASE WHEN a.names IS NULL THEN (SELECT string_agg(r.manifest_id, ',') FROM release_objects r
+                     WHERE r.partner = {partner} AND r.object_id = d.stix_id AND r.version = d.version) END AS published{total}
+             FROM d LEFT JOIN a ON a.obj = d.date_added ORDER BY d.date_added"
         );
     }
 
