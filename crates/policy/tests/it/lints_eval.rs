@@ -181,6 +181,16 @@
 //! public; and a public time counts as the plot's when its sentence goes on to the attack
 //! ("Prayers begin at 19:30, when the cell intends to detonate the device").
 //!
+//! `blind22.jsonl`, `blind23.jsonl`: by a seventh independent writer after the twelfth round,
+//! measured once: the model **0.826 / 0.969** (tp 157 fp 33 fn 5 tn 165), the vocabulary alone
+//! 0.828 / 0.920 (tp 149 fp 31 fn 13 tn 167). The round's gain on the sets it was measured on
+//! (0.864 → 0.892) did not carry to a new writer: first measurements by writer are 0.757
+//! (`blind18`-`blind19`, eleventh round), 0.858 (`blind20`-`blind21`, before the twelfth) and
+//! 0.826 (`blind22`-`blind23`, after it). Of the 33 false alarms, 14 are clock times these sets
+//! label clean as published (timetables, opening hours, announced times), which the lint
+//! reports by design unless a `time_allow` phrase names the publication: a time finer than the
+//! granularity blocks, and an approver's override says it is public.
+//!
 //! Before the model, the estimate for unseen text was the four sets never tuned on, `blind10`,
 //! `blind11`, `blind14` and `blind15` together (720 sentences, 325 blocking, by two writers),
 //! after the tenth round: precision 0.884, recall 0.818 (tp 266 fp 35 fn 59 tn 360); with the
@@ -973,4 +983,31 @@ fn blind21_set_precision_and_recall() {
     // 2 tn 87); the vocabulary alone 0.881 / 0.914 (tp 74 fp 10 fn 7 tn 89).
     let s = independent("blind21.jsonl");
     assert!(s.recall() >= 0.95 && s.precision() >= 0.86, "blind21 set below its floors");
+}
+
+#[test]
+fn blind22_set_precision_and_recall() {
+    // 81 blocking / 99 clean sentences (55 hard negatives) by a seventh independent writer who
+    // never saw the vocabulary, the model, the code or any earlier set, written after the
+    // twelfth round (a national CERT's incident advisories, railway and metro security
+    // briefings, wildlife-trafficking task force notes, consular crisis-cell cables, a mining
+    // company's security reports; Indonesian, Nigerian, Chilean, Polish and Egyptian names and
+    // places). Never tuned or trained on. Measured once, with the twelfth-round vocabulary and
+    // model: precision 0.821, recall 0.963 (tp 78 fp 17 fn 3 tn 82); the vocabulary alone 0.822 /
+    // 0.914 (tp 74 fp 16 fn 7 tn 83).
+    let s = independent("blind22.jsonl");
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.82, "blind22 set below its floors");
+}
+
+#[test]
+fn blind23_set_precision_and_recall() {
+    // 81 blocking / 99 clean sentences (55 hard negatives) by the same writer (festival and
+    // stadium safety-group minutes, port-authority circulars, anti-kidnap unit notes,
+    // counter-extremism referral summaries, a telecom operator's fraud team memos; Indian,
+    // Mexican, German, Jordanian, South African and Vietnamese names and places). Never tuned or
+    // trained on. Measured once, with the twelfth-round vocabulary and model: precision 0.832,
+    // recall 0.975 (tp 79 fp 16 fn 2 tn 83); the vocabulary alone 0.833 / 0.926 (tp 75 fp 15 fn 6
+    // tn 84).
+    let s = independent("blind23.jsonl");
+    assert!(s.recall() >= 0.95 && s.precision() >= 0.83, "blind23 set below its floors");
 }
