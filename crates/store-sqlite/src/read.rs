@@ -67,6 +67,12 @@ const STORED: &str = "SELECT obj, names FROM admissions WHERE obj BETWEEN ?1 AND
 /// read's key for the page's cursor range are read at once ([`STORED`]), and only a row without
 /// one is looked up in `release_objects` ([`PUBLISHED`]).
 pub(crate) fn page(conn: &Connection, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: Option<(&PartnerRead, &AdmissionSets)>) -> StoreResult<PartnerPage> {
+    // A partner member's page and its stored admissions are read in one snapshot, so an
+    // admission read is of the very row the page holds.
+    let _snapshot = match read {
+        Some(_) => Some(conn.unchecked_transaction().map_err(db_err)?),
+        None => None,
+    };
     let coll: Option<i64> = conn
         .prepare_cached("SELECT pk FROM collections WHERE id = ?1")
         .map_err(db_err)?
