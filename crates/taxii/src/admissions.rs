@@ -112,13 +112,28 @@ pub(crate) struct Kept {
     total: Arc<AtomicUsize>,
 }
 
-/// One kept row: which object version it held ([`identity`]) and the releases it stands for.
-type KeptRow = (u64, Arc<[String]>);
+/// One kept row: its cursor, which object version it held ([`identity`]) and the releases it
+/// stands for (an index into [`Runs::lists`]). 24 bytes, held in runs of consecutive rows, so a
+/// page's lookup walks contiguous memory.
+#[derive(Debug, Clone, Copy)]
+struct KeptRow {
+    cursor: i64,
+    identity: u64,
+    list: u32,
+}
+
+/// A collection's kept rows in runs (each in cursor order, as a page kept them), by first
+/// cursor; no two runs overlap. The lists of release names are held once each.
+#[derive(Debug, Default)]
+struct Runs {
+    runs: BTreeMap<i64, Vec<KeptRow>>,
+    lists: Vec<Arc<[String]>>,
+    rows: usize,
+}
 
 #[derive(Debug, Default)]
 pub(crate) struct KeptRows {
-    /// cursor -> the row's [`identity`] and the releases it stands for.
-    rows: RwLock<BTreeMap<i64, KeptRow>>,
+    rows: RwLock<Runs>,
     /// Pages still to read with the decision column before trying the kept rows again.
     skip: AtomicU32,
     /// The skip set after the last miss (0 after a hit).
@@ -126,7 +141,8 @@ pub(crate) struct KeptRows {
 }
 
 impl Kept {
-    /// Admissions kept at most, all contexts together (about 50 bytes each, so about 50 MB).
+    /// Admissions kept at most, all contexts together (24 bytes each in their runs, so about
+    /// 25 MB, and the lists of release names they share).
     pub(crate) const MAX: usize = 1 << 20;
     /// Pages read with the decision column at most between two tries of the kept rows.
     pub(crate) const MAX_SKIP: u32 = 64;
@@ -142,7 +158,7 @@ impl Kept {
     pub(crate) fn worth_trying(&self, collection_id: &str, after: Option<i64>) -> Option<Arc<KeptRows>> {
         let by_collection = self.by_collection.read().unwrap_or_else(|e| e.into_inner());
         let kept = by_collection.get(collection_id)?;
-        let last = kept.rows.read().unwrap_or_else(|e| e.into_inner()).last_key_value().map(|(c, _)| *c);
+        let last = kept.rows.read().unwrap_or_else(|e| e.into_inner()).last();
         if last.is_none_or(|last| after.is_some_and(|a| last <= a)) {
             return None;
         }
@@ -160,11 +176,9 @@ impl Kept {
             by_collection.entry(collection_id.to_owned()).or_default().clone()
         };
         let mut rows = kept.rows.write().unwrap_or_else(|e| e.into_inner());
-        let before = rows.len();
-        for (o, names) in admitted {
-            rows.insert(o.cursor.0, (identity(&o.id, &o.version), names.clone()));
-        }
-        let added = rows.len() - before;
+        let before = rows.rows;
+        rows.insert(admitted);
+        let added = rows.rows - before;
         self.count.fetch_add(added, Ordering::Relaxed);
         self.total.fetch_add(added, Ordering::Relaxed);
     }
@@ -192,20 +206,23 @@ impl KeptRows {
         all
     }
 
-    /// One walk over the kept cursors of the page's range, beside the page's own rows.
+    /// One walk over the kept rows from the page's first cursor, run after run, beside the
+    /// page's own rows.
     fn lookup(&self, items: &[StoredObject], mut admit: impl FnMut(Cursor, &Arc<[String]>)) -> bool {
         let (Some(first), Some(last)) = (items.first(), items.last()) else { return true };
         if first.cursor > last.cursor {
             return false;
         }
-        let rows = self.rows.read().unwrap_or_else(|e| e.into_inner());
-        let mut kept = rows.range(first.cursor.0..=last.cursor.0);
+        let kept = self.rows.read().unwrap_or_else(|e| e.into_inner());
+        // The run holding the first cursor starts at or before it; the rest follow in order.
+        let start = kept.runs.range(..=first.cursor.0).next_back().map_or(first.cursor.0, |(c, _)| *c);
+        let mut rows = kept.runs.range(start..).flat_map(|(_, run)| run.iter());
         for o in items {
             loop {
-                match kept.next() {
-                    Some((c, _)) if *c < o.cursor.0 => continue,
-                    Some((c, (who, names))) if *c == o.cursor.0 && *who == identity(&o.id, &o.version) => {
-                        admit(o.cursor, names);
+                match rows.next() {
+                    Some(r) if r.cursor < o.cursor.0 => continue,
+                    Some(r) if r.cursor == o.cursor.0 && r.identity == identity(&o.id, &o.version) => {
+                        admit(o.cursor, &kept.lists[r.list as usize]);
                         break;
                     }
                     _ => return false,
@@ -213,6 +230,66 @@ impl KeptRows {
             }
         }
         true
+    }
+}
+
+impl Runs {
+    /// The last kept cursor.
+    fn last(&self) -> Option<i64> {
+        self.runs.last_key_value().and_then(|(_, run)| run.last()).map(|r| r.cursor)
+    }
+
+    /// Keeps rows (a row kept again replaces the one kept before at its cursor). The new rows
+    /// become one run, merged with every run their cursor range overlaps, so runs stay
+    /// disjoint; a page kept in order is a run of its own, appended.
+    fn insert<'a>(&mut self, admitted: impl IntoIterator<Item = (&'a StoredObject, &'a Arc<[String]>)>) {
+        let mut new: Vec<KeptRow> = Vec::new();
+        for (o, names) in admitted {
+            let list = match self.lists.last() {
+                Some(l) if Arc::ptr_eq(l, names) || l[..] == names[..] => self.lists.len() - 1,
+                _ => {
+                    self.lists.push(names.clone());
+                    self.lists.len() - 1
+                }
+            };
+            new.push(KeptRow { cursor: o.cursor.0, identity: identity(&o.id, &o.version), list: list as u32 });
+        }
+        // Cursor order, and the last word on a cursor kept twice in one batch.
+        new.reverse();
+        new.sort_by_key(|r| r.cursor);
+        new.dedup_by_key(|r| r.cursor);
+        let (Some(lo), Some(hi)) = (new.first().map(|r| r.cursor), new.last().map(|r| r.cursor)) else { return };
+        // Runs overlapping lo..=hi: the one starting at or before lo (if it reaches lo) and those
+        // starting within.
+        let mut overlapped: Vec<i64> = self.runs.range(lo..=hi).map(|(c, _)| *c).collect();
+        if let Some((c, run)) = self.runs.range(..lo).next_back()
+            && run.last().is_some_and(|r| r.cursor >= lo)
+        {
+            overlapped.push(*c);
+        }
+        for c in overlapped {
+            let Some(old) = self.runs.remove(&c) else { continue };
+            self.rows -= old.len();
+            let mut merged = Vec::with_capacity(old.len() + new.len());
+            let (mut a, mut b) = (old.into_iter().peekable(), std::mem::take(&mut new).into_iter().peekable());
+            loop {
+                match (a.peek(), b.peek()) {
+                    (Some(x), Some(y)) if x.cursor < y.cursor => merged.extend(a.next()),
+                    (Some(x), Some(y)) if x.cursor == y.cursor => {
+                        a.next();
+                        merged.extend(b.next());
+                    }
+                    (Some(_), None) => merged.extend(a.next()),
+                    (_, Some(_)) => merged.extend(b.next()),
+                    (None, None) => break,
+                }
+            }
+            new = merged;
+        }
+        self.rows += new.len();
+        if let Some(first) = new.first().map(|r| r.cursor) {
+            self.runs.insert(first, new);
+        }
     }
 }
 
@@ -290,6 +367,43 @@ mod tests {
         assert_eq!(page(&k, &[]), Some(vec![]));
         drop(kept);
         assert_eq!(total.load(Ordering::Relaxed), 0, "a context that goes gives its count back");
+    }
+
+    #[test]
+    fn runs_kept_in_any_order_read_as_one_sequence() {
+        let kept = Kept::new(Arc::new(AtomicUsize::new(0)));
+        let (a, b): (Arc<[String]>, Arc<[String]>) = (vec!["report--a".to_owned()].into(), vec!["report--b".to_owned()].into());
+        let rows: Vec<StoredObject> = (1..=30).map(|n| row(n, &format!("indicator--{n}"))).collect();
+        // Kept out of order, in pieces that touch and overlap: 21-30, then 1-10, then 8-22.
+        kept.keep("c", rows[20..30].iter().map(|o| (o, &a)));
+        kept.keep("c", rows[0..10].iter().map(|o| (o, &a)));
+        kept.keep("c", rows[7..22].iter().map(|o| (o, &b)));
+        let k = kept.worth_trying("c", None).expect("kept");
+        {
+            let runs = k.rows.read().unwrap();
+            assert_eq!(runs.rows, 30);
+            assert_eq!(runs.last(), Some(30));
+            let mut all: Vec<i64> = runs.runs.values().flatten().map(|r| r.cursor).collect();
+            assert!(all.is_sorted(), "runs are disjoint and in order");
+            all.dedup();
+            assert_eq!(all.len(), 30);
+        }
+        // A page across every run; rows kept again stand for the later list.
+        let got = page(&k, &rows).expect("every row kept");
+        let names = |n: i64| got.iter().find(|(c, _)| *c == n).unwrap().1.clone();
+        assert_eq!(names(5), a.to_vec());
+        assert_eq!(names(8), b.to_vec());
+        assert_eq!(names(22), b.to_vec());
+        assert_eq!(names(23), a.to_vec());
+        // A page starting inside a run; one with another object at a kept cursor.
+        assert!(page(&k, &rows[12..18]).is_some());
+        let reused = row(5, "indicator--other");
+        assert!(page(&k, &[rows[3].clone(), reused.clone(), rows[5].clone()]).is_none(), "another object at a kept cursor");
+        // A reused cursor kept again for its new object replaces the old one.
+        kept.keep("c", [(&reused, &a)]);
+        assert!(page(&k, &[rows[3].clone(), reused.clone(), rows[5].clone()]).is_some());
+        assert!(page(&k, &rows[4..5]).is_none(), "the old object at the reused cursor");
+        assert_eq!(k.rows.read().unwrap().rows, 30);
     }
 
     #[test]
