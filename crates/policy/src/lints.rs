@@ -773,7 +773,7 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
             // A phrase does not reach across sentences ("the bug is fixed; the patch went live").
             if let Some(end) = match_at(&ph.toks, &ws, i)
                 && end > i
-                && !(i + 1..end).any(|j| sentence_break(&text[ws[j - 1].1..ws[j].0]))
+                && !(i + 1..end).any(|j| sentence_break(text, ws[j - 1].1, ws[j].0))
             {
                 hits.push((ws[i].0, ws[end - 1].1, ph.code));
             }
@@ -1127,10 +1127,7 @@ fn scan(text: &str, cfg: &LintConfig, out: &mut Vec<(&'static str, usize, usize)
     // own name") is a selector of that person; other addresses are indicators.
     if !cfg.inner.ip_attribution.is_empty() {
         for m in pt.ipv4.find_iter(if has_digit { text } else { "" }) {
-            let (before, after) = (tail(&text[..m.start()], 300), head(&text[m.end()..], 300));
-            let start = [". ", "! ", "? ", "\n"].iter().filter_map(|t| before.rfind(t).map(|i| i + t.len())).max().unwrap_or(0);
-            let end = [". ", "! ", "? ", "\n"].iter().filter_map(|t| after.find(t)).min().unwrap_or(after.len());
-            let sw: Vec<(usize, usize, String)> = words(&before[start..]).chain(words(&after[..end])).collect();
+            let sw = sentence_words_around(text, m.start(), m.end(), 300);
             if cfg.inner.ip_attribution.iter().any(|toks| (0..sw.len()).any(|i| match_at(toks, &sw, i).is_some_and(|e| e > i))) || possessed_home_line(&sw) {
                 push(DEVICE_ID, m.start(), m.end());
             }
@@ -1685,8 +1682,58 @@ fn tail(s: &str, n: usize) -> &str {
 
 /// Whether the text between two words ends a sentence: a semicolon, a question or exclamation
 /// mark, a line break, or a full stop before a space.
-fn sentence_break(gap: &str) -> bool {
-    gap.contains([';', '!', '?', '\n']) || gap.contains(". ")
+fn sentence_break(text: &str, from: usize, to: usize) -> bool {
+    let gap = &text[from..to];
+    gap.contains([';', '!', '?', '\n']) || gap.find(". ").is_some_and(|i| full_stop_ends(text, from + i))
+}
+
+/// Abbreviations whose full stop does not end a sentence: "St. Mary's", "Dr. Hamid", "Gen.
+/// Haftar", "Lt. Col. Adeyemi", "Acme Co. Ltd", "et al." ("No." only before a number).
+const ABBREVIATIONS: [&str; 40] = [
+    "st", "dr", "mr", "mrs", "ms", "gen", "col", "lt", "capt", "cpt", "sgt", "maj", "brig", "adm", "cpl", "pte", "prof", "rev", "fr", "mt", "ft", "jr", "sr",
+    "inc", "ltd", "co", "corp", "ave", "rd", "blvd", "approx", "vs", "dept", "gov", "sen", "rep", "hon", "al", "cf", "ca",
+];
+
+/// Whether the full stop at byte `dot` of `text` ends a sentence: not after an abbreviation
+/// ([`ABBREVIATIONS`]; "No." before a number) or a single letter (an initial: "J. Smith",
+/// "U.S. officials").
+pub(crate) fn full_stop_ends(text: &str, dot: usize) -> bool {
+    let word = text[..dot].rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    let mut chars = word.chars();
+    if chars.next().is_some_and(char::is_alphabetic) && chars.next().is_none() {
+        return false;
+    }
+    let lower = word.to_ascii_lowercase();
+    if lower == "no" || lower == "nos" {
+        return !text[dot + 1..].trim_start().starts_with(|c: char| c.is_ascii_digit());
+    }
+    !ABBREVIATIONS.contains(&lower.as_str())
+}
+
+/// Where the first sentence of `s` ends (the byte of its mark: a full stop, `!` or `?` before
+/// whitespace, or a line break), if it does.
+fn first_sentence_end(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    (0..b.len()).find(|&i| b[i] == b'\n' || (matches!(b[i], b'.' | b'!' | b'?') && b.get(i + 1) == Some(&b' ') && (b[i] != b'.' || full_stop_ends(s, i))))
+}
+
+/// Where the last sentence of `s` starts (after the last sentence end), if one ends in it.
+fn last_sentence_start(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    (0..b.len()).rev().find_map(|i| match b[i] {
+        b'\n' => Some(i + 1),
+        b'.' | b'!' | b'?' if b.get(i + 1) == Some(&b' ') && (b[i] != b'.' || full_stop_ends(s, i)) => Some(i + 2),
+        _ => None,
+    })
+}
+
+/// The words of the sentence around `s..e` in `text`, outside it (at most `reach` bytes each
+/// way).
+fn sentence_words_around(text: &str, s: usize, e: usize, reach: usize) -> Vec<(usize, usize, String)> {
+    let (before, after) = (tail(&text[..s], reach), head(&text[e..], reach));
+    let start = last_sentence_start(before).unwrap_or(0);
+    let end = first_sentence_end(after).unwrap_or(after.len());
+    words(&before[start..]).chain(words(&after[..end])).collect()
 }
 
 /// What follows the last of `marks` in `s` (all of `s` without one).
@@ -1860,12 +1907,7 @@ const DISPLAYED: [&str; 20] = [
 
 /// Whether the sentence around `qs..qe`, outside it, has a phrase of `public_speech`.
 fn public_sentence(text: &str, qs: usize, qe: usize, cfg: &LintConfig) -> bool {
-    let before = tail(&text[..qs], 400);
-    let after = head(&text[qe..], 400);
-    let start = [". ", "! ", "? ", "\n"].iter().filter_map(|t| before.rfind(t).map(|i| i + t.len())).max().unwrap_or(0);
-    let end = [". ", "! ", "? ", "\n"].iter().filter_map(|t| after.find(t)).min().unwrap_or(after.len());
-    let outside: Vec<(usize, usize, String)> = words(&before[start..]).chain(words(&after[..end])).collect();
-    public_speech(&outside, cfg)
+    public_speech(&sentence_words_around(text, qs, qe, 400), cfg)
 }
 
 /// Whether words have a phrase of `public_speech` and none of `private_speech`: a speech verb
@@ -2274,6 +2316,15 @@ mod tests {
         ] {
             assert!(vocabulary_codes(t).contains(&MODALITY), "{t}");
         }
+    }
+
+    #[test]
+    fn an_abbreviation_does_not_end_the_sentence_a_phrase_or_a_statement_is_read_in() {
+        // The speaker before "St." still makes the quotation a public statement.
+        assert!(!vocabulary_codes("The spokesman for St. Mary's said: \"the church will stay open.\"").contains(&QUOTE));
+        // A phrase still reaches across "Dr." as across any word, and not across a real full stop.
+        assert!(!full_stop_ends("Dr. Hamid", 2) && !full_stop_ends("J. Okafor", 1) && !full_stop_ends("Check No. 4", 8));
+        assert!(full_stop_ends("He said no. Then", 10) && full_stop_ends("the cell. Then", 8));
     }
 
     #[test]

@@ -403,7 +403,7 @@ pub(crate) fn sentences(text: &str) -> impl Iterator<Item = (usize, usize)> + '_
         while i < b.len() {
             let c = b[i];
             i += 1;
-            let end = c == b'\n' || (matches!(c, b'.' | b'!' | b'?' | b';') && (i == b.len() || b[i].is_ascii_whitespace()));
+            let end = c == b'\n' || (matches!(c, b'.' | b'!' | b'?' | b';') && (i == b.len() || b[i].is_ascii_whitespace()) && (c != b'.' || super::full_stop_ends(text, i - 1)));
             if end {
                 let s = start;
                 start = i;
@@ -480,6 +480,16 @@ mod tests {
         assert_eq!(a, b);
         features("The cell appears to be planning, and reporting indicates that the driver will go.", None, &mut b.0, &mut b.1);
         assert_ne!(a.1, b.1, "without the groups the wordings differ");
+    }
+
+    #[test]
+    fn abbreviations_and_initials_do_not_end_a_sentence() {
+        let text = "The courier met Dr. Hamid near St. Mary's church with Lt. Col. J. Okafor of Acme Co. Ltd on Friday. He left by car. Check No. 4 and say no. Then go.";
+        let got: Vec<&str> = sentences(text).map(|(s, e)| &text[s..e]).collect();
+        assert_eq!(
+            got,
+            ["The courier met Dr. Hamid near St. Mary's church with Lt. Col. J. Okafor of Acme Co. Ltd on Friday.", "He left by car.", "Check No. 4 and say no.", "Then go."]
+        );
     }
 
     #[test]
