@@ -1827,7 +1827,7 @@ fn public_event_times(text: &str, ws: &[(usize, usize, String)], cfg: &LintConfi
                 // attack is 19.30") or after it ("Prayers begin at 19:30, when the cell intends to
                 // detonate the device"): the public time is then the plot's.
                 let mut k = j;
-                while k < ws.len() && !text[ws[k - 1].1..ws[k].0].contains(['.', '!', '?', '\n', ';']) {
+                while k < ws.len() && !sentence_break(text, ws[k - 1].1, ws[k].0) {
                     k += 1;
                 }
                 if !ws[i..k].iter().any(|(_, _, w)| ATTACK_WORDS.iter().any(|a| w.starts_with(a))) && best.is_none_or(|(_, e)| ws[j - 1].1 > e) {
@@ -2365,6 +2365,7 @@ mod tests {
         }
         for t in [
             "Prayers begin at 19:30, when the cell intends to detonate the device.",
+            "Prayers begin at 19:30 at St. Mary's, when the cell intends to detonate the device.",
             "The station is open from 08:30, and the bomber plans to arrive at 08:45.",
             "The courier's meeting is at 19:30 behind the mosque.",
             "The cell will strike the match when it kicks off at 7.45pm.",
