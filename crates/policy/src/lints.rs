@@ -95,8 +95,9 @@
 //!   counted in words (`at 6 hours 15 minutes in the morning`) are clock times.
 //!
 //! Phrases of the vocabulary do not reach across sentences: a semicolon, a question or exclamation
-//! mark, a line break or a full stop before a space ends a match. A word with a clitic matches as
-//! the word ("leader's" as "leader", "we've" / "we're" / "we'd" as "we").
+//! mark, a line break or a full stop before a space ends a match, except the full stop of an
+//! abbreviation or an initial ("St. Mary's", "Lt. Col. J. Okafor", "No. 4"), which ends no
+//! sentence anywhere in the lints. A word with a clitic matches as the word ("leader's" as "leader", "we've" / "we're" / "we'd" as "we").
 //!
 //! `TL-MODALITY`, `TL-SOURCE`, `TL-QUOTE` and `TL-TIME-PRECISION` also come from a statistical
 //! second opinion ([`model`]): per sentence of five words or more where the phrases and patterns
@@ -1681,7 +1682,7 @@ fn tail(s: &str, n: usize) -> &str {
 }
 
 /// Whether the text between two words ends a sentence: a semicolon, a question or exclamation
-/// mark, a line break, or a full stop before a space.
+/// mark, a line break, or a full stop before a space that ends a sentence ([`full_stop_ends`]).
 fn sentence_break(text: &str, from: usize, to: usize) -> bool {
     let gap = &text[from..to];
     gap.contains([';', '!', '?', '\n']) || gap.find(". ").is_some_and(|i| full_stop_ends(text, from + i))
