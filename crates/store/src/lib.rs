@@ -126,11 +126,11 @@ pub trait Store: Send + Sync + 'static {
 
     // --- egress to partners ---
 
-    /// [`Store::objects`] for a partner member: the same page, each row with what egress needs
-    /// to decide it, read in the same query (no further round trip): the admission stored for
-    /// the row under `read.fingerprint`, else the releases that published exactly this
-    /// (id, version) to `read.partner` (publication is by version: another version of a
-    /// released id is not released).
+    /// [`Store::objects`] for a partner member: the same page, read by the same query, each row
+    /// with what egress needs to decide it, read in the same snapshot: the admission stored for
+    /// the row under `read.fingerprint` (the page's cursor range read at once), else the
+    /// releases that published exactly this (id, version) to `read.partner` (publication is by
+    /// version: another version of a released id is not released).
     async fn partner_objects(&self, collection_id: &str, filter: &ObjectFilter, with_body: bool, read: &PartnerRead) -> StoreResult<PartnerPage>;
     /// Stores egress decisions: each row (by cursor) of the collection was admitted for
     /// `read.partner` under `read.fingerprint`, standing for the named releases. Replaces the
