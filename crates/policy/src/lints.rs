@@ -1797,12 +1797,24 @@ fn public_event_times(text: &str, ws: &[(usize, usize, String)], cfg: &LintConfi
     if cfg.inner.time_allow.is_empty() {
         return out;
     }
+    // A verb sharing the subject goes on with the clause: "was published at 16:00 and updated
+    // at 18:30", "starts at noon and ends at four".
+    let shared_subject = |j: usize| ["and", "then"].contains(&ws[j].2.as_str()) && ws.get(j + 1).is_some_and(|(_, _, w)| w.ends_with("ed") || CONTINUING_VERBS.contains(&w.as_str()));
+    // Punctuation ends the clause, but not the colon or dot inside a clock time.
+    let digits = |w: &str| w.bytes().all(|b| b.is_ascii_digit());
+    let breaks = |j: usize| {
+        let gap = &text[ws[j - 1].1..ws[j].0];
+        gap.contains([',', ';', ':', '.', '!', '?', '\n', '(']) && !((gap == ":" || gap == ".") && digits(&ws[j - 1].2) && digits(&ws[j].2))
+    };
+    // "between 05:00 and 06:00": "and" between two times joins a range (twelfth round).
+    let range = |j: usize| ws[j].2 == "and" && digits(&ws[j - 1].2) && ws.get(j + 1).is_some_and(|(_, _, w)| digits(w));
+    let sentence_break_before = |j: usize| sentence_break(text, ws[j - 1].1, ws[j].0);
     for i in 0..ws.len() {
-        let starts_sentence = i == 0 || text[ws[i - 1].1..ws[i].0].contains(['.', '!', '?', '\n', ';']);
         // Spans stay in order and disjoint (a phrase's gap may run past a full stop).
-        if !starts_sentence || out.last().is_some_and(|&(_, e)| ws[i].0 < e) {
+        if (i > 0 && !sentence_break_before(i)) || out.last().is_some_and(|&(_, e)| ws[i].0 < e) {
             continue;
         }
+        let sentence_end = (i + 1..ws.len()).find(|&k| sentence_break_before(k)).unwrap_or(ws.len());
         // Of the phrases that match here, the one whose clause reaches furthest: "The festival
         // gates open at 16:00 and the main stage programme begins at 18:30, according to the
         // organisers' website" (twelfth round).
@@ -1810,28 +1822,13 @@ fn public_event_times(text: &str, ws: &[(usize, usize, String)], cfg: &LintConfi
         for toks in &cfg.inner.time_allow {
             if let Some(end) = match_at(toks, ws, i).filter(|&e| e > i) {
                 let mut j = end;
-                // A verb sharing the subject goes on with the clause: "was published at 16:00 and
-                // updated at 18:30", "starts at noon and ends at four".
-                let shared_subject = |j: usize| ["and", "then"].contains(&ws[j].2.as_str()) && ws.get(j + 1).is_some_and(|(_, _, w)| w.ends_with("ed") || CONTINUING_VERBS.contains(&w.as_str()));
-                // Punctuation ends the clause, but not the colon or dot inside a clock time.
-                let digits = |w: &str| w.bytes().all(|b| b.is_ascii_digit());
-                let breaks = |j: usize| {
-                    let gap = &text[ws[j - 1].1..ws[j].0];
-                    gap.contains([',', ';', ':', '.', '!', '?', '\n', '(']) && !((gap == ":" || gap == ".") && digits(&ws[j - 1].2) && digits(&ws[j].2))
-                };
-                // "between 05:00 and 06:00": "and" between two times joins a range (twelfth round).
-                let range = |j: usize| ws[j].2 == "and" && digits(&ws[j - 1].2) && ws.get(j + 1).is_some_and(|(_, _, w)| digits(w));
                 while j < ws.len() && !breaks(j) && (!CLAUSE_WORDS.contains(&ws[j].2.as_str()) || shared_subject(j) || range(j)) {
                     j += 1;
                 }
                 // Not when the sentence speaks of the attack, in the clause ("Kick-off for the
                 // attack is 19.30") or after it ("Prayers begin at 19:30, when the cell intends to
                 // detonate the device"): the public time is then the plot's.
-                let mut k = j;
-                while k < ws.len() && !sentence_break(text, ws[k - 1].1, ws[k].0) {
-                    k += 1;
-                }
-                if !ws[i..k].iter().any(|(_, _, w)| ATTACK_WORDS.iter().any(|a| w.starts_with(a))) && best.is_none_or(|(_, e)| ws[j - 1].1 > e) {
+                if !ws[i..j.max(sentence_end)].iter().any(|(_, _, w)| ATTACK_WORDS.iter().any(|a| w.starts_with(a))) && best.is_none_or(|(_, e)| ws[j - 1].1 > e) {
                     best = Some((ws[i].0, ws[j - 1].1));
                 }
             }
