@@ -254,38 +254,24 @@ impl Runs {
             };
             new.push(KeptRow { cursor: o.cursor.0, identity: identity(&o.id, &o.version), list: list as u32 });
         }
-        // Cursor order, and the last word on a cursor kept twice in one batch.
-        new.reverse();
-        new.sort_by_key(|r| r.cursor);
-        new.dedup_by_key(|r| r.cursor);
-        let (Some(lo), Some(hi)) = (new.first().map(|r| r.cursor), new.last().map(|r| r.cursor)) else { return };
+        let (Some(lo), Some(hi)) = (new.iter().map(|r| r.cursor).min(), new.iter().map(|r| r.cursor).max()) else { return };
         // Runs overlapping lo..=hi: the one starting at or before lo (if it reaches lo) and those
-        // starting within.
+        // starting within. Their rows go after the new ones, latest first, so a stable sort and
+        // a dedup keep the last word on each cursor.
         let mut overlapped: Vec<i64> = self.runs.range(lo..=hi).map(|(c, _)| *c).collect();
         if let Some((c, run)) = self.runs.range(..lo).next_back()
             && run.last().is_some_and(|r| r.cursor >= lo)
         {
             overlapped.push(*c);
         }
+        new.reverse();
         for c in overlapped {
-            let Some(old) = self.runs.remove(&c) else { continue };
+            let old = self.runs.remove(&c).unwrap_or_default();
             self.rows -= old.len();
-            let mut merged = Vec::with_capacity(old.len() + new.len());
-            let (mut a, mut b) = (old.into_iter().peekable(), std::mem::take(&mut new).into_iter().peekable());
-            loop {
-                match (a.peek(), b.peek()) {
-                    (Some(x), Some(y)) if x.cursor < y.cursor => merged.extend(a.next()),
-                    (Some(x), Some(y)) if x.cursor == y.cursor => {
-                        a.next();
-                        merged.extend(b.next());
-                    }
-                    (Some(_), None) => merged.extend(a.next()),
-                    (_, Some(_)) => merged.extend(b.next()),
-                    (None, None) => break,
-                }
-            }
-            new = merged;
+            new.extend(old);
         }
+        new.sort_by_key(|r| r.cursor);
+        new.dedup_by_key(|r| r.cursor);
         self.rows += new.len();
         if let Some(first) = new.first().map(|r| r.cursor) {
             self.runs.insert(first, new);
